@@ -1,0 +1,53 @@
+import { Command, CommanderError, InvalidArgumentError } from "commander";
+import { EhrR1Error } from "../errors.js";
+import { TOOL_VERSION } from "../version.js";
+import { registerDb } from "./commands/db.js";
+import { registerDemo } from "./commands/demo.js";
+import { registerIngest } from "./commands/ingest.js";
+import { registerSynth } from "./commands/synth.js";
+import { type Output, processOutput } from "./output.js";
+
+export function buildProgram(output: Output): Command {
+  const program = new Command("ehr-r1")
+    .description("EHR-R1 toolkit: MIMIC-IV → DuckDB store → timelines, tasks, evaluation, reasoning data, rewards")
+    .version(TOOL_VERSION)
+    .option("--debug", "print stack traces on errors")
+    .configureOutput({ writeOut: output.out, writeErr: output.err })
+    .exitOverride()
+    .showHelpAfterError(false);
+  registerIngest(program, output);
+  registerSynth(program, output);
+  registerDemo(program, output);
+  registerDb(program, output);
+  return program;
+}
+
+/** Runs the CLI and returns the exit code; errors become one clear line (a stack only with --debug). */
+export async function main(argv: readonly string[], output: Output = processOutput): Promise<number> {
+  const program = buildProgram(output);
+  try {
+    await program.parseAsync(argv as string[]);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Commander already printed usage errors; help and version exit cleanly.
+      return error.exitCode;
+    }
+    const debug = argv.includes("--debug");
+    const message = error instanceof Error ? error.message : String(error);
+    output.err(`error: ${message}\n`);
+    if (debug && error instanceof Error && error.stack) output.err(`${error.stack}\n`);
+    else if (!(error instanceof EhrR1Error)) output.err("(unexpected error; run with --debug for details)\n");
+    return 1;
+  }
+}
+
+export function parseWholeNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected a whole number >= 0, got "${value}"`);
+  return n;
+}
+
+export function parseList(value: string): string[] {
+  return value.split(",").map((s) => s.trim()).filter(Boolean);
+}
