@@ -1,3 +1,36 @@
 import type { Command } from "commander";
-import type { Output } from "../output.js";
-export function registerDemo(_program: Command, _output: Output): void {}
+import { join, resolve } from "node:path";
+import { runDemo } from "../../demo.js";
+import { parseWholeNumber } from "../main.js";
+import { formatNumber, formatTable, type Output } from "../output.js";
+import { ingestProgressPrinter } from "../progress.js";
+import { synthProgressPrinter } from "./synth.js";
+
+export function registerDemo(program: Command, output: Output): void {
+  program
+    .command("demo")
+    .description("the whole pipeline on the embedded default: synthesise a cohort, ingest it, summarise (no data, server or network needed)")
+    .option("--out <dir>", "working folder (replaced)", "ehr-r1-demo")
+    .option("--patients <n>", "synthetic patients", parseWholeNumber, 200)
+    .option("--seed <n>", "random seed", parseWholeNumber, 42)
+    .option("--json", "print the summary as JSON")
+    .action(async (flags: { out: string; patients: number; seed: number; json?: boolean }) => {
+      const dir = resolve(flags.out);
+      const result = await runDemo({
+        cohortDir: join(dir, "mimic-iv"), dbPath: join(dir, "ehr-r1.duckdb"), patients: flags.patients, seed: flags.seed,
+        onSynthProgress: flags.json ? undefined : synthProgressPrinter(output),
+        onIngestProgress: flags.json ? undefined : ingestProgressPrinter(output),
+      });
+      if (flags.json) {
+        output.out(`${JSON.stringify(result, null, 2)}\n`);
+        return;
+      }
+      output.out(formatTable(["table", "rows"], result.store.tables.map((t) => ({ table: t.table, rows: formatNumber(t.rows) }))));
+      const c = result.store.cohort;
+      output.out(
+        `\nehr-r1 demo: ${formatNumber(c.patients)} patients, ${formatNumber(c.admissions)} admissions, ${formatNumber(c.icuStays)} ICU stays, ${formatNumber(c.edStays)} ED stays\n` +
+          `cohort ${result.cohortDir} (synthesised in ${result.synthSeconds.toFixed(1)} s)\nstore  ${result.dbPath} (ingested in ${result.ingestSeconds.toFixed(1)} s)\n` +
+          `next:  ehr-r1 db info --db ${result.dbPath}    ehr-r1 sql --db ${result.dbPath} "SELECT * FROM hosp.admissions LIMIT 5"\n`,
+      );
+    });
+}
