@@ -68,6 +68,7 @@ export function discoverMimic(roots: readonly string[]): Discovery {
       }
       byTable.set(spec.name, path);
       const stat = statSync(path);
+      if (!stat.isFile()) throw new InputError(path, undefined, "cannot read: not a regular file");
       files.push({ spec, path, sizeBytes: BigInt(stat.size), mtime: stat.mtime });
     }
     for (const required of REQUIRED_TABLES[module]) {

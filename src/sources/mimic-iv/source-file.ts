@@ -14,6 +14,15 @@ export function isGzip(path: string): boolean {
 
 /** Reads the header line of a `.csv` or `.csv.gz` file without reading the rest. */
 export async function readCsvHeader(path: string): Promise<string[]> {
+  try {
+    return await readHeaderFields(path);
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    throw new InputError(path, undefined, `cannot read: ${(error as Error).message}`);
+  }
+}
+
+async function readHeaderFields(path: string): Promise<string[]> {
   let text = "";
   if (isGzip(path)) {
     await assertGzipMagic(path);
