@@ -3,7 +3,7 @@ import { existsSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { InputError, UsageError } from "../../errors.js";
 import { firstLine, literal, type Store } from "../../store/database.js";
-import { isUnchanged, previousLoads, recordLoad } from "../../store/metadata.js";
+import { ensureMetaSchema, isUnchanged, previousLoads, recordLoad } from "../../store/metadata.js";
 import { TOOL_VERSION } from "../../version.js";
 import { readCsvHeader } from "./source-file.js";
 
@@ -103,6 +103,7 @@ const KINDS: Record<keyof MappingFiles, MappingKind> = {
 
 export async function loadMappings(store: Store, files: MappingFiles, options: { force: boolean }): Promise<MappingLoadResult[]> {
   const results: MappingLoadResult[] = [];
+  await ensureMetaSchema(store);
   const previous = await previousLoads(store);
   await store.exec("CREATE SCHEMA IF NOT EXISTS mapping");
   for (const [key, pathArg] of Object.entries(files) as [keyof MappingFiles, string | undefined][]) {

@@ -1,0 +1,97 @@
+/**
+ * `npm run bench`: ingest of a synthetic MIMIC-IV cohort against DuckDB's bare read_csv scan of the
+ * same files (the lower bound: parsing and typing every column, writing nothing). Each phase runs
+ * in its own process so its peak RSS is its own. Prints one JSON document.
+ *
+ *   BENCH_PATIENTS (default 10000), BENCH_MEMORY_LIMIT (default 1GB), BENCH_DIR (default a temp folder)
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { cpus, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { discoverMimic } from "../src/sources/mimic-iv/discover.js";
+import { ingestMimic, readCsvSql } from "../src/sources/mimic-iv/ingest.js";
+import { readCsvHeader } from "../src/sources/mimic-iv/source-file.js";
+import { synthesizeCohort } from "../src/sources/synthetic/generate.js";
+import { Store } from "../src/store/database.js";
+
+const memoryLimit = process.env.BENCH_MEMORY_LIMIT ?? "1GB";
+
+interface PhaseResult {
+  seconds: number;
+  rows: number;
+  peakRssMb: number;
+}
+
+async function scanPhase(cohort: string): Promise<PhaseResult> {
+  const files = discoverMimic([cohort]).files.filter((f) => f.spec.loadByDefault);
+  const store = await Store.open(":memory:", { memoryLimit });
+  const started = performance.now();
+  let rows = 0;
+  for (const file of files) {
+    const header = (await readCsvHeader(file.path)).map((c) => c.toLowerCase());
+    // count(COLUMNS(*)) makes DuckDB parse and cast every column; count(*) alone would skip them.
+    const counts = await store.rows<Record<string, bigint>>(`SELECT count(*) AS n, count(COLUMNS(*)) FROM ${readCsvSql(file.path, file.spec, header)}`);
+    rows += Number(counts[0]!.n);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  store.close();
+  return { seconds, rows, peakRssMb: process.resourceUsage().maxRSS / 1024 };
+}
+
+async function ingestPhase(cohort: string, db: string): Promise<PhaseResult> {
+  rmSync(db, { force: true });
+  const started = performance.now();
+  const summary = await ingestMimic([cohort], db, { memoryLimit });
+  const seconds = (performance.now() - started) / 1000;
+  return { seconds, rows: summary.tables.reduce((s, t) => s + t.rows, 0), peakRssMb: process.resourceUsage().maxRSS / 1024 };
+}
+
+function child(phase: string, ...args: string[]): PhaseResult {
+  const out = execFileSync(process.execPath, [fileURLToPath(import.meta.url), phase, ...args], { encoding: "utf8", maxBuffer: 1 << 24 });
+  return JSON.parse(out) as PhaseResult;
+}
+
+async function main(): Promise<void> {
+  const [phase, ...args] = process.argv.slice(2);
+  if (phase === "scan") return void process.stdout.write(JSON.stringify(await scanPhase(args[0]!)));
+  if (phase === "ingest") return void process.stdout.write(JSON.stringify(await ingestPhase(args[0]!, args[1]!)));
+
+  const patients = Number(process.env.BENCH_PATIENTS ?? 10_000);
+  const dir = process.env.BENCH_DIR ?? mkdtempSync(join(tmpdir(), "ehr-r1-bench-"));
+  const cohort = join(dir, "cohort");
+  const synthStarted = performance.now();
+  const synth = await synthesizeCohort(cohort, { patients, seed: 42, force: true });
+  const synthSeconds = (performance.now() - synthStarted) / 1000;
+  const files = discoverMimic([cohort]).files.filter((f) => f.spec.loadByDefault);
+  const bytes = files.reduce((s, f) => s + statSync(f.path).size, 0);
+
+  // Lower bound measured before and after the ingest; the faster of the two is the bound.
+  const scanA = child("scan", cohort);
+  const ingest = child("ingest", cohort, join(dir, "bench.duckdb"));
+  const scanB = child("scan", cohort);
+  const scan = scanA.seconds <= scanB.seconds ? scanA : scanB;
+  const synthRows = Object.values(synth.rows).reduce((a, b) => a + b, 0);
+  const result = {
+    benchmark: "ingest",
+    machine: { cores: cpus().length, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, platform: process.platform },
+    input: { patients, files: files.length, compressedMb: +(bytes / 2 ** 20).toFixed(1), rows: ingest.rows, duckdbMemoryLimit: memoryLimit },
+    figures: {
+      ingestSeconds: +ingest.seconds.toFixed(2),
+      ingestRowsPerSecond: Math.round(ingest.rows / ingest.seconds),
+      ingestPeakRssMb: Math.round(ingest.peakRssMb),
+      lowerBoundScanSeconds: +scan.seconds.toFixed(2),
+      lowerBoundRowsPerSecond: Math.round(scan.rows / scan.seconds),
+      ratioIngestToScan: +(ingest.seconds / scan.seconds).toFixed(3),
+      synthSeconds: +synthSeconds.toFixed(2),
+      synthRowsPerSecond: Math.round(synthRows / synthSeconds),
+    },
+    targets: { ratioIngestToScan: 1.5, ingestPeakRssMb: 2048 },
+    checks: { rowsMatchScan: scan.rows === ingest.rows },
+  };
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  if (!process.env.BENCH_DIR) rmSync(dir, { recursive: true, force: true });
+}
+
+await main();
