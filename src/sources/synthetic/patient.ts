@@ -116,7 +116,6 @@ export function generatePatient(index: number, rng: Random, ids: Ids, out: Sink)
       if (ed.returnAt !== null) {
         // A bounce-back: the same complaint brings the patient back within three days.
         t = ed.returnAt;
-        pending = null;
         remaining++;
         const again = edVisit(person, t, rng, ids, out, true);
         stay = again.stay;
@@ -220,13 +219,12 @@ function edVisit(p: Person, t: number, rng: Random, ids: Ids, out: Sink, sick: b
   const homeMeds = p.comorbidities.flatMap((c) => COMORBIDITIES[c]?.homeMeds ?? []);
   if (homeMeds.length && rng.chance(0.75)) {
     const when = ts(minute(intime + rng.uniform(0.3, 1.5) * HOUR));
-    homeMeds.forEach((name, i) => {
+    homeMeds.forEach((name) => {
       const d = DRUGS[name]!;
       out.add("medrecon", {
         subject_id: p.subjectId, stay_id: stayId, charttime: when, name: name.toLowerCase(), gsn: String(10000 + (hash(name) % 80000)),
         ndc: d.ndc, etc_rn: 1, etccode: String(500 + (hash(d.drugClass) % 5000)), etcdescription: d.drugClass,
       });
-      void i;
     });
   }
   const edMeds = scenario ? scenario.drugs.slice(0, 2) : presentation!.meds;
@@ -335,7 +333,7 @@ function admission(p: Person, admit: number, scenario: Scenario, ed: EdContext |
     const recovery = Math.max(0, 1 - (day - admit) / (disch - admit + DAY));
     labDraw(p, hadmId, day + rng.int(0, 90) * MINUTE, rng.chance(0.5) ? ["bmp", "cbc", "lytes"] : ["bmp", "cbc"], scenario.labs, severity * recovery, rng, ids, out, "ROUTINE");
   }
-  orders(p, hadmId, admit, disch, scenario, rng, ids, out);
+  orders(p, hadmId, admit, disch, scenario, rng, out);
   medications(p, hadmId, admit, disch, scenario, rng, ids, out);
   for (const test of scenario.micro) microbiology(p, hadmId, labStart + rng.int(0, 60) * MINUTE, test, rng, ids, out);
   if (icuStays.length && rng.chance(0.5)) microbiology(p, hadmId, icuStays[0]!.start + HOUR, "MRSA SCREEN", rng, ids, out);
@@ -397,7 +395,7 @@ function labDraw(p: Person, hadmId: number | null, at: number, panels: readonly 
   }
 }
 
-function orders(p: Person, hadmId: number, admit: number, disch: number, scenario: Scenario, rng: Random, ids: Ids, out: Sink): void {
+function orders(p: Person, hadmId: number, admit: number, disch: number, scenario: Scenario, rng: Random, out: Sink): void {
   let seq = 0;
   const add = (at: number, type: string, subtype: string | null) => {
     seq++;
@@ -420,7 +418,6 @@ function orders(p: Person, hadmId: number, admit: number, disch: number, scenari
   if (scenario.service === "CSURG" || scenario.service === "ORTHO" || scenario.service === "SURG") add(admit + HOUR, "General Care", "Pre-Op");
   add(disch - rng.int(60, 300) * MINUTE, "ADT orders", "Discharge");
   out.add("poe_detail", { poe_id: `${p.subjectId}-${seq}`, poe_seq: seq, subject_id: p.subjectId, field_name: "Discharge Planning", field_value: "Finalized" });
-  void ids;
 }
 
 function medications(p: Person, hadmId: number, admit: number, disch: number, scenario: Scenario, rng: Random, ids: Ids, out: Sink): void {
