@@ -131,4 +131,18 @@ describe("ingest of bad input", () => {
     expect(error).toBeInstanceOf(InputError);
     expect(existsSync(fresh)).toBe(false);
   });
+
+  it("removes staging tables a killed ingest left behind, and keeps the live tables", async () => {
+    const before = await snapshot();
+    const store = await Store.open(db);
+    try {
+      await store.exec('CREATE TABLE hosp."__ehr_r1_load_labevents" AS SELECT 1 AS x; CREATE TABLE meta."__ehr_r1_load_rejects_hosp_labevents" AS SELECT 1 AS x');
+    } finally {
+      store.close();
+    }
+    expect(await snapshot()).not.toBe(before);
+    const summary = await ingestMimic([root], db, {});
+    expect(summary.tables.every((t) => t.status === "unchanged")).toBe(true);
+    expect(await snapshot()).toBe(before);
+  });
 });

@@ -23,7 +23,13 @@ export class Store {
     readonly path: string,
     private readonly instance: DuckDBInstance,
     readonly connection: DuckDBConnection,
+    private readonly ownsInstance = true,
   ) {}
+
+  /** A second connection to the same database (its own transactions and temp schema), for concurrent work. */
+  async fork(): Promise<Store> {
+    return new Store(this.path, this.instance, await this.instance.connect(), false);
+  }
 
   static async open(path: string, options: StoreOptions = {}): Promise<Store> {
     const file = path === ":memory:" ? path : resolve(path);
@@ -103,7 +109,7 @@ export class Store {
 
   close(): void {
     this.connection.closeSync();
-    this.instance.closeSync();
+    if (this.ownsInstance) this.instance.closeSync();
   }
 }
 
