@@ -1,0 +1,10 @@
+import { Store } from "../src/store/database.js";
+import { ingestMimic } from "../src/sources/mimic-iv/ingest.js";
+import { buildTimeline } from "../src/timeline/build.js";
+import { existsSync } from "node:fs";
+const db = "/tmp/demo.duckdb";
+if (!existsSync(db)) await ingestMimic(["../shared/data/mimic-iv-demo-2.2"], db, { mappings: { ccsDiagnoses: "../shared/data/mappings/ccs_diagnoses.csv", ccsProcedures: "../shared/data/mappings/ccs_procedures.csv" } as any });
+const store = await Store.open(db);
+console.log(await buildTimeline(store));
+console.log((await store.rowsJson("SELECT * FROM timeline.events WHERE subject_id = (SELECT min(subject_id) FROM timeline.events) ORDER BY seq LIMIT 40")).rows.map(r=>JSON.stringify(r)).join("\n"));
+store.close();
