@@ -1,10 +1,11 @@
 import { Store } from "../src/store/database.js";
-import { ingestMimic } from "../src/sources/mimic-iv/ingest.js";
 import { buildTimeline } from "../src/timeline/build.js";
-import { existsSync } from "node:fs";
-const db = "/tmp/demo.duckdb";
-if (!existsSync(db)) await ingestMimic(["../shared/data/mimic-iv-demo-2.2"], db, { mappings: { ccsDiagnoses: "../shared/data/mappings/ccs_diagnoses.csv", ccsProcedures: "../shared/data/mappings/ccs_procedures.csv" } as any });
-const store = await Store.open(db);
-console.log(await buildTimeline(store));
-console.log((await store.rowsJson("SELECT * FROM timeline.events WHERE subject_id = (SELECT min(subject_id) FROM timeline.events) ORDER BY seq LIMIT 40")).rows.map(r=>JSON.stringify(r)).join("\n"));
+import { readTrajectory } from "../src/timeline/read.js";
+import { renderInput } from "../src/render/sample.js";
+const store = await Store.open("/tmp/demo.duckdb");
+await buildTimeline(store);
+let t = performance.now();
+const traj = await readTrajectory(store, 10000032);
+console.log("read ms", performance.now() - t, traj.length);
+console.log(renderInput(traj, { begin: 1, end: 30, admissionsId: 6 }));
 store.close();

@@ -2,6 +2,7 @@ import { EhrR1Error } from "../errors.js";
 import { ident, literal, type Store } from "../store/database.js";
 import { tableSpec } from "../sources/mimic-iv/schema.js";
 import { TOOL_VERSION } from "../version.js";
+import { computeFloatColumns } from "./items.js";
 import { tableOrder, TIMELINE_SOURCES, type TimelineSource } from "./sources.js";
 
 export interface TimelineBuildOptions {
@@ -57,6 +58,7 @@ export async function buildTimeline(store: Store, options: TimelineBuildOptions 
   const sortKey = "subject_id, k_time, k_rank, k_row, placement, table_rank, src_row";
   await store.transaction(async () => {
     await store.exec("CREATE SCHEMA IF NOT EXISTS timeline");
+    await computeFloatColumns(store, present);
     await store.exec(`
       CREATE OR REPLACE TABLE timeline.rows AS
       WITH src AS (${selects.join("\nUNION ALL\n")}),

@@ -1,0 +1,66 @@
+import { UsageError } from "../errors.js";
+import type { EhrEvent } from "../timeline/read.js";
+import { renderEvent, type RenderFormat } from "./markdown.js";
+
+/** Coordinates of one sample in a trajectory, as in the reference's task index rows (§6.5). */
+export interface SampleWindow {
+  /** First context event (inclusive). Default 0. */
+  begin?: number;
+  /** End of the context (exclusive). Default: the last event's index (the reference's default, which leaves it out). */
+  end?: number;
+  task?: string;
+  /** Index of the current admission's `admissions` event, rendered before the context (not for task `admissions`). */
+  admissionsId?: number | null;
+  /** Index of the previous admission's discharge note. */
+  lastDischargeId?: number | null;
+  /** Event types the task hides from the context (its `bid_event` list). */
+  excludedEvents?: readonly string[];
+}
+
+/** The parts of a model input, each already rendered; `join`ed they are the input text. */
+export interface InputParts {
+  demographics: string;
+  lastDischarge: string;
+  admission: string;
+  /** Indexes of the context events kept, and their rendered text. */
+  context: { index: number; text: string }[];
+}
+
+function eventAt(trajectory: readonly EhrEvent[], index: number, what: string): EhrEvent {
+  const event = trajectory[index];
+  if (!event) throw new UsageError(`${what} ${index} is outside the trajectory (0..${trajectory.length - 1})`);
+  return event;
+}
+
+export function inputParts(trajectory: readonly EhrEvent[], window: SampleWindow = {}, format: RenderFormat = "ehr-r1"): InputParts {
+  if (!trajectory.length) throw new UsageError("empty trajectory");
+  const begin = window.begin ?? 0;
+  const end = window.end ?? trajectory.length - 1;
+  if (begin < 0 || end > trajectory.length || begin > end) throw new UsageError(`context [${begin}, ${end}) is outside the trajectory (${trajectory.length} events)`);
+  const excluded = new Set(window.excludedEvents ?? []);
+  const context: InputParts["context"] = [];
+  for (let i = begin; i < end; i++) {
+    const event = trajectory[i]!;
+    // The admission record is shown on its own, never as a context event (§6.5 step 1).
+    if (excluded.has(event.file_name) || event.file_name === "admissions") continue;
+    context.push({ index: i, text: renderEvent(event, format) });
+  }
+  const admissionsId = window.admissionsId ?? null;
+  const lastDischargeId = window.lastDischargeId ?? null;
+  return {
+    demographics: renderEvent(trajectory[0]!, format),
+    lastDischarge: lastDischargeId === null ? "" : renderEvent(eventAt(trajectory, lastDischargeId, "last_discharge_id"), format),
+    admission: admissionsId === null || window.task === "admissions" ? "" : renderEvent(eventAt(trajectory, admissionsId, "admissions_id"), format),
+    context,
+  };
+}
+
+/** The input text: the reference joins every part with a blank line, empty parts included; `clean` drops them. */
+export function joinInput(parts: InputParts, format: RenderFormat = "ehr-r1"): string {
+  const texts = [parts.demographics, parts.lastDischarge, parts.admission, ...parts.context.map((c) => c.text)];
+  return (format === "clean" ? texts.filter((t) => t.trim() !== "") : texts).join("\n\n");
+}
+
+export function renderInput(trajectory: readonly EhrEvent[], window: SampleWindow = {}, format: RenderFormat = "ehr-r1"): string {
+  return joinInput(inputParts(trajectory, window, format), format);
+}
