@@ -85,7 +85,7 @@ export async function buildTimeline(store: Store, options: TimelineBuildOptions 
       )
       SELECT subject_id,
         (sum(starts_event) OVER (PARTITION BY subject_id ORDER BY pos ROWS UNBOUNDED PRECEDING) - 1)::INTEGER AS seq,
-        pos, file_name, src_row, time, hadm_id, placement::TINYINT AS placement
+        pos, file_name, src_row, time, hadm_id, placement::TINYINT AS placement, NULL::JSON AS item
       FROM positioned
       ORDER BY subject_id, pos
     `);
@@ -107,7 +107,7 @@ export async function buildTimeline(store: Store, options: TimelineBuildOptions 
       ? "(SELECT max(loaded_at) FROM meta.loads)" : "NULL::TIMESTAMP";
     await store.exec(`
       CREATE OR REPLACE TABLE timeline.build_info AS
-      SELECT now()::TIMESTAMP AS built_at, ${literal(TOOL_VERSION)} AS tool_version,
+      SELECT 'store' AS origin, NULL::VARCHAR AS imported_from, now()::TIMESTAMP AS built_at, ${literal(TOOL_VERSION)} AS tool_version,
         [${order.map(literal).join(", ")}]::VARCHAR[] AS table_order,
         [${present.map((s) => literal(s.table)).join(", ")}]::VARCHAR[] AS tables,
         ${sourcesLoadedAt} AS sources_loaded_at

@@ -1,5 +1,6 @@
 import { ident, literal, type Store } from "../store/database.js";
 import { tableSpec } from "../sources/mimic-iv/schema.js";
+import { EhrR1Error } from "../errors.js";
 import { timelineSource, type TimelineSource } from "./sources.js";
 
 const INTEGER_TYPES = new Set(["TINYINT", "SMALLINT", "INTEGER", "BIGINT"]);
@@ -126,4 +127,42 @@ async function addDerived(store: Store, fileName: string, derived: DerivedKey[],
 export function itemJsonSql(parts: ItemQueryParts): string {
   const all = [...parts.raw, ...parts.derived.map((d) => `${literal(JSON.stringify(d.key) + ": ")} || ${d.json}`)];
   return `('{' || ${all.join(` || ', ' || `)} || '}')`;
+}
+
+/** Where a store's timelines came from: built from its MIMIC-IV tables, or imported from a patients_ehr folder. */
+export async function timelineOrigin(store: Store): Promise<"store" | "imported"> {
+  if (!(await store.tableExists("timeline.build_info"))) return "store";
+  return (await store.value<string>("SELECT origin FROM timeline.build_info")) === "imported" ? "imported" : "store";
+}
+
+/**
+ * SELECT giving `r.subject_id, r.seq, r.pos, item` (the item's JSON text) for one table's rows of
+ * the timelines matching `where` (over `timeline.rows r`). Built timelines read the source table by
+ * row id; imported ones hold the item text, from which the dictionary keys are read back.
+ */
+export async function itemRowsSql(store: Store, fileName: string, where: string, withDerived: boolean): Promise<string> {
+  const source = timelineSource(fileName);
+  if (!source) throw new EhrR1Error(`timeline.events names an unknown table ${fileName}; rebuild the timelines`);
+  const table = `${source.module}.${ident(source.table)}`;
+  const filter = `r.file_name = ${literal(fileName)} AND ${where}`;
+  if ((await timelineOrigin(store)) === "store") {
+    const parts = await itemQueryParts(store, fileName, await floatColumns(store), withDerived);
+    return `SELECT r.subject_id, r.seq, r.pos, ${itemJsonSql(parts)} AS item
+      FROM timeline.rows r JOIN ${table} t ON t.rowid = r.src_row ${parts.joins.join(" ")} WHERE ${filter}`;
+  }
+  const derived: DerivedKey[] = [];
+  const joins: string[] = [];
+  if (withDerived) await addDerived(store, fileName, derived, joins);
+  const key = (k: string) => `json_extract_string(r.item, '$.${k}')`;
+  const integer = (k: string) => `TRY_CAST(TRY_CAST(${key(k)} AS DOUBLE) AS BIGINT)`;
+  // Appended as text: json_merge_patch would drop keys whose value is null (a mapping miss must stay None).
+  const extra = derived.map((d) => `${literal(JSON.stringify(d.key) + ":")} || ${d.json}`).join(" || ',' || ");
+  const merged = derived.length
+    ? `CASE WHEN CAST(r.item AS VARCHAR) = '{}' THEN '{' || ${extra} || '}' ELSE CAST(r.item AS VARCHAR)[:-2] || ',' || ${extra} || '}' END`
+    : "CAST(r.item AS VARCHAR)";
+  // The dictionary joins are written against the source table `t`; here its keys are columns of `r`.
+  const onRows = (sql: string) => sql.replace(/\bt\./g, "r.");
+  return `SELECT r.subject_id, r.seq, r.pos, ${onRows(merged)} AS item
+    FROM (SELECT *, ${integer("itemid")} AS itemid, ${integer("icd_version")} AS icd_version, ${key("icd_code")} AS icd_code,
+            ${key("ndc")} AS ndc, ${key("note_id")} AS note_id FROM timeline.rows r WHERE ${filter}) r ${onRows(joins.join(" "))}`;
 }

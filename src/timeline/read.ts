@@ -1,7 +1,6 @@
 import { EhrR1Error, UsageError } from "../errors.js";
-import { ident, type Store } from "../store/database.js";
-import { floatColumns, itemJsonSql, itemQueryParts } from "./items.js";
-import { timelineSource } from "./sources.js";
+import type { Store } from "../store/database.js";
+import { itemRowsSql } from "./items.js";
 
 /** A value as the reference holds it: a Python `str()` of the raw value, a list (radiology exam names), or None. */
 export type ItemValue = string | string[] | null;
@@ -46,18 +45,10 @@ export async function readTrajectories(store: Store, subjectIds: readonly number
     if (!list) result.set(e.subject_id, (list = []));
     list.push({ file_name: e.file_name, starttime: e.starttime, endtime: e.endtime, hadm_id: e.hadm_id, items: [] });
   }
-  const floats = await floatColumns(store);
   const tables = [...new Set(events.map((e) => e.file_name))].sort();
   for (const fileName of tables) {
-    const source = timelineSource(fileName);
-    if (!source) throw new EhrR1Error(`timeline.events names an unknown table ${fileName}; rebuild the timelines`);
-    const parts = await itemQueryParts(store, fileName, floats, options.derived ?? true);
-    const rows = await store.rows<{ subject_id: number; seq: number; item: string }>(
-      `SELECT r.subject_id, r.seq, ${itemJsonSql(parts)} AS item
-       FROM timeline.rows r JOIN ${source.module}.${ident(source.table)} t ON t.rowid = r.src_row ${parts.joins.join(" ")}
-       WHERE r.file_name = '${fileName}' AND r.subject_id IN ${idList}
-       ORDER BY r.subject_id, r.pos`,
-    );
+    const sql = await itemRowsSql(store, fileName, `r.subject_id IN ${idList}`, options.derived ?? true);
+    const rows = await store.rows<{ subject_id: number; seq: number; item: string }>(`${sql} ORDER BY subject_id, pos`);
     for (const row of rows) result.get(row.subject_id)![row.seq]!.items.push(JSON.parse(row.item) as EventItem);
   }
   return result;
