@@ -5,6 +5,12 @@ import { type IngestProgress, ingestMimic } from "./sources/mimic-iv/ingest.js";
 import { mappingsInFolder } from "./sources/mimic-iv/mappings.js";
 import { synthesizeCohort } from "./sources/synthetic/generate.js";
 import { join } from "node:path";
+import { fitToBudget } from "./render/budget.js";
+import { inputParts } from "./render/sample.js";
+import { EstimatedTokenCounter } from "./render/tokenizer.js";
+import { buildTimeline, type TimelineBuildSummary } from "./timeline/build.js";
+import { readTrajectory } from "./timeline/read.js";
+import { selectWindow } from "./timeline/select.js";
 
 export interface DemoOptions {
   cohortDir: string;
@@ -21,7 +27,12 @@ export interface DemoResult {
   synthSeconds: number;
   ingestSeconds: number;
   store: StoreSummary;
+  timeline: TimelineBuildSummary;
+  /** One admission rendered the way EHR-R1 models see it, within a token budget. */
+  example: { subjectId: number; hadmId: number; maxTokens: number; tokens: number; droppedEvents: number; text: string } | null;
 }
+
+const EXAMPLE_BUDGET = 1500;
 
 /** The main job on the embedded default: nothing outside this package is read. Later stages extend it. */
 export async function runDemo(options: DemoOptions): Promise<DemoResult> {
@@ -32,9 +43,25 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     mappings: mappingsInFolder(join(synth.out, "mappings")),
     onProgress: options.onIngestProgress,
   });
-  const store = await Store.open(options.dbPath, { readOnly: true });
+  const store = await Store.open(options.dbPath);
   try {
-    return { cohortDir: synth.out, dbPath: options.dbPath, synthSeconds: synth.seconds, ingestSeconds: ingest.seconds, store: await summarizeStore(store) };
+    const timeline = await buildTimeline(store);
+    // The example: the first admission that came through the ED and reached the ICU (the richest records).
+    const [pick] = await store.rows<{ s: number; h: number }>(`
+      SELECT a.subject_id AS s, a.hadm_id AS h FROM hosp.admissions a
+      WHERE EXISTS (SELECT 1 FROM ed.edstays e WHERE e.hadm_id = a.hadm_id) AND EXISTS (SELECT 1 FROM icu.icustays i WHERE i.hadm_id = a.hadm_id)
+      ORDER BY a.subject_id, a.admittime LIMIT 1`);
+    let example: DemoResult["example"] = null;
+    if (pick) {
+      const trajectory = await readTrajectory(store, pick.s);
+      const parts = inputParts(trajectory, selectWindow(trajectory, { hadm: pick.h }, pick.s));
+      const fitted = fitToBudget(parts, { maxTokens: EXAMPLE_BUDGET, counter: new EstimatedTokenCounter() });
+      example = { subjectId: pick.s, hadmId: pick.h, maxTokens: EXAMPLE_BUDGET, tokens: fitted.tokens, droppedEvents: fitted.droppedEvents, text: fitted.input };
+    }
+    return {
+      cohortDir: synth.out, dbPath: options.dbPath, synthSeconds: synth.seconds, ingestSeconds: ingest.seconds,
+      store: await summarizeStore(store), timeline, example,
+    };
   } finally {
     store.close();
   }

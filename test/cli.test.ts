@@ -54,3 +54,38 @@ describe("command line", () => {
     expect(result.err).toMatch(/expected a whole number >= 0, got "ten"/);
   });
 });
+
+describe("command line: timelines and show", () => {
+  const dir = tempDir();
+
+  it("demo builds timelines and renders one admission within its token budget", async () => {
+    const result = await run("demo", "--out", join(dir, "demo"), "--patients", "30", "--json");
+    expect(result.code).toBe(0);
+    const summary = JSON.parse(result.out) as { timeline: { patients: number }; example: { text: string; tokens: number; maxTokens: number } };
+    expect(summary.timeline.patients).toBe(30);
+    expect(summary.example.text.startsWith("## Patient Demographics [None]\n- Anchor_Age: ")).toBe(true);
+    expect(summary.example.text).toContain("\n## Admissions [");
+    expect(summary.example.tokens).toBeLessThanOrEqual(summary.example.maxTokens);
+  });
+
+  it("timeline build, show and its errors", async () => {
+    const db = join(dir, "demo", "ehr-r1.duckdb");
+    const build = await run("timeline", "build", "--db", db, "--json");
+    expect(build.code).toBe(0);
+    expect(JSON.parse(build.out)).toMatchObject({ patients: 30, absentTables: [] });
+    const shown = await run("show", "10000001", "--db", db);
+    expect(shown.code).toBe(0);
+    expect(shown.out.startsWith("## Patient Demographics [None]\n")).toBe(true);
+    const json = await run("show", "10000001", "--db", db, "--format", "json", "--until", "2000-01-01");
+    expect(JSON.parse(json.out)).toMatchObject({ subject_id: 10000001, events: [] });
+    const budget = await run("show", "10000001", "--db", db, "--max-tokens", "300");
+    expect(budget.err).toMatch(/^\d+ tokens \(estimate/);
+    expect(Number(/^(\d+)/.exec(budget.err)![1])).toBeLessThanOrEqual(300);
+    const unknown = await run("show", "42", "--db", db);
+    expect(unknown).toMatchObject({ code: 1, err: `error: subject_id 42 is not in ${db} (30 patients have timelines)\n` });
+    const badTime = await run("show", "10000001", "--db", db, "--from", "yesterday");
+    expect(badTime.err).toBe("error: --from yesterday: expected YYYY-MM-DD or YYYY-MM-DD HH:MM[:SS]\n");
+    const noTokenizer = await run("show", "10000001", "--db", db, "--max-tokens", "100", "--tokenizer", join(dir, "nowhere"));
+    expect(noTokenizer.err).toMatch(/nowhere\/tokenizer\.json: not found/);
+  });
+});

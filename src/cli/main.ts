@@ -4,7 +4,9 @@ import { TOOL_VERSION } from "../version.js";
 import { registerDb } from "./commands/db.js";
 import { registerDemo } from "./commands/demo.js";
 import { registerIngest } from "./commands/ingest.js";
+import { registerShow } from "./commands/show.js";
 import { registerSynth } from "./commands/synth.js";
+import { registerTimeline } from "./commands/timeline.js";
 import { type Output, processOutput } from "./output.js";
 
 export function buildProgram(output: Output): Command {
@@ -19,6 +21,8 @@ export function buildProgram(output: Output): Command {
   registerSynth(program, output);
   registerDemo(program, output);
   registerDb(program, output);
+  registerTimeline(program, output);
+  registerShow(program, output);
   return program;
 }
 

@@ -9,7 +9,7 @@ import { synthProgressPrinter } from "./synth.js";
 export function registerDemo(program: Command, output: Output): void {
   program
     .command("demo")
-    .description("the whole pipeline on the embedded default: synthesise a cohort, ingest it, summarise (no data, server or network needed)")
+    .description("the whole pipeline on the embedded default: synthesise a cohort, ingest it, build timelines, render a record (no data, server or network needed)")
     .option("--out <dir>", "working folder (replaced)", "ehr-r1-demo")
     .option("--patients <n>", "synthetic patients", parseWholeNumber, 200)
     .option("--seed <n>", "random seed", parseWholeNumber, 42)
@@ -27,10 +27,17 @@ export function registerDemo(program: Command, output: Output): void {
       }
       output.out(formatTable(["table", "rows"], result.store.tables.map((t) => ({ table: t.table, rows: formatNumber(t.rows) }))));
       const c = result.store.cohort;
+      const t = result.timeline;
+      if (result.example) {
+        const e = result.example;
+        output.out(`\n--- subject ${e.subjectId}, admission ${e.hadmId}, as an EHR-R1 model sees it (${e.tokens} estimated tokens of ${e.maxTokens}; ${e.droppedEvents} oldest events left out) ---\n${e.text}\n---\n`);
+      }
       output.out(
         `\nehr-r1 demo: ${formatNumber(c.patients)} patients, ${formatNumber(c.admissions)} admissions, ${formatNumber(c.icuStays)} ICU stays, ${formatNumber(c.edStays)} ED stays\n` +
-          `cohort ${result.cohortDir} (synthesised in ${result.synthSeconds.toFixed(1)} s)\nstore  ${result.dbPath} (ingested in ${result.ingestSeconds.toFixed(1)} s)\n` +
-          `next:  ehr-r1 db info --db ${result.dbPath}    ehr-r1 sql --db ${result.dbPath} "SELECT * FROM hosp.admissions LIMIT 5"\n`,
+          `cohort    ${result.cohortDir} (synthesised in ${result.synthSeconds.toFixed(1)} s)\nstore     ${result.dbPath} (ingested in ${result.ingestSeconds.toFixed(1)} s)\n` +
+          `timelines ${formatNumber(t.events)} events from ${formatNumber(t.rows)} rows (built in ${t.seconds.toFixed(1)} s)\n` +
+          `next:     ehr-r1 show <subject_id> --db ${result.dbPath} [--hadm ID] [--max-tokens N --tokenizer DIR]\n` +
+          `          ehr-r1 db info --db ${result.dbPath}    ehr-r1 sql --db ${result.dbPath} "SELECT * FROM timeline.events LIMIT 5"\n`,
       );
     });
 }
