@@ -1,7 +1,9 @@
 /**
- * `npm run bench`: ingest of a synthetic MIMIC-IV cohort against DuckDB's bare read_csv scan of the
- * same files (the lower bound: parsing and typing every column, writing nothing). Each phase runs
- * in its own process so its peak RSS is its own. Prints one JSON document.
+ * `npm run bench`: on one synthetic MIMIC-IV cohort,
+ * - ingest, against DuckDB's bare read_csv scan of the same files (parsing and typing every column, writing nothing);
+ * - timeline build, against a bare DuckDB sort of the same rows (bench/timeline.ts);
+ * - rendering, single core, with and without tokenization (bench/render.ts).
+ * Each phase runs in its own process so its peak RSS is its own. Prints one JSON document.
  *
  *   BENCH_PATIENTS (default 10000), BENCH_MEMORY_LIMIT (default 1GB), BENCH_DIR (default a temp folder)
  */
@@ -15,6 +17,8 @@ import { ingestMimic, readCsvSql } from "../src/sources/mimic-iv/ingest.js";
 import { readCsvHeader } from "../src/sources/mimic-iv/source-file.js";
 import { synthesizeCohort } from "../src/sources/synthetic/generate.js";
 import { Store } from "../src/store/database.js";
+import { timelineBenchmark } from "./timeline.js";
+import { renderBenchmark } from "./render.js";
 
 const memoryLimit = process.env.BENCH_MEMORY_LIMIT ?? "1GB";
 
@@ -48,15 +52,17 @@ async function ingestPhase(cohort: string, db: string): Promise<PhaseResult> {
   return { seconds, rows: summary.tables.reduce((s, t) => s + t.rows, 0), peakRssMb: process.resourceUsage().maxRSS / 1024 };
 }
 
-function child(phase: string, ...args: string[]): PhaseResult {
+function child<T = PhaseResult>(phase: string, ...args: string[]): T {
   const out = execFileSync(process.execPath, [fileURLToPath(import.meta.url), phase, ...args], { encoding: "utf8", maxBuffer: 1 << 24 });
-  return JSON.parse(out) as PhaseResult;
+  return JSON.parse(out) as T;
 }
 
 async function main(): Promise<void> {
   const [phase, ...args] = process.argv.slice(2);
   if (phase === "scan") return void process.stdout.write(JSON.stringify(await scanPhase(args[0]!)));
   if (phase === "ingest") return void process.stdout.write(JSON.stringify(await ingestPhase(args[0]!, args[1]!)));
+  if (phase === "timeline") return void process.stdout.write(JSON.stringify(await timelineBenchmark(args[0]!, memoryLimit)));
+  if (phase === "render") return void process.stdout.write(JSON.stringify(await renderBenchmark(args[0]!, memoryLimit)));
 
   const patients = Number(process.env.BENCH_PATIENTS ?? 10_000);
   const dir = process.env.BENCH_DIR ?? mkdtempSync(join(tmpdir(), "ehr-r1-bench-"));
@@ -72,9 +78,11 @@ async function main(): Promise<void> {
   const ingest = child("ingest", cohort, join(dir, "bench.duckdb"));
   const scanB = child("scan", cohort);
   const scan = scanA.seconds <= scanB.seconds ? scanA : scanB;
+  const timeline = child<Record<string, unknown>>("timeline", join(dir, "bench.duckdb"));
+  const render = child<Record<string, unknown>>("render", join(dir, "bench.duckdb"));
   const synthRows = Object.values(synth.rows).reduce((a, b) => a + b, 0);
   const result = {
-    benchmark: "ingest",
+    benchmarks: ["ingest", "timeline", "render"],
     machine: { cores: cpus().length, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, platform: process.platform },
     input: { patients, files: files.length, compressedMb: +(bytes / 2 ** 20).toFixed(1), rows: ingest.rows, duckdbMemoryLimit: memoryLimit },
     figures: {
@@ -89,6 +97,8 @@ async function main(): Promise<void> {
     },
     targets: { ratioIngestToScan: 1.5, ingestPeakRssMb: 2048 },
     checks: { rowsMatchScan: scan.rows === ingest.rows },
+    timeline,
+    render,
   };
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   if (!process.env.BENCH_DIR) rmSync(dir, { recursive: true, force: true });

@@ -112,4 +112,14 @@ describeWithData("timelines of the MIMIC-IV demo", () => {
     expect(text.startsWith("## Diagnoses on International Classification of Diseases [None]\n| Diagnoses | Ccs Type |\n| ------ | ------ |\n")).toBe(true);
     expect(text).toContain(`| ${title!.t} | ${ccs!.t} |`);
   });
+
+  it("builds the same timelines when patients are processed in many small shards", async () => {
+    await store.exec("CREATE OR REPLACE TEMP TABLE whole AS SELECT * FROM timeline.rows; CREATE OR REPLACE TEMP TABLE whole_events AS SELECT * FROM timeline.events");
+    let shards = 0;
+    await buildTimeline(store, { shardRows: 20_000, onProgress: (_, total) => void (shards = total) });
+    expect(shards).toBeGreaterThan(10);
+    for (const [a, b] of [["timeline.rows", "whole"], ["whole", "timeline.rows"], ["timeline.events", "whole_events"], ["whole_events", "timeline.events"]]) {
+      expect(await store.value(`SELECT count(*) FROM (SELECT * FROM ${a} EXCEPT ALL SELECT * FROM ${b})`), `${a} minus ${b}`).toBe(0n);
+    }
+  });
 });

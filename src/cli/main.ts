@@ -38,12 +38,22 @@ export async function main(argv: readonly string[], output: Output = processOutp
       return error.exitCode;
     }
     const debug = argv.includes("--debug");
-    const message = error instanceof Error ? error.message : String(error);
+    const raw = error instanceof Error ? error.message : String(error);
+    const message = error instanceof EhrR1Error ? raw : explainUnexpected(raw);
     output.err(`error: ${message}\n`);
     if (debug && error instanceof Error && error.stack) output.err(`${error.stack}\n`);
     else if (!(error instanceof EhrR1Error)) output.err("(unexpected error; run with --debug for details)\n");
     return 1;
   }
+}
+
+/** DuckDB's errors carry multi-line hints; keep the first line and say what the user can do. */
+function explainUnexpected(message: string): string {
+  const first = message.split("\n")[0] ?? message;
+  if (/Out of Memory Error/i.test(first)) {
+    return `${first} — DuckDB reached its memory limit; raise it with EHR_R1_MEMORY_LIMIT (e.g. EHR_R1_MEMORY_LIMIT=4GB) or the command's --memory-limit`;
+  }
+  return first;
 }
 
 export function parseWholeNumber(value: string): number {

@@ -8,6 +8,9 @@ import { tableOrder, TIMELINE_SOURCES, type TimelineSource } from "./sources.js"
 export interface TimelineBuildOptions {
   /** Tables that win ties first (see `tableOrder`); the rest keep the default order. */
   tableOrder?: readonly string[];
+  /** Source rows per shard of patients (default: from the store's memory limit). */
+  shardRows?: number;
+  onProgress?: (shardsDone: number, shards: number) => void;
 }
 
 export interface TimelineBuildSummary {
@@ -54,55 +57,65 @@ export async function buildTimeline(store: Store, options: TimelineBuildOptions 
     throw new EhrR1Error(`${store.path}: ${needsStays.map((s) => `ed.${s.table}`).join(" and ")} need ed.edstays, which is not loaded`);
   }
 
-  const selects = present.map((source) => sourceRowsSql(source, order.indexOf(source.table)));
   const sortKey = "subject_id, k_time, k_rank, k_row, placement, table_rank, src_row";
+  const shards = await shardBounds(store, present, options.shardRows);
+  const untimed = UNTIMED_EVENT_TABLES.map(literal).join(", ");
   await store.transaction(async () => {
     await store.exec("CREATE SCHEMA IF NOT EXISTS timeline");
     await computeFloatColumns(store, present);
     await store.exec(`
-      CREATE OR REPLACE TABLE timeline.rows AS
-      WITH src AS (${selects.join("\nUNION ALL\n")}),
-      anchors AS (
-        SELECT subject_id, hadm_id, max(struct_pack(t := time, r := table_rank, s := src_row)) AS a
-        FROM src WHERE placement = ${PLACEMENT.timed} AND time IS NOT NULL AND hadm_id IS NOT NULL
-        GROUP BY subject_id, hadm_id
-      ),
-      keyed AS (
-        SELECT src.*,
-          CASE WHEN placement = ${PLACEMENT.first} THEN '-infinity'::TIMESTAMP
-               WHEN placement = ${PLACEMENT.timed} AND time IS NOT NULL THEN time
-               ELSE coalesce(anchors.a.t, 'infinity'::TIMESTAMP) END AS k_time,
-          CASE WHEN placement = ${PLACEMENT.timed} AND time IS NOT NULL THEN table_rank ELSE coalesce(anchors.a.r, -1) END AS k_rank,
-          CASE WHEN placement = ${PLACEMENT.timed} AND time IS NOT NULL THEN src_row ELSE coalesce(anchors.a.s, -1) END AS k_row
-        FROM src LEFT JOIN anchors USING (subject_id, hadm_id)
-      ),
-      positioned AS (
-        SELECT subject_id, file_name, src_row, time, hadm_id, placement,
-          (row_number() OVER w - 1)::INTEGER AS pos,
-          (file_name IS DISTINCT FROM lag(file_name) OVER w)::INTEGER AS starts_event
-        FROM keyed
-        WINDOW w AS (PARTITION BY subject_id ORDER BY ${sortKey})
-      )
-      SELECT subject_id,
-        (sum(starts_event) OVER (PARTITION BY subject_id ORDER BY pos ROWS UNBOUNDED PRECEDING) - 1)::INTEGER AS seq,
-        pos, file_name, src_row, time, hadm_id, placement::TINYINT AS placement, NULL::JSON AS item
-      FROM positioned
-      ORDER BY subject_id, pos
-    `);
-    await store.exec(`
-      CREATE OR REPLACE TABLE timeline.events AS
-      SELECT subject_id, seq, any_value(file_name) AS file_name,
-        CASE WHEN any_value(file_name) IN (${UNTIMED_EVENT_TABLES.map(literal).join(", ")}) THEN NULL
-             ELSE arg_min(time, pos) FILTER (WHERE time IS NOT NULL) END AS starttime,
-        CASE WHEN any_value(file_name) IN (${UNTIMED_EVENT_TABLES.map(literal).join(", ")}) THEN NULL
-             ELSE max(time) END AS endtime,
-        (list(hadm_id ORDER BY pos))[1] AS hadm_id,
-        count(*)::INTEGER AS n_rows,
-        min(pos) AS first_pos
-      FROM timeline.rows
-      GROUP BY subject_id, seq
-      ORDER BY subject_id, seq
-    `);
+      CREATE OR REPLACE TABLE timeline.rows (subject_id INTEGER, seq INTEGER, pos INTEGER, file_name VARCHAR, src_row BIGINT,
+        time TIMESTAMP, hadm_id INTEGER, placement TINYINT, item JSON);
+      CREATE OR REPLACE TABLE timeline.events (subject_id INTEGER, seq INTEGER, file_name VARCHAR, starttime TIMESTAMP,
+        endtime TIMESTAMP, hadm_id INTEGER, n_rows INTEGER, first_pos INTEGER);`);
+    // Patients in subject_id ranges, so DuckDB's window sort stays within its memory limit on any cohort size.
+    for (const [index, shard] of shards.entries()) {
+      options.onProgress?.(index, shards.length);
+      const range = `t.subject_id >= ${shard.from} AND t.subject_id < ${shard.to}`;
+      const selects = present.map((source) => sourceRowsSql(source, order.indexOf(source.table), range));
+      await store.exec(`
+        INSERT INTO timeline.rows
+        WITH src AS (${selects.join("\nUNION ALL\n")}),
+        anchors AS (
+          SELECT subject_id, hadm_id, max(struct_pack(t := time, r := table_rank, s := src_row)) AS a
+          FROM src WHERE placement = ${PLACEMENT.timed} AND time IS NOT NULL AND hadm_id IS NOT NULL
+          GROUP BY subject_id, hadm_id
+        ),
+        keyed AS (
+          SELECT src.*,
+            CASE WHEN placement = ${PLACEMENT.first} THEN '-infinity'::TIMESTAMP
+                 WHEN placement = ${PLACEMENT.timed} AND time IS NOT NULL THEN time
+                 ELSE coalesce(anchors.a.t, 'infinity'::TIMESTAMP) END AS k_time,
+            CASE WHEN placement = ${PLACEMENT.timed} AND time IS NOT NULL THEN table_rank ELSE coalesce(anchors.a.r, -1) END AS k_rank,
+            CASE WHEN placement = ${PLACEMENT.timed} AND time IS NOT NULL THEN src_row ELSE coalesce(anchors.a.s, -1) END AS k_row
+          FROM src LEFT JOIN anchors USING (subject_id, hadm_id)
+        ),
+        positioned AS (
+          SELECT subject_id, file_name, src_row, time, hadm_id, placement,
+            (row_number() OVER w - 1)::INTEGER AS pos,
+            (file_name IS DISTINCT FROM lag(file_name) OVER w)::INTEGER AS starts_event
+          FROM keyed
+          WINDOW w AS (PARTITION BY subject_id ORDER BY ${sortKey})
+        )
+        SELECT subject_id,
+          (sum(starts_event) OVER (PARTITION BY subject_id ORDER BY pos ROWS UNBOUNDED PRECEDING) - 1)::INTEGER AS seq,
+          pos, file_name, src_row, time, hadm_id, placement, NULL::JSON AS item
+        FROM positioned
+        ORDER BY subject_id, pos`);
+      await store.exec(`
+        INSERT INTO timeline.events
+        SELECT subject_id, seq, any_value(file_name) AS file_name,
+          CASE WHEN any_value(file_name) IN (${untimed}) THEN NULL ELSE arg_min(time, pos) FILTER (WHERE time IS NOT NULL) END AS starttime,
+          CASE WHEN any_value(file_name) IN (${untimed}) THEN NULL ELSE max(time) END AS endtime,
+          (list(hadm_id ORDER BY pos))[1] AS hadm_id,
+          count(*)::INTEGER AS n_rows,
+          min(pos) AS first_pos
+        FROM timeline.rows t
+        WHERE ${range}
+        GROUP BY subject_id, seq
+        ORDER BY subject_id, seq`);
+    }
+    options.onProgress?.(shards.length, shards.length);
     const sourcesLoadedAt = (await store.tableExists("meta.loads"))
       ? "(SELECT max(loaded_at) FROM meta.loads)" : "NULL::TIMESTAMP";
     await store.exec(`
@@ -127,7 +140,37 @@ export async function buildTimeline(store: Store, options: TimelineBuildOptions 
   };
 }
 
-function sourceRowsSql(source: TimelineSource, rank: number): string {
+/**
+ * Half-open subject_id ranges of about `shardRows` source rows each (default: what a window sort
+ * fits in comfortably, from the store's memory limit). Bounds come from the patients table; the
+ * first and last ranges are open-ended so no row is ever left out.
+ */
+async function shardBounds(store: Store, sources: readonly TimelineSource[], shardRows?: number): Promise<{ from: number; to: number }[]> {
+  let total = 0;
+  for (const s of sources) total += Number(await store.value<bigint>(`SELECT count(*) FROM ${s.module}.${ident(s.table)}`));
+  const perShard = shardRows ?? Math.max(200_000, Math.floor((await memoryLimitBytes(store)) / 1000));
+  const shards = Math.max(1, Math.ceil(total / perShard));
+  const min = -(2 ** 31);
+  const max = 2 ** 31;
+  if (shards === 1) return [{ from: min, to: max }];
+  const quantiles = Array.from({ length: shards - 1 }, (_, i) => ((i + 1) / shards).toFixed(6)).join(", ");
+  const cuts = [...new Set(await store.value<number[]>(`SELECT quantile_disc(subject_id, [${quantiles}]) FROM hosp.patients`))].sort((a, b) => a - b);
+  const bounds = [min, ...cuts, max];
+  return bounds.slice(0, -1).map((from, i) => ({ from, to: bounds[i + 1]! }));
+}
+
+/** DuckDB reports its limit as text (`953.6 MiB`). */
+export async function memoryLimitBytes(store: Store): Promise<number> {
+  const text = await store.value<string>("SELECT current_setting('memory_limit')");
+  const m = /^([\d.]+)\s*([KMGT]?i?B)$/i.exec(text.trim());
+  if (!m) return 2 ** 30;
+  const unit = m[2]!.toUpperCase();
+  const power = "BKMGT".indexOf(unit[0]!);
+  const base = unit.includes("I") ? 1024 : 1000;
+  return Number(m[1]) * base ** Math.max(0, power);
+}
+
+function sourceRowsSql(source: TimelineSource, rank: number, range: string): string {
   const spec = tableSpec(source.module, source.table)!;
   const hasHadm = spec.columns.some(([c]) => c === "hadm_id");
   const placement = source.placement === "first" ? PLACEMENT.first
@@ -140,5 +183,5 @@ function sourceRowsSql(source: TimelineSource, rank: number): string {
     : "";
   return `SELECT t.subject_id, ${hasHadm ? "t.hadm_id" : "NULL::INTEGER"} AS hadm_id, CAST(${source.time} AS TIMESTAMP) AS time,
     ${rank} AS table_rank, ${placementSql} AS placement, t.rowid AS src_row, ${literal(source.table)} AS file_name
-    FROM ${source.module}.${ident(source.table)} t${stays} WHERE t.subject_id IS NOT NULL`;
+    FROM ${source.module}.${ident(source.table)} t${stays} WHERE t.subject_id IS NOT NULL AND ${range}`;
 }

@@ -12,11 +12,15 @@ export function registerTimeline(program: Command, output: Output): void {
     .description("order every patient's rows into events (SQL, in the store): timeline.events and timeline.rows")
     .requiredOption("--db <file>", "DuckDB store made by `ehr-r1 ingest`")
     .option("--table-order <tables>", "tables that win ties at the same time, in this order (to reproduce a given reference build)", parseList)
+    .option("--memory-limit <size>", "DuckDB memory limit (default 1GB or $EHR_R1_MEMORY_LIMIT); patients are processed in shards that fit it")
     .option("--json", "print the summary as JSON")
-    .action(async (flags: { db: string; tableOrder?: string[]; json?: boolean }) => {
-      const store = await Store.open(flags.db, { create: false });
+    .action(async (flags: { db: string; tableOrder?: string[]; memoryLimit?: string; json?: boolean }) => {
+      const store = await Store.open(flags.db, { create: false, memoryLimit: flags.memoryLimit });
       try {
-        const summary = await buildTimeline(store, { tableOrder: flags.tableOrder });
+        const summary = await buildTimeline(store, {
+          tableOrder: flags.tableOrder,
+          onProgress: flags.json || !output.interactive ? undefined : (done, total) => output.err(`\r\x1b[Ktimeline: ${done}/${total} shards${done === total ? "\n" : ""}`),
+        });
         if (flags.json) return void output.out(`${JSON.stringify(summary, null, 2)}\n`);
         output.out(`${formatNumber(summary.patients)} patients, ${formatNumber(summary.events)} events from ${formatNumber(summary.rows)} rows of ${summary.tables.length} tables in ${summary.seconds.toFixed(1)} s\n`);
         if (summary.absentTables.length) output.out(`not in the store (left out): ${summary.absentTables.join(", ")}\n`);
