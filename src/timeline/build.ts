@@ -102,16 +102,16 @@ export async function buildTimeline(store: Store, options: TimelineBuildOptions 
           pos, file_name, src_row, time, hadm_id, placement, NULL::JSON AS item
         FROM positioned
         ORDER BY subject_id, pos`);
+      // Timed rows of an event are in time order, so its first time is its least; untimed rows carry NULL.
       await store.exec(`
         INSERT INTO timeline.events
         SELECT subject_id, seq, any_value(file_name) AS file_name,
-          CASE WHEN any_value(file_name) IN (${untimed}) THEN NULL ELSE arg_min(time, pos) FILTER (WHERE time IS NOT NULL) END AS starttime,
+          CASE WHEN any_value(file_name) IN (${untimed}) THEN NULL ELSE min(time) END AS starttime,
           CASE WHEN any_value(file_name) IN (${untimed}) THEN NULL ELSE max(time) END AS endtime,
-          (list(hadm_id ORDER BY pos))[1] AS hadm_id,
+          arg_min_null(hadm_id, pos) AS hadm_id,
           count(*)::INTEGER AS n_rows,
           min(pos) AS first_pos
-        FROM timeline.rows t
-        WHERE ${range}
+        FROM timeline.rows t WHERE ${range}
         GROUP BY subject_id, seq
         ORDER BY subject_id, seq`);
     }
