@@ -119,3 +119,31 @@ describe("timeline ordering and grouping rules", () => {
     await expect(readTrajectory(store, 42)).rejects.toThrow(/subject_id 42 is not in .*rules\.duckdb \(1 patients have timelines\)/);
   });
 });
+
+describe("stale timelines", () => {
+  const dir = tempDir();
+
+  it("refuse to read after a source table was reloaded", async () => {
+    const root = join(dir, "mimic");
+    for (const [rel, text] of Object.entries(FILES)) {
+      mkdirSync(dirname(join(root, rel)), { recursive: true });
+      writeFileSync(join(root, rel), text);
+    }
+    const db = join(dir, "s.duckdb");
+    await ingestMimic([root], db);
+    let store = await Store.open(db);
+    await buildTimeline(store);
+    expect((await readTrajectory(store, 1)).length).toBe(EXPECTED_ORDER.length);
+    store.close();
+    writeFileSync(join(root, "hosp/labevents.csv"), FILES["hosp/labevents.csv"]!.split("\n").slice(0, 3).join("\n") + "\n");
+    await ingestMimic([root], db);
+    store = await Store.open(db);
+    try {
+      await expect(readTrajectory(store, 1)).rejects.toThrow(/hosp\.labevents was reloaded .* after the timelines were built: run `ehr-r1 timeline build/);
+      await buildTimeline(store);
+      expect((await readTrajectory(store, 1)).filter((e) => e.file_name === "labevents").flatMap((e) => e.items)).toHaveLength(2);
+    } finally {
+      store.close();
+    }
+  });
+});

@@ -62,19 +62,19 @@ export function fitToBudget(parts: InputParts, options: BudgetOptions): Budgeted
   };
   const base = { policy: options.policy ?? "events", contextEvents: parts.context.length, droppedEvents: 0, dischargeTrimmed: false, truncated: false } as const;
 
-  const full = build(parts);
-  if (full.tokens <= maxTokens) return { ...full, ...base };
-  if (options.policy === "reference") return { ...leftSlice(full.prompt, maxTokens, counter), input: full.input, user: full.user, ...base, truncated: true };
+  if (options.policy === "reference") {
+    const full = build(parts);
+    if (full.tokens <= maxTokens) return { ...full, ...base };
+    return { ...leftSlice(full.prompt, maxTokens, counter), input: full.input, user: full.user, ...base, truncated: true };
+  }
 
-  // Estimate from per-event counts which oldest events to drop, then confirm on the whole prompt.
+  // Per-event counts estimate which oldest events to drop; the whole prompt is then counted to confirm.
   const overhead = build({ ...parts, context: [] }).tokens;
   const costs = parts.context.map((c) => counter.count(c.text) + 1);
-  let kept = parts.context.length;
   let total = overhead + costs.reduce((a, b) => a + b, 0);
   let drop = 0;
   while (drop < costs.length && total > maxTokens) total -= costs[drop++]!;
-  kept = parts.context.length - drop;
-  for (; ; kept--) {
+  for (let kept = parts.context.length - drop; ; kept--) {
     const attempt = build({ ...parts, context: parts.context.slice(parts.context.length - kept) });
     if (attempt.tokens <= maxTokens) return { ...attempt, ...base, droppedEvents: parts.context.length - kept };
     if (kept === 0) break;

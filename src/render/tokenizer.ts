@@ -80,9 +80,17 @@ export class ModelTokenizer implements TokenCounter {
     return this.tokenizer.decode([...ids], { skip_special_tokens: false });
   }
 
+  /** Counts are memoised: the same event text recurs in the overlapping windows of many samples. */
   count(text: string): number {
-    return this.encode(text).length;
+    const cached = this.counts.get(text);
+    if (cached !== undefined) return cached;
+    const n = this.encode(text).length;
+    if (this.counts.size >= 20_000) this.counts.delete(this.counts.keys().next().value!);
+    this.counts.set(text, n);
+    return n;
   }
+
+  private readonly counts = new Map<string, number>();
 
   get hasChatTemplate(): boolean {
     return this.template !== null;

@@ -3,7 +3,7 @@ import { join, resolve } from "node:path";
 import { InputError, UsageError } from "../errors.js";
 import { literal, type Store } from "../store/database.js";
 import { TOOL_VERSION } from "../version.js";
-import { itemRowsSql } from "./items.js";
+import { itemContext, itemRowsSql } from "./items.js";
 import { assertTimeline } from "./read.js";
 import { TIMELINE_SOURCES } from "./sources.js";
 
@@ -33,7 +33,8 @@ export async function exportPatientsEhr(store: Store, folder: string, options: E
   if (existsSync(out) && readdirSync(out).length && !options.force) throw new UsageError(`${out} is not empty (use --force to replace it)`);
   const where = options.subjects?.length ? `r.subject_id IN (${options.subjects.map((s) => Math.trunc(s)).join(", ")})` : "true";
   const tables = (await store.rows<{ f: string }>("SELECT DISTINCT file_name AS f FROM timeline.events ORDER BY 1")).map((r) => r.f);
-  const itemSelects = await Promise.all(tables.map((t) => itemRowsSql(store, t, where, false)));
+  const context = await itemContext(store);
+  const itemSelects = tables.map((t) => itemRowsSql(context, t, where, false));
   await store.exec(`
     CREATE OR REPLACE TEMP TABLE export_events AS
     WITH items AS (${itemSelects.join(" UNION ALL ")}),

@@ -47,13 +47,13 @@ export function pythonStringSql(expr: string, type: string, asFloat: boolean): s
 
 export interface DerivedKey {
   key: string;
-  /** SQL giving the JSON text of the value (a string, a list, or `null` for a mapping miss). */
-  json: string;
+  /** SQL giving the value: a string, a list of strings, or NULL for a mapping miss (None). */
+  value: string;
 }
 
 export interface ItemQueryParts {
-  /** JSON text of the row as the reference stored it (every column a Python string, then `file_name`). */
-  raw: string[];
+  /** The row as the reference stored it: [key, SQL of its Python string], every column, then `file_name`. */
+  raw: (readonly [string, string])[];
   derived: DerivedKey[];
   joins: string[];
 }
@@ -62,55 +62,55 @@ export interface ItemQueryParts {
  * The parts of a query over `<table> t` joined to `timeline.rows r` that yield each row's item:
  * its raw Python-stringified columns and, for rendering, the dictionary-derived keys (§5).
  */
-export async function itemQueryParts(store: Store, fileName: string, floats: Set<string>, withDerived: boolean): Promise<ItemQueryParts> {
+export function itemQueryParts(context: ItemContext, fileName: string, withDerived: boolean): ItemQueryParts {
+  const floats = context.floats;
   const source = timelineSource(fileName)!;
   const spec = tableSpec(source.module, source.table)!;
-  const raw: [string, string][] = spec.columns.map(([c, type]) => [c, `to_json(${pythonStringSql(`t.${ident(c)}`, type, floats.has(`${fileName}.${c}`))})`]);
-  raw.push(["file_name", `to_json(${literal(fileName)})`]);
-  if (source.addedKey) raw.push([source.addedKey, `to_json(strftime(r.time, '%Y-%m-%d %H:%M:%S'))`]);
+  const raw: [string, string][] = spec.columns.map(([c, type]) => [c, pythonStringSql(`t.${ident(c)}`, type, floats.has(`${fileName}.${c}`))]);
+  raw.push(["file_name", literal(fileName)]);
+  if (source.addedKey) raw.push([source.addedKey, `strftime(r.time, '%Y-%m-%d %H:%M:%S')`]);
   const derived: DerivedKey[] = [];
   const joins: string[] = [];
-  if (withDerived) await addDerived(store, fileName, derived, joins);
-  return { raw: raw.map(([k, v]) => `${literal(JSON.stringify(k) + ": ")} || ${v}`), derived, joins };
+  if (withDerived) addDerived(context, fileName, derived, joins);
+  return { raw, derived, joins };
 }
 
-const str = (expr: string) => `coalesce(to_json(${expr}), 'null')`;
 /** MIMIC stores NDCs as text; the reference cut them at '.', then left-padded to 11 digits. */
 const ndcKey = "lpad(split_part(t.ndc, '.', 1), 11, '0')";
 
-async function addDerived(store: Store, fileName: string, derived: DerivedKey[], joins: string[]): Promise<void> {
-  const has = (table: string) => store.tableExists(table);
+function addDerived(context: ItemContext, fileName: string, derived: DerivedKey[], joins: string[]): void {
+  const has = (table: string) => context.tables.has(table);
   const icuItems = ["chartevents", "ingredientevents", "datetimeevents", "procedureevents", "inputevents", "outputevents"];
   if (fileName === "labevents" || icuItems.includes(fileName)) {
     const dict = fileName === "labevents" ? "hosp.d_labitems" : "icu.d_items";
-    if (await has(dict)) {
+    if (has(dict)) {
       joins.push(`LEFT JOIN ${dict} d ON d.itemid = t.itemid`);
-      derived.push({ key: "item_name", json: str("d.label") });
-    } else derived.push({ key: "item_name", json: "'null'" });
+      derived.push({ key: "item_name", value: "d.label" });
+    } else derived.push({ key: "item_name", value: "NULL" });
   }
-  const icd = async (key: string, dict: string, alias: string) => {
-    if (await has(dict)) {
+  const icd = (key: string, dict: string, alias: string) => {
+    if (has(dict)) {
       joins.push(`LEFT JOIN (SELECT icd_version, icd_code, any_value(long_title ORDER BY long_title) AS long_title FROM ${dict} GROUP BY ALL) ${alias} ON ${alias}.icd_version = t.icd_version AND ${alias}.icd_code = t.icd_code`);
-      derived.push({ key, json: str(`${alias}.long_title`) });
-    } else derived.push({ key, json: "'null'" });
+      derived.push({ key, value: `${alias}.long_title` });
+    } else derived.push({ key, value: "NULL" });
   };
   if (fileName === "diagnoses_icd") {
-    await icd("diagnoses", "hosp.d_icd_diagnoses", "dx");
-    await icd("CCS Type", "mapping.ccs_diagnoses", "ccs");
+    icd("diagnoses", "hosp.d_icd_diagnoses", "dx");
+    icd("CCS Type", "mapping.ccs_diagnoses", "ccs");
   }
   if (fileName === "procedures_icd") {
-    await icd("procedures", "hosp.d_icd_procedures", "px");
-    await icd("CCS Type", "mapping.ccs_procedures", "ccs");
+    icd("procedures", "hosp.d_icd_procedures", "px");
+    icd("CCS Type", "mapping.ccs_procedures", "ccs");
   }
-  if (fileName === "diagnosis") await icd("CCS Type", "mapping.ccs_diagnoses", "ccs");
+  if (fileName === "diagnosis") icd("CCS Type", "mapping.ccs_diagnoses", "ccs");
   if (fileName === "prescriptions" || fileName === "medrecon") {
-    if (await has("mapping.ndc_atc")) {
+    if (has("mapping.ndc_atc")) {
       joins.push(`LEFT JOIN (SELECT ndc, any_value(atc_name ORDER BY atc_name) AS atc_name FROM mapping.ndc_atc GROUP BY ndc) atc ON atc.ndc = ${ndcKey}`);
-      derived.push({ key: "ATC Type", json: str("atc.atc_name") });
-    } else derived.push({ key: "ATC Type", json: "'null'" });
+      derived.push({ key: "ATC Type", value: "atc.atc_name" });
+    } else derived.push({ key: "ATC Type", value: "NULL" });
   }
   if (fileName === "radiology") {
-    if (await has("note.radiology_detail")) {
+    if (has("note.radiology_detail")) {
       // Distinct exam names in first-occurrence order (field_ordinal).
       joins.push(`LEFT JOIN (
         SELECT note_id, list(field_value ORDER BY first_ordinal, field_value) AS names FROM (
@@ -118,47 +118,64 @@ async function addDerived(store: Store, fileName: string, derived: DerivedKey[],
           WHERE field_name = 'exam_name' GROUP BY note_id, field_value
         ) GROUP BY note_id
       ) exam ON exam.note_id = t.note_id`);
-      derived.push({ key: "exam_name", json: "coalesce(to_json(exam.names), 'null')" });
-    } else derived.push({ key: "exam_name", json: "'null'" });
+      derived.push({ key: "exam_name", value: "exam.names" });
+    } else derived.push({ key: "exam_name", value: "NULL" });
   }
+}
+
+/** JSON object text of key/value SQL pairs, in order. */
+function jsonObjectSql(pairs: readonly (readonly [string, string])[]): string {
+  return `CAST(json_object(${pairs.map(([k, v]) => `${literal(k)}, ${v}`).join(", ")}) AS VARCHAR)`;
 }
 
 /** The full item JSON expression: raw keys, then derived keys. */
 export function itemJsonSql(parts: ItemQueryParts): string {
-  const all = [...parts.raw, ...parts.derived.map((d) => `${literal(JSON.stringify(d.key) + ": ")} || ${d.json}`)];
-  return `('{' || ${all.join(` || ', ' || `)} || '}')`;
+  return jsonObjectSql([...parts.raw, ...parts.derived.map((d) => [d.key, d.value] as const)]);
 }
 
-/** Where a store's timelines came from: built from its MIMIC-IV tables, or imported from a patients_ehr folder. */
-export async function timelineOrigin(store: Store): Promise<"store" | "imported"> {
-  if (!(await store.tableExists("timeline.build_info"))) return "store";
-  return (await store.value<string>("SELECT origin FROM timeline.build_info")) === "imported" ? "imported" : "store";
+/** What item queries need to know about a store, read once per batch of queries. */
+export interface ItemContext {
+  /** `schema.table` names present. */
+  tables: Set<string>;
+  /** Built from the store's MIMIC-IV tables, or imported from a patients_ehr folder. */
+  origin: "store" | "imported";
+  floats: Set<string>;
+}
+
+export async function itemContext(store: Store): Promise<ItemContext> {
+  const tables = new Set((await store.rows<{ t: string }>(
+    "SELECT schema_name || '.' || table_name AS t FROM duckdb_tables() WHERE database_name = current_database()",
+  )).map((r) => r.t));
+  const origin = tables.has("timeline.build_info") && (await store.value<string>("SELECT origin FROM timeline.build_info")) === "imported" ? "imported" : "store";
+  return { tables, origin, floats: tables.has("timeline.float_columns") ? await floatColumns(store) : new Set() };
 }
 
 /**
  * SELECT giving `r.subject_id, r.seq, r.pos, item` (the item's JSON text) for one table's rows of
  * the timelines matching `where` (over `timeline.rows r`). Built timelines read the source table by
- * row id; imported ones hold the item text, from which the dictionary keys are read back.
+ * row id (`rowids`, when given, bounds the scan); imported ones hold the item text, from which the
+ * dictionary keys are read back.
  */
-export async function itemRowsSql(store: Store, fileName: string, where: string, withDerived: boolean): Promise<string> {
+export function itemRowsSql(context: ItemContext, fileName: string, where: string, withDerived: boolean, rowids?: { min: bigint; max: bigint }): string {
   const source = timelineSource(fileName);
   if (!source) throw new EhrR1Error(`timeline.events names an unknown table ${fileName}; rebuild the timelines`);
   const table = `${source.module}.${ident(source.table)}`;
   const filter = `r.file_name = ${literal(fileName)} AND ${where}`;
-  if ((await timelineOrigin(store)) === "store") {
-    const parts = await itemQueryParts(store, fileName, await floatColumns(store), withDerived);
+  if (context.origin === "store") {
+    const parts = itemQueryParts(context, fileName, withDerived);
+    const bound = rowids ? ` AND t.rowid BETWEEN ${rowids.min} AND ${rowids.max}` : "";
     return `SELECT r.subject_id, r.seq, r.pos, ${itemJsonSql(parts)} AS item
-      FROM timeline.rows r JOIN ${table} t ON t.rowid = r.src_row ${parts.joins.join(" ")} WHERE ${filter}`;
+      FROM timeline.rows r JOIN ${table} t ON t.rowid = r.src_row ${parts.joins.join(" ")} WHERE ${filter}${bound}`;
   }
   const derived: DerivedKey[] = [];
   const joins: string[] = [];
-  if (withDerived) await addDerived(store, fileName, derived, joins);
+  if (withDerived) addDerived(context, fileName, derived, joins);
   const key = (k: string) => `json_extract_string(r.item, '$.${k}')`;
   const integer = (k: string) => `TRY_CAST(TRY_CAST(${key(k)} AS DOUBLE) AS BIGINT)`;
   // Appended as text: json_merge_patch would drop keys whose value is null (a mapping miss must stay None).
-  const extra = derived.map((d) => `${literal(JSON.stringify(d.key) + ":")} || ${d.json}`).join(" || ',' || ");
+  const extra = jsonObjectSql(derived.map((d) => [d.key, d.value] as const));
   const merged = derived.length
-    ? `CASE WHEN CAST(r.item AS VARCHAR) = '{}' THEN '{' || ${extra} || '}' ELSE CAST(r.item AS VARCHAR)[:-2] || ',' || ${extra} || '}' END`
+    ? `CASE WHEN CAST(r.item AS VARCHAR) = '{}' THEN ${extra} ELSE CAST(r.item AS VARCHAR)[:-2] || ',' || (${extra})[2:] END`
     : "CAST(r.item AS VARCHAR)";
   // The dictionary joins are written against the source table `t`; here its keys are columns of `r`.
   const onRows = (sql: string) => sql.replace(/\bt\./g, "r.");

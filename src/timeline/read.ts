@@ -1,6 +1,6 @@
 import { EhrR1Error, UsageError } from "../errors.js";
 import type { Store } from "../store/database.js";
-import { itemRowsSql } from "./items.js";
+import { itemContext, itemRowsSql } from "./items.js";
 
 /** A value as the reference holds it: a Python `str()` of the raw value, a list (radiology exam names), or None. */
 export type ItemValue = string | string[] | null;
@@ -26,6 +26,17 @@ export async function assertTimeline(store: Store): Promise<void> {
   if (!(await store.tableExists("timeline.events")) || !(await store.tableExists("timeline.rows"))) {
     throw new EhrR1Error(`${store.path} has no timelines yet: run \`ehr-r1 timeline build --db ${store.path}\` first`);
   }
+  // Built timelines point at source rows by row id: a table reloaded since the build makes them wrong.
+  if ((await store.tableExists("timeline.build_info")) && (await store.tableExists("meta.loads"))) {
+    const [stale] = await store.rows<{ t: string; at: string }>(`
+      SELECT l.table_name AS t, strftime(l.loaded_at, '%Y-%m-%d %H:%M:%S') AS at FROM meta.loads l, timeline.build_info b
+      WHERE b.origin = 'store' AND l.loaded_at > coalesce(b.sources_loaded_at, TIMESTAMP '1970-01-01')
+        AND split_part(l.table_name, '.', 2) IN (SELECT unnest(b.tables))
+      ORDER BY l.loaded_at LIMIT 1`);
+    if (stale) {
+      throw new EhrR1Error(`${store.path}: ${stale.t} was reloaded (${stale.at}) after the timelines were built: run \`ehr-r1 timeline build --db ${store.path}\` again`);
+    }
+  }
 }
 
 /** Every event of each patient, in order (index = `seq`), with its items. Unknown patients are absent from the map. */
@@ -34,7 +45,9 @@ export async function readTrajectories(store: Store, subjectIds: readonly number
   const result = new Map<number, EhrEvent[]>();
   if (!subjectIds.length) return result;
   for (const id of subjectIds) if (!Number.isSafeInteger(id)) throw new UsageError(`not a subject_id: ${id}`);
-  const idList = `(${[...new Set(subjectIds)].join(", ")})`;
+  const unique = [...new Set(subjectIds)].sort((a, b) => a - b);
+  // The range lets DuckDB skip row groups of timeline tables (sorted by subject); the list picks the patients.
+  const idList = `(${unique.join(", ")}) AND subject_id BETWEEN ${unique[0]} AND ${unique[unique.length - 1]}`;
   const events = await store.rows<{ subject_id: number; seq: number; file_name: string; starttime: string | null; endtime: string | null; hadm_id: string | null; n_rows: number }>(
     `SELECT subject_id, seq, file_name, strftime(starttime, '%Y-%m-%d %H:%M:%S') AS starttime, strftime(endtime, '%Y-%m-%d %H:%M:%S') AS endtime,
        CAST(hadm_id AS VARCHAR) AS hadm_id, n_rows
@@ -45,9 +58,13 @@ export async function readTrajectories(store: Store, subjectIds: readonly number
     if (!list) result.set(e.subject_id, (list = []));
     list.push({ file_name: e.file_name, starttime: e.starttime, endtime: e.endtime, hadm_id: e.hadm_id, items: [] });
   }
-  const tables = [...new Set(events.map((e) => e.file_name))].sort();
-  for (const fileName of tables) {
-    const sql = await itemRowsSql(store, fileName, `r.subject_id IN ${idList}`, options.derived ?? true);
+  const context = await itemContext(store);
+  // Row-id bounds per table let DuckDB skip the row groups of other patients.
+  const bounds = await store.rows<{ f: string; lo: bigint; hi: bigint }>(
+    `SELECT file_name AS f, min(src_row) AS lo, max(src_row) AS hi FROM timeline.rows WHERE subject_id IN ${idList} GROUP BY 1 ORDER BY 1`,
+  );
+  for (const { f: fileName, lo, hi } of bounds) {
+    const sql = itemRowsSql(context, fileName, `r.subject_id IN (${unique.join(", ")}) AND r.subject_id BETWEEN ${unique[0]} AND ${unique[unique.length - 1]}`, options.derived ?? true, lo === null ? undefined : { min: lo, max: hi });
     const rows = await store.rows<{ subject_id: number; seq: number; item: string }>(`${sql} ORDER BY subject_id, pos`);
     for (const row of rows) result.get(row.subject_id)![row.seq]!.items.push(JSON.parse(row.item) as EventItem);
   }
