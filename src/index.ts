@@ -9,3 +9,14 @@ export { ingestMimic, type IngestOptions, type IngestSummary, type IngestProgres
 export { loadMappings, mappingsInFolder, type MappingFiles } from "./sources/mimic-iv/mappings.js";
 export { synthesizeCohort, type SynthOptions, type SynthSummary } from "./sources/synthetic/generate.js";
 export { runDemo, type DemoOptions, type DemoResult } from "./demo.js";
+export { buildTimeline, type TimelineBuildOptions, type TimelineBuildSummary } from "./timeline/build.js";
+export { TIMELINE_SOURCES, tableOrder, type TimelineSource } from "./timeline/sources.js";
+export { readTrajectory, readTrajectories, type EhrEvent, type EventItem, type ItemValue } from "./timeline/read.js";
+export { selectWindow, parseTime, type RecordSelection } from "./timeline/select.js";
+export { exportPatientsEhr, importPatientsEhr, type ExportOptions, type ExportSummary, type ImportSummary } from "./timeline/interop.js";
+export { EVENT_FORMATS, type EventFormat } from "./render/event-formats.js";
+export { renderEvent, type RenderFormat } from "./render/markdown.js";
+export { inputParts, joinInput, renderInput, type InputParts, type SampleWindow } from "./render/sample.js";
+export { pyFloatRepr, pyRepr, pyStr, pyStrRepr, pyTitle } from "./render/python.js";
+export { ModelTokenizer, EstimatedTokenCounter, type TokenCounter, type ChatMessage, type ChatOptions } from "./render/tokenizer.js";
+export { fitToBudget, userMessage, SYSTEM_PROMPT, type BudgetOptions, type BudgetPolicy, type BudgetedPrompt } from "./render/budget.js";
