@@ -35,3 +35,38 @@ describe("Python value formatting", () => {
     expect(pyStr("nan")).toBe("nan");
   });
 });
+
+describe("Python stringification in SQL (what timelines store)", () => {
+  it("prints DOUBLE, nullable integer, timestamp and missing values as the reference's str() did", async () => {
+    const { Store } = await import("../../src/store/database.js");
+    const { pythonStringSql } = await import("../../src/timeline/items.js");
+    const store = await Store.open(":memory:");
+    try {
+      // Python's repr of the same doubles (printed by CPython).
+      const doubles: [string, string][] = [
+        ["1e-5", "1e-05"], ["1e16", "1e+16"], ["136", "136.0"], ["0.1::DOUBLE + 0.2::DOUBLE", "0.30000000000000004"], ["-0.0::DOUBLE", "-0.0"],
+        ["1e15", "1000000000000000.0"], ["123456789012345678::DOUBLE", "1.2345678901234568e+17"], ["0.0001", "0.0001"], ["5e-324", "5e-324"],
+        ["1e22", "1e+22"], ["1.5", "1.5"], ["'nan'::DOUBLE", "nan"], ["'inf'::DOUBLE", "inf"], ["NULL", "nan"],
+      ];
+      for (const [expr, python] of doubles) {
+        expect(await store.value(`SELECT ${pythonStringSql(`CAST(${expr} AS DOUBLE)`, "DOUBLE", false)}`), expr).toBe(python);
+      }
+      expect(await store.value(`SELECT ${pythonStringSql("22841357::INTEGER", "INTEGER", true)}`)).toBe("22841357.0");
+      expect(await store.value(`SELECT ${pythonStringSql("22841357::INTEGER", "INTEGER", false)}`)).toBe("22841357");
+      expect(await store.value(`SELECT ${pythonStringSql("NULL::INTEGER", "INTEGER", true)}`)).toBe("nan");
+      expect(await store.value(`SELECT ${pythonStringSql("TIMESTAMP '2180-06-27 05:10:00'", "TIMESTAMP", false)}`)).toBe("2180-06-27 05:10:00");
+      expect(await store.value(`SELECT ${pythonStringSql("DATE '2180-06-27'", "DATE", false)}`)).toBe("2180-06-27");
+      expect(await store.value(`SELECT ${pythonStringSql("NULL::VARCHAR", "VARCHAR", false)}`)).toBe("nan");
+    } finally {
+      store.close();
+    }
+  });
+
+  it("never fails on values it does not expect", async () => {
+    const { renderEvent } = await import("../../src/render/markdown.js");
+    const odd = { admission_type: 3 as unknown as string, admission_location: { a: "b", n: null } as unknown as string, admission_info: [["x"], 1.5] as unknown as string[] };
+    expect(renderEvent({ file_name: "admissions", starttime: null, endtime: null, hadm_id: null, items: [odd] })).toBe(
+      "## Admissions [None]\n- Admission_Type: 3\n- Admission_Location: {'a': 'b', 'n': None}\n- Admission_Info: [['x'], 1.5]",
+    );
+  });
+});
