@@ -5,7 +5,7 @@ import { ingestMimic, type IngestSummary } from "../src/sources/mimic-iv/ingest.
 import { TABLES } from "../src/sources/mimic-iv/schema.js";
 import { Store } from "../src/store/database.js";
 import { dataLineCount } from "./helpers/csv.js";
-import { DEMO_DIR, describeWithData, MAPPINGS_DIR, tempDir } from "./helpers/data.js";
+import { DEMO_DIR, describeWithData, hasData, MAPPINGS_DIR, tempDir } from "./helpers/data.js";
 
 describeWithData("ingest of the MIMIC-IV demo", () => {
   const dir = tempDir();
@@ -19,7 +19,7 @@ describeWithData("ingest of the MIMIC-IV demo", () => {
     return () => store.close();
   });
 
-  const demoFiles = ["hosp", "icu"].flatMap((m) => readdirSync(join(DEMO_DIR, m)).filter((f) => f.endsWith(".csv.gz")).map((f) => ({ module: m, name: f.replace(".csv.gz", ""), path: join(DEMO_DIR, m, f) })));
+  const demoFiles = !hasData ? [] : ["hosp", "icu"].flatMap((m) => readdirSync(join(DEMO_DIR, m)).filter((f) => f.endsWith(".csv.gz")).map((f) => ({ module: m, name: f.replace(".csv.gz", ""), path: join(DEMO_DIR, m, f) })));
 
   it("loads every demo file that has a schema, and nothing is left unknown", () => {
     expect(summary.unknownFiles).toEqual([]);

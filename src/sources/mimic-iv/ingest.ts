@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { existsSync, rmSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { EhrR1Error, InputError, UsageError } from "../../errors.js";
 import { firstLine, ident, literal, Store, type StoreOptions } from "../../store/database.js";
 import { ensureMetaSchema, isUnchanged, previousLoads, recordLoad } from "../../store/metadata.js";
@@ -87,6 +88,12 @@ function selectFiles(files: SourceFile[], options: IngestOptions): SourceFile[] 
   return files.filter((f) => options.allTables || f.spec.loadByDefault);
 }
 
+/**
+ * Tables load concurrently, each on its own connection into a staging table in its module's schema
+ * (a gzip stream decompresses on one core, so one table at a time leaves the others idle). The
+ * staged tables then replace the live ones by rename: in one transaction for the whole command, or
+ * one per table with `commit: "table"`. A failure drops the staging tables, leaving the store as it was.
+ */
 async function ingestInto(
   store: Store,
   files: SourceFile[],
@@ -96,36 +103,112 @@ async function ingestInto(
   if (!Number.isInteger(maxErrors) || maxErrors < 0) throw new UsageError("--max-errors must be a whole number >= 0");
   // Headers first: a file with missing columns fails before anything is written.
   const plans = await Promise.all(files.map((file) => planLoad(file)));
-  const tables: TableResult[] = [];
-  let mappings: MappingLoadResult[] = [];
   const perTable = options.commit === "table";
-  await store.exec("SET enable_progress_bar = true; SET enable_progress_bar_print = false;");
+  await ensureMetaSchema(store);
+  await dropStaging(store);
+  const previous = await previousLoads(store);
 
-  const body = async () => {
-    await ensureMetaSchema(store);
-    const previous = await previousLoads(store);
-    for (const [index, plan] of plans.entries()) {
-      const name = qualifiedName(plan.file.spec);
-      const before = previous.get(name);
-      if (!options.force && before && isUnchanged(before, { ...plan.file, schemaHash: plan.schemaHash }, options.checksum ?? false)) {
-        options.onProgress?.({ kind: "skip", table: name, reason: "unchanged" });
-        tables.push({
-          table: name, path: plan.file.path, status: "unchanged", rows: 0, rejected: 0, seconds: 0,
-          missingColumns: plan.missing, extraColumns: plan.extra,
-        });
-        continue;
-      }
-      options.onProgress?.({ kind: "start", table: name, path: plan.file.path, index, total: plans.length });
-      const run = () => loadTable(store, plan, maxErrors, options);
-      const result = perTable ? await store.transaction(run) : await run();
-      tables.push(result);
-      options.onProgress?.({ kind: "done", table: name, rows: result.rows, rejected: result.rejected, seconds: result.seconds });
+  const results = new Map<LoadPlan, TableResult>();
+  const pending: LoadPlan[] = [];
+  for (const plan of plans) {
+    const before = previous.get(qualifiedName(plan.file.spec));
+    if (!options.force && before && isUnchanged(before, { ...plan.file, schemaHash: plan.schemaHash }, options.checksum ?? false)) {
+      options.onProgress?.({ kind: "skip", table: qualifiedName(plan.file.spec), reason: "unchanged" });
+      results.set(plan, {
+        table: qualifiedName(plan.file.spec), path: plan.file.path, status: "unchanged", rows: 0, rejected: 0, seconds: 0,
+        missingColumns: plan.missing, extraColumns: plan.extra,
+      });
+    } else {
+      pending.push(plan);
     }
-    if (options.mappings) mappings = await loadMappings(store, options.mappings, { force: options.force ?? false });
+  }
+  for (const module of new Set(pending.map((p) => p.file.spec.module))) await store.exec(`CREATE SCHEMA IF NOT EXISTS ${module}`);
+
+  const staged: StagedLoad[] = [];
+  let swaps = Promise.resolve();
+  try {
+    await runPool(pending, ingestConcurrency(options), store, async (connection, plan, index) => {
+      options.onProgress?.({ kind: "start", table: qualifiedName(plan.file.spec), path: plan.file.path, index, total: pending.length });
+      const load = await stageTable(connection, plan, maxErrors, options);
+      staged.push(load);
+      if (perTable) {
+        // Swaps run one at a time on the main connection, in completion order.
+        swaps = swaps.then(() => store.transaction(() => swapIn(store, load)));
+        await swaps;
+      }
+      results.set(plan, load.result);
+      options.onProgress?.({ kind: "done", table: load.result.table, rows: load.result.rows, rejected: load.result.rejected, seconds: load.result.seconds });
+    });
+    let mappings: MappingLoadResult[] = [];
+    const finish = async () => {
+      if (!perTable) for (const plan of pending) await swapIn(store, staged.find((s) => s.plan === plan)!);
+      if (options.mappings) mappings = await loadMappings(store, options.mappings, { force: options.force ?? false });
+    };
+    await (perTable ? finish() : store.transaction(finish));
+    const tables = plans.map((p) => results.get(p)!);
+    return { database: store.path, tables, mappings, rejectedRows: tables.reduce((sum, t) => sum + t.rejected, 0) };
+  } catch (error) {
+    await swaps.catch(() => {});
+    await dropStaging(store).catch(() => {});
+    throw error;
+  }
+}
+
+/** Concurrent table loads: DuckDB's thread count (default: the cores), at most 8. */
+function ingestConcurrency(options: IngestOptions): number {
+  return Math.max(1, Math.min(8, options.threads ?? availableParallelism()));
+}
+
+/**
+ * Runs `work` over `items` with `width` connections forked from `store`. After the first failure no
+ * new item starts; the first error is rethrown once the running ones have finished.
+ */
+async function runPool<T>(
+  items: readonly T[],
+  width: number,
+  store: Store,
+  work: (connection: Store, item: T, index: number) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const worker = async () => {
+    const connection = await store.fork();
+    try {
+      while (!failure && next < items.length) {
+        const index = next++;
+        try {
+          await work(connection, items[index]!, index);
+        } catch (error) {
+          failure ??= { error };
+        }
+      }
+    } finally {
+      connection.close();
+    }
   };
-  await (perTable ? body() : store.transaction(body));
-  const rejectedRows = tables.reduce((sum, t) => sum + t.rejected, 0);
-  return { database: store.path, tables, mappings, rejectedRows };
+  await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
+  if (failure) throw failure.error;
+}
+
+const STAGING_PREFIX = "__ehr_r1_load_";
+
+interface StagedLoad {
+  plan: LoadPlan;
+  /** Staging table in the target's schema, renamed onto the target by swapIn. */
+  staging: string;
+  /** Staging copy of the table's rejected rows, in schema meta. */
+  rejects: string;
+  sha256: string | null;
+  result: TableResult;
+}
+
+/** Removes staging tables left by a failed or killed ingest. */
+async function dropStaging(store: Store): Promise<void> {
+  const leftovers = await store.rows<{ s: string; t: string }>(
+    "SELECT table_schema AS s, table_name AS t FROM information_schema.tables WHERE starts_with(table_name, ?) AND table_catalog = current_database()",
+    [STAGING_PREFIX],
+  );
+  for (const { s, t } of leftovers) await store.exec(`DROP TABLE IF EXISTS ${ident(s)}.${ident(t)}`);
 }
 
 interface LoadPlan {
@@ -183,28 +266,30 @@ export function readCsvSql(path: string, spec: TableSpec, header: readonly strin
   return `read_csv(${literal(path)}, ${options.join(", ")})`;
 }
 
-async function loadTable(store: Store, plan: LoadPlan, maxErrors: number, options: IngestOptions): Promise<TableResult> {
+async function stageTable(connection: Store, plan: LoadPlan, maxErrors: number, options: IngestOptions): Promise<StagedLoad> {
   const { file } = plan;
   const spec = file.spec;
   const name = qualifiedName(spec);
   const started = performance.now();
   const rejects = "ehr_r1_rejects";
+  const staging = `${spec.module}.${ident(STAGING_PREFIX + spec.name)}`;
+  const rejectsCopy = `meta.${ident(`${STAGING_PREFIX}rejects_${spec.module}_${spec.name}`)}`;
   const projection = [
     ...spec.columns.map(([c, type]) => (plan.missing.includes(c) ? `CAST(NULL AS ${type}) AS ${ident(c)}` : ident(c))),
     ...plan.extra.map(ident),
   ].join(", ");
-  await store.exec(`CREATE SCHEMA IF NOT EXISTS ${spec.module}`);
-  await store.exec(`DROP TABLE IF EXISTS temp.${rejects}; DROP TABLE IF EXISTS temp.${rejects}_scan;`);
-  const sql = `CREATE OR REPLACE TABLE ${spec.module}.${ident(spec.name)} AS SELECT ${projection} FROM ${readCsvSql(file.path, spec, plan.header, rejects)}`;
+  await connection.exec(`DROP TABLE IF EXISTS temp.${rejects}; DROP TABLE IF EXISTS temp.${rejects}_scan;`);
+  if (options.onProgress) await connection.exec("SET enable_progress_bar = true; SET enable_progress_bar_print = false;");
+  const sql = `CREATE OR REPLACE TABLE ${staging} AS SELECT ${projection} FROM ${readCsvSql(file.path, spec, plan.header, rejects)}`;
 
   const ticker = options.onProgress ? setInterval(() => {
-    const p = store.connection.progress;
+    const p = connection.connection.progress;
     if (p.percentage >= 0) options.onProgress?.({ kind: "progress", table: name, percentage: p.percentage });
   }, 200) : undefined;
   let sha256: string | null = null;
   try {
     const [load, check] = await Promise.allSettled([
-      store.exec(sql),
+      connection.exec(sql),
       isGzip(file.path) ? verifyGzip(file.path, options.checksum ?? false) : options.checksum ? sha256File(file.path) : Promise.resolve(null),
     ]);
     if (check.status === "rejected") throw check.reason;
@@ -214,7 +299,7 @@ async function loadTable(store: Store, plan: LoadPlan, maxErrors: number, option
     if (ticker) clearInterval(ticker);
   }
 
-  const rejected = await store.rows<{ line: bigint; column_name: string | null; error_type: string; error_message: string; csv_line: string }>(
+  const rejected = await connection.rows<{ line: bigint; column_name: string | null; error_type: string; error_message: string; csv_line: string }>(
     `SELECT line, column_name, error_type, error_message, csv_line FROM temp.${rejects} ORDER BY line, column_idx`,
   );
   const badLines = new Set(rejected.map((r) => r.line)).size;
@@ -224,30 +309,41 @@ async function loadTable(store: Store, plan: LoadPlan, maxErrors: number, option
     const more = badLines > 1 ? ` (${badLines} bad rows in all; --max-errors ${maxErrors})` : "";
     throw new InputError(file.path, Number(first.line), `${column}${first.error_message}; row: ${clip(first.csv_line)}${more}`);
   }
-  await store.exec("DELETE FROM meta.rejects WHERE table_name = ?", [name]);
-  if (rejected.length) {
-    await store.exec(
-      `INSERT INTO meta.rejects SELECT ?, ?, line, column_name, error_type, error_message, csv_line FROM temp.${rejects}`,
-      [name, file.path],
-    );
-  }
-  const rows = Number(await store.value<bigint>(`SELECT count(*) FROM ${spec.module}.${ident(spec.name)}`));
+  await connection.exec(
+    `CREATE OR REPLACE TABLE ${rejectsCopy} AS SELECT ?::VARCHAR AS table_name, ?::VARCHAR AS source_path, line, column_name, error_type, error_message, csv_line FROM temp.${rejects}`,
+    [name, file.path],
+  );
+  const rows = Number(await connection.value<bigint>(`SELECT count(*) FROM ${staging}`));
   const seconds = (performance.now() - started) / 1000;
+  return {
+    plan, staging, rejects: rejectsCopy, sha256,
+    result: { table: name, path: file.path, status: "loaded", rows, rejected: badLines, seconds, missingColumns: plan.missing, extraColumns: plan.extra },
+  };
+}
+
+/** Replaces the live table by its staged load and records the load; runs inside the caller's transaction. */
+async function swapIn(store: Store, load: StagedLoad): Promise<void> {
+  const { spec } = load.plan.file;
+  const { result } = load;
+  await store.exec(`DROP TABLE IF EXISTS ${spec.module}.${ident(spec.name)}`);
+  await store.exec(`ALTER TABLE ${load.staging} RENAME TO ${ident(spec.name)}`);
+  await store.exec("DELETE FROM meta.rejects WHERE table_name = ?", [result.table]);
+  await store.exec(`INSERT INTO meta.rejects SELECT * FROM ${load.rejects}`);
+  await store.exec(`DROP TABLE ${load.rejects}`);
   await recordLoad(store, {
-    table_name: name,
-    source_path: file.path,
-    size_bytes: file.sizeBytes,
-    mtime: file.mtime,
-    sha256,
-    schema_hash: plan.schemaHash,
-    rows: BigInt(rows),
-    rejected_rows: BigInt(badLines),
-    load_seconds: seconds,
+    table_name: result.table,
+    source_path: load.plan.file.path,
+    size_bytes: load.plan.file.sizeBytes,
+    mtime: load.plan.file.mtime,
+    sha256: load.sha256,
+    schema_hash: load.plan.schemaHash,
+    rows: BigInt(result.rows),
+    rejected_rows: BigInt(result.rejected),
+    load_seconds: result.seconds,
     tool_version: TOOL_VERSION,
-    missing_columns: plan.missing,
-    extra_columns: plan.extra,
+    missing_columns: load.plan.missing,
+    extra_columns: load.plan.extra,
   });
-  return { table: name, path: file.path, status: "loaded", rows, rejected: badLines, seconds, missingColumns: plan.missing, extraColumns: plan.extra };
 }
 
 function clip(text: string, max = 200): string {
