@@ -183,3 +183,34 @@ export function itemRowsSql(context: ItemContext, fileName: string, where: strin
     FROM (SELECT *, ${integer("itemid")} AS itemid, ${integer("icd_version")} AS icd_version, ${key("icd_code")} AS icd_code,
             ${key("ndc")} AS ndc, ${key("note_id")} AS note_id FROM timeline.rows r WHERE ${filter}) r ${onRows(joins.join(" "))}`;
 }
+
+/**
+ * SELECT giving `subject_id, seq, pos, v` for one table's rows of the timelines matching `where`
+ * (over `timeline.rows r`), where `v` is `value(keySql)`: `keySql(key)` is the SQL of one key of the
+ * row as the reference held it (a Python string, `nan` when missing; derived keys such as
+ * `item_name` or `CCS Type` from the dictionaries, NULL on a miss). Cheaper than whole items.
+ */
+export function itemValuesSql(context: ItemContext, fileName: string, where: string, value: (keySql: (key: string) => string) => string): string {
+  const source = timelineSource(fileName);
+  if (!source) throw new EhrR1Error(`timeline.events names an unknown table ${fileName}; rebuild the timelines`);
+  const derived: DerivedKey[] = [];
+  const joins: string[] = [];
+  addDerived(context, fileName, derived, joins);
+  const filter = `r.file_name = ${literal(fileName)} AND ${where}`;
+  if (context.origin === "store") {
+    const parts = itemQueryParts(context, fileName, false);
+    const keySql = (key: string) => derived.find((d) => d.key === key)?.value ?? parts.raw.find(([k]) => k === key)?.[1] ?? "NULL";
+    return `SELECT r.subject_id, r.seq, r.pos, ${value(keySql)} AS v
+      FROM timeline.rows r JOIN ${source.module}.${ident(source.table)} t ON t.rowid = r.src_row ${joins.join(" ")} WHERE ${filter}`;
+  }
+  const onRows = (sql: string) => sql.replace(/\bt\./g, "r.");
+  const keySql = (key: string) => {
+    const d = derived.find((x) => x.key === key);
+    return d ? onRows(d.value) : `json_extract_string(r.item, ${literal(`$."${key}"`)})`;
+  };
+  const integer = (k: string) => `TRY_CAST(TRY_CAST(json_extract_string(r.item, '$.${k}') AS DOUBLE) AS BIGINT)`;
+  return `SELECT r.subject_id, r.seq, r.pos, ${value(keySql)} AS v
+    FROM (SELECT *, ${integer("itemid")} AS itemid, ${integer("icd_version")} AS icd_version, json_extract_string(r.item, '$.icd_code') AS icd_code,
+            json_extract_string(r.item, '$.ndc') AS ndc, json_extract_string(r.item, '$.note_id') AS note_id FROM timeline.rows r WHERE ${filter}) r
+    ${onRows(joins.join(" "))}`;
+}
