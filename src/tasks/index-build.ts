@@ -26,10 +26,15 @@ export interface IndexSummary {
   seconds: number;
 }
 
-const DAY_MS = 86_400_000;
-/** Sort keys of timed events: start time (ms) then index, in one number, for ASOF joins. */
-const KEY_SHIFT = "4294967296";
-const keyOf = (time: string, seq: string) => `(epoch_ms(${time})::HUGEINT * ${KEY_SHIFT} + ${seq})`;
+/** One day in the key's time unit (seconds: MIMIC-IV times have no fractions). */
+const DAY = 86_400;
+/**
+ * Sort keys of timed events for ASOF joins: start time in seconds, then the index, in one BIGINT
+ * (2^24 indexes per patient; seconds up to year 2500 fit).
+ */
+const KEY_SHIFT = "16777216";
+const seconds = (time: string) => `epoch(${time})::BIGINT`;
+const keyOf = (time: string, seq: string) => `(${seconds(time)} * ${KEY_SHIFT} + ${seq})`;
 
 /**
  * Every sample of every selected task (§8, §9.1) into `tasks.task_index`, with SQL over the
@@ -100,13 +105,18 @@ async function prepareEvents(store: Store, selected: readonly TaskDefinition[]):
   // event is the one with the least (start, index) above the limit: an ASOF join.
   await store.exec(`
     CREATE OR REPLACE TEMP TABLE lookback AS
-    WITH cand AS (SELECT subject_id, hkey, seq, ${keyOf("starttime", "seq")} AS k FROM ev WHERE seq >= 1 AND starttime IS NOT NULL),
-    tg AS (
-      SELECT subject_id, hkey, seq, (epoch_ms(t_time)::HUGEINT - ${DAY_MS} + 1) * ${KEY_SHIFT} AS lim FROM ev
+    WITH points AS (
+      SELECT subject_id, hkey, seq, ${keyOf("starttime", "seq")} AS k, 1 AS is_candidate FROM ev WHERE seq >= 1 AND starttime IS NOT NULL
+      UNION ALL
+      SELECT subject_id, hkey, seq, (${seconds("t_time")} - ${DAY} + 1) * ${KEY_SHIFT} AS k, 0 AS is_candidate FROM ev
       WHERE t_time IS NOT NULL AND file_name IN (${[...anchors].map(literal).join(", ") || "''"})
+    ),
+    scanned AS (
+      SELECT subject_id, seq, is_candidate,
+        min(CASE WHEN is_candidate = 1 THEN seq END) OVER (PARTITION BY subject_id, hkey ORDER BY k, is_candidate ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) AS first_after
+      FROM points
     )
-    SELECT tg.subject_id, tg.seq, CASE WHEN c.seq < tg.seq THEN c.seq END AS b
-    FROM tg ASOF LEFT JOIN cand c ON tg.subject_id = c.subject_id AND tg.hkey = c.hkey AND tg.lim <= c.k`);
+    SELECT subject_id, seq, CASE WHEN first_after < seq THEN first_after END AS b FROM scanned WHERE is_candidate = 0`);
 }
 
 /** A label value as the reference cleaned it: Python's strip(), and no empty, `nan` or `None`. */
@@ -179,7 +189,7 @@ async function riskRows(store: Store, context: ItemContext, task: TaskDefinition
       : yesNo(`${hours("f.admittime", "f.dischtime")} > ${task.name === "LengthOfStay_3day" ? 72 : 168}`);
     const onlyIfLater = task.name.startsWith("LengthOfStay") ? "AND c.starttime < f.dischtime" : "";
     sql = `
-      WITH a AS (SELECT e.subject_id, e.seq, e.hkey, e.hadm_id, e.starttime, (epoch_ms(e.starttime)::HUGEINT + ${DAY_MS}) * ${KEY_SHIFT} AS lim FROM ev e WHERE e.file_name = 'admissions' AND e.starttime IS NOT NULL),
+      WITH a AS (SELECT e.subject_id, e.seq, e.hkey, e.hadm_id, e.starttime, (${seconds("e.starttime")} + ${DAY}) * ${KEY_SHIFT} AS lim FROM ev e WHERE e.file_name = 'admissions' AND e.starttime IS NOT NULL),
       ends AS (SELECT a.*, c.seq AS end_seq, c.starttime AS end_time FROM a ASOF LEFT JOIN ${timed} c ON a.subject_id = c.subject_id AND a.hkey = c.hkey AND a.lim > c.k)
       SELECT ends.subject_id, ends.hadm_id, ends.seq AS anchor, ends.seq AS context_begin, ends.end_seq + 1 AS context_end, ${label} AS target
       FROM ends JOIN (${anchorFacts(context, "admissions", ["admittime", "dischtime"])}) f USING (subject_id, seq)
@@ -198,7 +208,7 @@ async function riskRows(store: Store, context: ItemContext, task: TaskDefinition
     }
     sql = `
       WITH f AS (${anchorFacts(context, "icustays", ["intime", "outtime"])}),
-      a AS (SELECT e.subject_id, e.seq, e.hkey, e.hadm_id, (epoch_ms(f.intime)::HUGEINT + ${DAY_MS}) * ${KEY_SHIFT} AS lim FROM ev e JOIN f USING (subject_id, seq) WHERE e.file_name = 'icustays' AND f.intime IS NOT NULL),
+      a AS (SELECT e.subject_id, e.seq, e.hkey, e.hadm_id, (${seconds("f.intime")} + ${DAY}) * ${KEY_SHIFT} AS lim FROM ev e JOIN f USING (subject_id, seq) WHERE e.file_name = 'icustays' AND f.intime IS NOT NULL),
       ends AS (SELECT a.*, c.seq AS end_seq, c.starttime AS end_time FROM a ASOF LEFT JOIN ${timed} c ON a.subject_id = c.subject_id AND a.hkey = c.hkey AND a.lim > c.k)
       SELECT ends.subject_id, ends.hadm_id, ends.seq AS anchor, ends.seq AS context_begin, ends.end_seq + 1 AS context_end, ${label} AS target
       FROM ends JOIN f USING (subject_id, seq) LEFT JOIN ${dod} d USING (subject_id)
@@ -215,7 +225,7 @@ async function riskRows(store: Store, context: ItemContext, task: TaskDefinition
     };
     sql = `
       WITH f AS (${anchorFacts(context, "edstays", ["outtime"])}),
-      a AS (SELECT e.subject_id, e.seq, e.hadm_id, f.outtime, epoch_ms(f.outtime)::HUGEINT * ${KEY_SHIFT} AS lim FROM ev e JOIN f USING (subject_id, seq) WHERE e.file_name = 'edstays' AND f.outtime IS NOT NULL),
+      a AS (SELECT e.subject_id, e.seq, e.hadm_id, f.outtime, ${seconds("f.outtime")} * ${KEY_SHIFT} AS lim FROM ev e JOIN f USING (subject_id, seq) WHERE e.file_name = 'edstays' AND f.outtime IS NOT NULL),
       ends AS (SELECT a.*, c.seq AS end_seq FROM a ASOF LEFT JOIN ${timed} c ON a.subject_id = c.subject_id AND a.lim > c.k)
       SELECT ends.subject_id, ends.hadm_id, ends.seq AS anchor, ends.seq AS context_begin, ends.end_seq + 1 AS context_end, ${labels[task.name]} AS target
       FROM ends JOIN f USING (subject_id, seq) LEFT JOIN ${dod} d USING (subject_id)

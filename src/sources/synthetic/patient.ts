@@ -172,6 +172,11 @@ function outpatientVisit(p: Person, t: number, rng: Random, ids: Ids, out: Sink)
   out.add("omr", { subject_id: p.subjectId, chartdate: day, seq_num: seq, result_name: "BMI (kg/m2)", result_value: String(round(p.weightKg / 2.9, 1)) });
   if (rng.chance(0.4)) out.add("omr", { subject_id: p.subjectId, chartdate: day, seq_num: ++seq, result_name: "Height (Inches)", result_value: String(rng.int(60, 74)) });
   if (rng.chance(0.6)) labDraw(p, null, t + rng.int(1, 3) * HOUR, ["bmp", "cbc", ...(p.comorbidities.includes("diabetes") ? ["a1c"] : [])], {}, 0, rng, ids, out, "ROUTINE");
+  // A blood-pressure recheck the next day: an outpatient record with outpatient events in the 24 h before it.
+  if (rng.chance(0.35)) {
+    const recheck = Math.round(sbp + rng.normal(-4, 8));
+    out.add("omr", { subject_id: p.subjectId, chartdate: date(t + 24 * HOUR), seq_num: 1, result_name: "Blood Pressure", result_value: `${recheck}/${Math.round(recheck * 0.62)}` });
+  }
 }
 
 interface EdResult {
