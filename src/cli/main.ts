@@ -6,6 +6,7 @@ import { registerDemo } from "./commands/demo.js";
 import { registerIngest } from "./commands/ingest.js";
 import { registerShow } from "./commands/show.js";
 import { registerSynth } from "./commands/synth.js";
+import { registerTasks } from "./commands/tasks.js";
 import { registerTimeline } from "./commands/timeline.js";
 import { type Output, processOutput } from "./output.js";
 
@@ -23,6 +24,7 @@ export function buildProgram(output: Output): Command {
   registerDb(program, output);
   registerTimeline(program, output);
   registerShow(program, output);
+  registerTasks(program, output);
   return program;
 }
 

@@ -1,0 +1,39 @@
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { EhrR1Error, UsageError } from "../errors.js";
+import { literal, type Store } from "../store/database.js";
+
+/**
+ * The reference's per-task index files (`task_index/all/<task>.csv`, §9.1): subject_id, hadm_id
+ * (`None` when absent, as Python's str() wrote it), task, event, context_begin, context_end, target
+ * (JSON with `", "` separators), admissions_id, last_discharge_id, target_weight.
+ */
+export async function exportTaskIndexCsv(store: Store, folder: string, options: { force?: boolean } = {}): Promise<{ folder: string; files: number; rows: number }> {
+  if (!(await store.tableExists("tasks.task_index"))) throw new EhrR1Error(`${store.path} has no task index: run \`ehr-r1 tasks index --db ${store.path}\` first`);
+  const out = resolve(folder);
+  if (existsSync(out) && readdirSync(out).length && !options.force) throw new UsageError(`${out} is not empty (use --force to replace it)`);
+  const tasks = (await store.rows<{ task: string }>("SELECT DISTINCT task FROM tasks.task_index ORDER BY 1")).map((r) => r.task);
+  const staging = `${out}.partial-${process.pid}`;
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(staging, { recursive: true });
+  let rows = 0;
+  try {
+    for (const task of tasks) {
+      const target = `CASE WHEN json_type(target) = 'ARRAY'
+        THEN '[' || array_to_string(list_transform(CAST(target::JSON AS VARCHAR[]), x -> CAST(to_json(x) AS VARCHAR)), ', ') || ']'
+        ELSE target END`;
+      await store.exec(`COPY (
+        SELECT CAST(subject_id AS VARCHAR) AS subject_id, coalesce(CAST(hadm_id AS VARCHAR), 'None') AS hadm_id, task, event,
+          context_begin, context_end, ${target} AS target, admissions_id, last_discharge_id, target_weight
+        FROM tasks.task_index WHERE task = ${literal(task)} ORDER BY subject_id, anchor
+      ) TO ${literal(join(staging, `${task}.csv`))} (HEADER, DELIMITER ',')`);
+      rows += Number(await store.value<bigint>(`SELECT count(*) FROM tasks.task_index WHERE task = ${literal(task)}`));
+    }
+    rmSync(out, { recursive: true, force: true });
+    renameSync(staging, out);
+  } catch (error) {
+    rmSync(staging, { recursive: true, force: true });
+    throw error;
+  }
+  return { folder: out, files: tasks.length, rows };
+}
