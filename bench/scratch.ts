@@ -1,6 +1,15 @@
 import { Store } from "../src/store/database.js";
 import { buildTaskIndex } from "../src/tasks/index-build.js";
-const store = await Store.open(process.argv[2] ?? "/tmp/demo.duckdb");
-const s = await buildTaskIndex(store);
-console.log(JSON.stringify(s.tasks.map((t) => [t.task, t.samples, t.labels ?? ""])), s.samples, s.seconds, s.empty);
+const store = await Store.open(process.argv[2]!);
+const orig = store.exec.bind(store);
+const by = new Map<string, number>();
+const perTask = new Map<string, number>();
+(store as any).exec = async (sql: string, p?: any) => { const t = performance.now(); const r = await orig(sql, p); const ms = performance.now() - t;
+  const kind = sql.includes("INSERT INTO index_rows") ? "finish" : sql.includes("lookback AS") ? "lookback" : sql.includes("TEMP TABLE ev") ? "ev" : sql.includes("task_rows AS") ? "rows" : sql.includes("tasks.task_index AS") ? "weights" : "other";
+  by.set(kind, (by.get(kind) ?? 0) + ms); if (kind === "rows") { const m = /'(\w+)' AS tag|file_name = '(\w+)'/.exec(sql); const key = sql.includes("yes") ? "risk" : (m?.[1] ?? m?.[2] ?? "?"); perTask.set(key, (perTask.get(key) ?? 0) + ms); } return r; };
+const origRows = store.rows.bind(store);
+(store as any).rows = async (sql: string, p?: any) => { const t = performance.now(); const r = await origRows(sql, p); by.set("rows()", (by.get("rows()") ?? 0) + performance.now() - t); return r; };
+const s = await buildTaskIndex(store, { onProgress: () => {} });
+console.log([...perTask].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([k, v]) => `${k}=${(v / 1000).toFixed(1)}`).join(" "));
+console.log(s.samples, s.seconds, [...by].map(([k, v]) => `${k}=${(v / 1000).toFixed(1)}`).join(" "));
 store.close();

@@ -3,11 +3,14 @@ import { EVENT_FORMATS } from "../render/event-formats.js";
 import { literal, type Store } from "../store/database.js";
 import { itemContext, itemRowsSql, itemValuesSql, type ItemContext } from "../timeline/items.js";
 import { assertTimeline } from "../timeline/read.js";
+import { memoryLimitBytes } from "../timeline/build.js";
 import { TOOL_VERSION } from "../version.js";
 import { selectTasks, type TaskDefinition } from "./registry.js";
 
 export interface IndexOptions {
   tasks?: readonly string[];
+  /** Timeline rows per shard of patients (default: from the store's memory limit). */
+  shardRows?: number;
   onProgress?: (task: string, done: number, total: number) => void;
 }
 
@@ -50,23 +53,39 @@ export async function buildTaskIndex(store: Store, options: IndexOptions = {}): 
   let done = 0;
   const progress = (name: string) => options.onProgress?.(name, ++done, total);
 
+  const shards = await shardsByRows(store, options.shardRows);
   await store.transaction(async () => {
     await store.exec("CREATE SCHEMA IF NOT EXISTS tasks");
-    await store.exec(`CREATE OR REPLACE TABLE tasks.task_index (
+    await store.exec(`CREATE OR REPLACE TEMP TABLE index_rows (
       subject_id INTEGER, hadm_id INTEGER, task VARCHAR, event VARCHAR, anchor INTEGER, context_begin INTEGER, context_end INTEGER,
-      target VARCHAR, admissions_id INTEGER, last_discharge_id INTEGER, target_weight DOUBLE)`);
-    await prepareEvents(store, selected);
-    for (const task of selected) {
-      await store.exec("DROP TABLE IF EXISTS temp.task_rows");
-      if (task.window === "next-items") await decisionRows(store, context, task);
-      else if (task.window === "next-event") await nextEventRows(store);
-      else await riskRows(store, context, task);
-      await finishRows(store, task);
-      progress(task.name);
+      target VARCHAR, admissions_id INTEGER, last_discharge_id INTEGER)`);
+    // Patients in subject_id shards keep every step within DuckDB's memory limit on any cohort size.
+    for (const [i, shard] of shards.entries()) {
+      const scope = await shardScope(store, shard);
+      await prepareEvents(store, selected, scope);
+      const riskTables = new Set<string>();
+      for (const task of selected) {
+        await store.exec("DROP TABLE IF EXISTS temp.task_rows");
+        if (task.window === "next-items") await decisionRows(store, context, task, scope);
+        else if (task.window === "next-event") await nextEventRows(store);
+        else await riskRows(store, context, task, scope, riskTables);
+        await finishRows(store, task);
+        if (i === shards.length - 1) progress(task.name);
+      }
     }
+    await store.exec(`
+      CREATE OR REPLACE TABLE tasks.task_index AS
+      WITH numbered AS (SELECT row_number() OVER (ORDER BY task, subject_id, anchor) AS rid, * FROM index_rows),
+      labels AS (
+        SELECT rid, task, unnest(CASE WHEN json_type(target) = 'ARRAY' THEN CAST(target::JSON AS VARCHAR[]) ELSE [json_extract_string(target, '$')] END) AS label
+        FROM numbered
+      ),
+      freq AS (SELECT task, label, count(*) AS n FROM labels GROUP BY ALL),
+      weights AS (SELECT rid, 1.0 / avg(freq.n) AS target_weight FROM labels JOIN freq USING (task, label) GROUP BY rid)
+      SELECT n.* EXCLUDE (rid), w.target_weight FROM numbered n LEFT JOIN weights w USING (rid) ORDER BY n.rid`);
     await store.exec(`CREATE OR REPLACE TABLE tasks.index_info AS SELECT now()::TIMESTAMP AS built_at, ${literal(TOOL_VERSION)} AS tool_version,
       [${selected.map((t) => literal(t.name)).join(", ")}]::VARCHAR[] AS tasks`);
-    await store.exec("DROP TABLE IF EXISTS temp.ev; DROP TABLE IF EXISTS temp.lookback; DROP TABLE IF EXISTS temp.task_rows");
+    await store.exec(["ev", "lookback", "task_rows", "index_rows", ...Object.values(RISK_TABLES)].map((t) => `DROP TABLE IF EXISTS temp.${t};`).join(" "));
   });
 
   const counts = await store.rows<{ task: string; n: bigint; labels: { key: string; value: bigint }[] | null }>(`
@@ -87,14 +106,52 @@ export async function buildTaskIndex(store: Store, options: IndexOptions = {}): 
   };
 }
 
+interface Shard {
+  from: number;
+  to: number;
+}
+
+/** A shard's patients, and per table the row-id span of their rows (so source scans skip the rest). */
+interface Scope {
+  where: string;
+  rowids: Map<string, { min: bigint; max: bigint }>;
+}
+
+async function shardsByRows(store: Store, shardRows?: number): Promise<Shard[]> {
+  const total = Number(await store.value<bigint>("SELECT count(*) FROM timeline.rows"));
+  const perShard = shardRows ?? Math.max(200_000, Math.floor((await memoryLimitBytes(store)) / 1000));
+  const shards = Math.max(1, Math.ceil(total / perShard));
+  const min = -(2 ** 31);
+  const max = 2 ** 31;
+  if (shards === 1) return [{ from: min, to: max }];
+  const quantiles = Array.from({ length: shards - 1 }, (_, i) => ((i + 1) / shards).toFixed(6)).join(", ");
+  const cuts = [...new Set(await store.value<number[]>(`SELECT quantile_disc(subject_id, [${quantiles}]) FROM timeline.rows`))].sort((a, b) => a - b);
+  const bounds = [min, ...cuts, max];
+  return bounds.slice(0, -1).map((from, i) => ({ from, to: bounds[i + 1]! }));
+}
+
+async function shardScope(store: Store, shard: Shard): Promise<Scope> {
+  const where = `r.subject_id >= ${shard.from} AND r.subject_id < ${shard.to}`;
+  const spans = await store.rows<{ f: string; lo: bigint | null; hi: bigint | null }>(
+    `SELECT file_name AS f, min(src_row) AS lo, max(src_row) AS hi FROM timeline.rows r WHERE ${where} GROUP BY 1`,
+  );
+  return { where, rowids: new Map(spans.filter((s) => s.lo !== null).map((s) => [s.f, { min: s.lo!, max: s.hi! }])) };
+}
+
 /** Events with the index-time view of them: null-matching admission key, and diagnoses timed like the event before them. */
-async function prepareEvents(store: Store, selected: readonly TaskDefinition[]): Promise<void> {
+async function prepareEvents(store: Store, selected: readonly TaskDefinition[], scope: Scope): Promise<void> {
   await store.exec(`
     CREATE OR REPLACE TEMP TABLE ev AS
     SELECT subject_id, seq, file_name, starttime, hadm_id, coalesce(hadm_id, -1) AS hkey,
       -- The reference gives a diagnoses event the previous event's time while indexing (§8.2).
-      CASE WHEN file_name = 'diagnoses_icd' THEN lag(starttime) OVER (PARTITION BY subject_id ORDER BY seq) ELSE starttime END AS t_time
-    FROM timeline.events`);
+      CASE WHEN file_name = 'diagnoses_icd' THEN lag(starttime) OVER (PARTITION BY subject_id ORDER BY seq) ELSE starttime END AS t_time,
+      -- The latest admissions event and discharge note up to each event (§8.4).
+      last_value(CASE WHEN file_name = 'admissions' THEN seq END IGNORE NULLS) OVER w AS adm_s,
+      last_value(CASE WHEN file_name = 'admissions' THEN hadm_id END IGNORE NULLS) OVER w AS adm_h,
+      last_value(CASE WHEN file_name = 'discharge' THEN seq END IGNORE NULLS) OVER w AS dis_s,
+      last_value(CASE WHEN file_name = 'discharge' THEN coalesce(hadm_id, -1) END IGNORE NULLS) OVER w AS dis_h
+    FROM timeline.events r WHERE ${scope.where}
+    WINDOW w AS (PARTITION BY subject_id ORDER BY seq ROWS UNBOUNDED PRECEDING)`);
   const anchors = new Set<string>();
   for (const t of selected) {
     if (t.window === "next-items" || t.window === "discharge-note") anchors.add(t.event);
@@ -123,11 +180,11 @@ async function prepareEvents(store: Store, selected: readonly TaskDefinition[]):
 const cleanSql = (v: string) => `regexp_replace(CAST(${v} AS VARCHAR), '^\\s+|\\s+$', '', 'g')`;
 const keepSql = (v: string) => `${v} IS NOT NULL AND ${v} NOT IN ('', 'nan', 'None', 'NaN')`;
 
-async function decisionRows(store: Store, context: ItemContext, task: TaskDefinition): Promise<void> {
+async function decisionRows(store: Store, context: ItemContext, task: TaskDefinition, scope: Scope): Promise<void> {
   if (!(await hasEvents(store, task.event))) return void (await emptyRows(store));
   const key = task.targetKey!;
-  const values = itemValuesSql(context, task.event, "true", (k) =>
-    task.name === "transfers" ? `CASE WHEN ${k("careunit")} <> 'nan' THEN ${k("careunit")} ELSE ${k("eventtype")} END` : k(key));
+  const values = itemValuesSql(context, task.event, scope.where, (k) =>
+    task.name === "transfers" ? `CASE WHEN ${k("careunit")} <> 'nan' THEN ${k("careunit")} ELSE ${k("eventtype")} END` : k(key), scope.rowids.get(task.event));
   let labels: string;
   if (task.name === "discharge") {
     // One report is the answer; an event with several non-empty reports yields no sample.
@@ -168,8 +225,8 @@ async function hasEvents(store: Store, fileName: string): Promise<boolean> {
 }
 
 /** Facts of anchor rows (their first row), read from the items as the reference read them. */
-function anchorFacts(context: ItemContext, fileName: string, columns: readonly string[]): string {
-  const items = itemRowsSql(context, fileName, "true", false);
+function anchorFacts(context: ItemContext, fileName: string, columns: readonly string[], scope: Scope): string {
+  const items = itemRowsSql(context, fileName, scope.where, false, scope.rowids.get(fileName));
   const fields = columns.map((c) => `TRY_CAST(json_extract_string(item, '$.${c}') AS TIMESTAMP) AS ${c}`).join(", ");
   return `SELECT subject_id, seq, ${fields} FROM (SELECT subject_id, seq, arg_min(item, pos) AS item FROM (${items}) GROUP BY ALL)`;
 }
@@ -177,103 +234,111 @@ function anchorFacts(context: ItemContext, fileName: string, columns: readonly s
 const yesNo = (condition: string) => `CASE WHEN ${condition} THEN '"yes"' ELSE '"no"' END`;
 const hours = (from: string, to: string) => `(epoch_ms(${to}) - epoch_ms(${from})) / 3600000.0`;
 
-async function riskRows(store: Store, context: ItemContext, task: TaskDefinition): Promise<void> {
+/** Risk tasks share their anchor's work: each anchor type is computed once per shard, all its labels as columns. */
+const RISK_TABLES: Record<string, string> = {
+  "admission-24h": "risk_admission",
+  "icu-24h": "risk_icu",
+  "ed-stay": "risk_ed",
+  "discharge-note": "risk_discharge",
+};
+
+async function riskRows(store: Store, context: ItemContext, task: TaskDefinition, scope: Scope, built: Set<string>): Promise<void> {
   if (!(await hasEvents(store, task.event))) return void (await emptyRows(store));
-  const dod = `(SELECT subject_id, TRY_CAST(json_extract_string(item, '$.dod') AS TIMESTAMP) AS dod FROM (${itemRowsSql(context, "patients", "true", false)}) QUALIFY row_number() OVER (PARTITION BY subject_id ORDER BY pos) = 1)`;
+  const table = RISK_TABLES[task.window];
+  if (!table) throw new EhrR1Error(`task ${task.name}: unknown window rule ${task.window}`);
+  if (!built.has(table)) {
+    await store.exec(`CREATE OR REPLACE TEMP TABLE ${table} AS ${riskAnchorSql(context, task.window, scope)}`);
+    built.add(table);
+  }
+  // Length of stay is only asked of admissions still running when the first-day window closes.
+  const where = task.name.startsWith("LengthOfStay") ? "WHERE still_admitted" : "";
+  await store.exec(`CREATE TEMP TABLE task_rows AS SELECT subject_id, hadm_id, anchor, context_begin, context_end, "${task.name}" AS target FROM ${table} ${where}`);
+}
+
+function riskAnchorSql(context: ItemContext, window: string, scope: Scope): string {
+  const dod = `(SELECT subject_id, TRY_CAST(json_extract_string(item, '$.dod') AS TIMESTAMP) AS dod FROM (${itemRowsSql(context, "patients", scope.where, false, scope.rowids.get("patients"))}) QUALIFY row_number() OVER (PARTITION BY subject_id ORDER BY pos) = 1)`;
   const timed = `(SELECT subject_id, hkey, seq, starttime, ${keyOf("starttime", "seq")} AS k FROM ev WHERE starttime IS NOT NULL)`;
-  let sql: string;
-  if (task.window === "admission-24h") {
+  if (window === "admission-24h") {
     // Context: from the admission to the last event of the admission starting < 24 h after admittime.
-    const label = task.name === "Inpatient_Mortality"
-      ? `CASE WHEN d.dod IS NULL THEN '"no"' ELSE ${yesNo("NOT (f.dischtime < d.dod)")} END`
-      : yesNo(`${hours("f.admittime", "f.dischtime")} > ${task.name === "LengthOfStay_3day" ? 72 : 168}`);
-    const onlyIfLater = task.name.startsWith("LengthOfStay") ? "AND c.starttime < f.dischtime" : "";
-    sql = `
+    return `
       WITH a AS (SELECT e.subject_id, e.seq, e.hkey, e.hadm_id, e.starttime, (${seconds("e.starttime")} + ${DAY}) * ${KEY_SHIFT} AS lim FROM ev e WHERE e.file_name = 'admissions' AND e.starttime IS NOT NULL),
       ends AS (SELECT a.*, c.seq AS end_seq, c.starttime AS end_time FROM a ASOF LEFT JOIN ${timed} c ON a.subject_id = c.subject_id AND a.hkey = c.hkey AND a.lim > c.k)
-      SELECT ends.subject_id, ends.hadm_id, ends.seq AS anchor, ends.seq AS context_begin, ends.end_seq + 1 AS context_end, ${label} AS target
-      FROM ends JOIN (${anchorFacts(context, "admissions", ["admittime", "dischtime"])}) f USING (subject_id, seq)
+      SELECT ends.subject_id, ends.hadm_id, ends.seq AS anchor, ends.seq AS context_begin, ends.end_seq + 1 AS context_end,
+        CASE WHEN d.dod IS NULL THEN '"no"' ELSE ${yesNo("NOT (f.dischtime < d.dod)")} END AS "Inpatient_Mortality",
+        ${yesNo(`${hours("f.admittime", "f.dischtime")} > 72`)} AS "LengthOfStay_3day",
+        ${yesNo(`${hours("f.admittime", "f.dischtime")} > 168`)} AS "LengthOfStay_7day",
+        coalesce(ends.end_time < f.dischtime, false) AS still_admitted
+      FROM ends JOIN (${anchorFacts(context, "admissions", ["admittime", "dischtime"], scope)}) f USING (subject_id, seq)
       LEFT JOIN ${dod} d USING (subject_id)
-      LEFT JOIN ev c ON c.subject_id = ends.subject_id AND c.seq = ends.end_seq
-      WHERE ends.end_seq > ends.seq ${onlyIfLater}`;
-  } else if (task.window === "icu-24h") {
-    let label: string;
-    if (task.name.startsWith("ICU_Mortality_")) {
-      const days = Number(/_(\d+)day$/.exec(task.name)![1]);
-      label = `CASE WHEN d.dod IS NULL THEN '"no"' ELSE ${yesNo(`${hours("ends.end_time", "d.dod")} < ${days * 24}`)} END`;
-    } else if (task.name.startsWith("ICU_Stay_")) {
-      label = yesNo(`${hours("f.intime", "f.outtime")} >= ${task.name === "ICU_Stay_7day" ? 168 : 336}`);
-    } else {
-      label = yesNo("EXISTS (SELECT 1 FROM ev n WHERE n.subject_id = ends.subject_id AND n.file_name = 'icustays' AND n.seq > ends.seq AND n.hadm_id = ends.hadm_id)");
-    }
-    sql = `
-      WITH f AS (${anchorFacts(context, "icustays", ["intime", "outtime"])}),
-      a AS (SELECT e.subject_id, e.seq, e.hkey, e.hadm_id, (${seconds("f.intime")} + ${DAY}) * ${KEY_SHIFT} AS lim FROM ev e JOIN f USING (subject_id, seq) WHERE e.file_name = 'icustays' AND f.intime IS NOT NULL),
-      ends AS (SELECT a.*, c.seq AS end_seq, c.starttime AS end_time FROM a ASOF LEFT JOIN ${timed} c ON a.subject_id = c.subject_id AND a.hkey = c.hkey AND a.lim > c.k)
-      SELECT ends.subject_id, ends.hadm_id, ends.seq AS anchor, ends.seq AS context_begin, ends.end_seq + 1 AS context_end, ${label} AS target
-      FROM ends JOIN f USING (subject_id, seq) LEFT JOIN ${dod} d USING (subject_id)
       WHERE ends.end_seq > ends.seq`;
-  } else if (task.window === "ed-stay") {
+  }
+  if (window === "icu-24h") {
+    const mortality = [1, 2, 3, 7, 14].map((n) => `CASE WHEN d.dod IS NULL THEN '"no"' ELSE ${yesNo(`${hours("ends.end_time", "d.dod")} < ${n * 24}`)} END AS "ICU_Mortality_${n}day"`).join(", ");
+    return `
+      WITH f AS (${anchorFacts(context, "icustays", ["intime", "outtime"], scope)}),
+      a AS (SELECT e.subject_id, e.seq, e.hkey, e.hadm_id, (${seconds("f.intime")} + ${DAY}) * ${KEY_SHIFT} AS lim FROM ev e JOIN f USING (subject_id, seq) WHERE e.file_name = 'icustays' AND f.intime IS NOT NULL),
+      ends AS (SELECT a.*, c.seq AS end_seq, c.starttime AS end_time FROM a ASOF LEFT JOIN ${timed} c ON a.subject_id = c.subject_id AND a.hkey = c.hkey AND a.lim > c.k),
+      later AS (SELECT subject_id, hadm_id, max(seq) AS last_stay FROM ev WHERE file_name = 'icustays' AND hadm_id IS NOT NULL GROUP BY ALL)
+      SELECT ends.subject_id, ends.hadm_id, ends.seq AS anchor, ends.seq AS context_begin, ends.end_seq + 1 AS context_end, ${mortality},
+        ${yesNo(`${hours("f.intime", "f.outtime")} >= 168`)} AS "ICU_Stay_7day",
+        ${yesNo(`${hours("f.intime", "f.outtime")} >= 336`)} AS "ICU_Stay_14day",
+        ${yesNo("later.last_stay > ends.seq")} AS "ICU_Readmission"
+      FROM ends JOIN f USING (subject_id, seq) LEFT JOIN ${dod} d USING (subject_id)
+      LEFT JOIN later ON later.subject_id = ends.subject_id AND later.hadm_id = ends.hadm_id
+      WHERE ends.end_seq > ends.seq`;
+  }
+  if (window === "ed-stay") {
     const mortality = `(d.dod IS NOT NULL AND lasth.t IS NOT NULL AND NOT (lasth.t < d.dod))`;
     const icu12 = `(icu.t IS NOT NULL AND ${hours("f.outtime", "icu.t")} < 12)`;
-    const labels: Record<string, string> = {
-      ED_Hospitalization: yesNo("adm.seq IS NOT NULL"),
-      ED_Inpatient_Mortality: yesNo(mortality),
-      ED_ICU_Tranfer_12hour: yesNo(icu12),
-      ED_Reattendance_3day: yesNo(`nexted.t IS NOT NULL AND ${hours("f.outtime", "nexted.t")} < 72`),
-      ED_Critical_Outcomes: yesNo(`${icu12} OR ${mortality}`),
-    };
-    sql = `
-      WITH f AS (${anchorFacts(context, "edstays", ["outtime"])}),
-      a AS (SELECT e.subject_id, e.seq, e.hadm_id, f.outtime, ${seconds("f.outtime")} * ${KEY_SHIFT} AS lim FROM ev e JOIN f USING (subject_id, seq) WHERE e.file_name = 'edstays' AND f.outtime IS NOT NULL),
-      ends AS (SELECT a.*, c.seq AS end_seq FROM a ASOF LEFT JOIN ${timed} c ON a.subject_id = c.subject_id AND a.lim > c.k)
-      SELECT ends.subject_id, ends.hadm_id, ends.seq AS anchor, ends.seq AS context_begin, ends.end_seq + 1 AS context_end, ${labels[task.name]} AS target
+    // "First later X" and "last later event of the admission" as ASOF joins on (start, index) keys after the anchor.
+    return `
+      WITH f AS (${anchorFacts(context, "edstays", ["outtime"], scope)}),
+      a AS (SELECT e.subject_id, e.seq, e.hadm_id, coalesce(e.hadm_id, -2) AS hk, ${seconds("f.outtime")} * ${KEY_SHIFT} AS lim FROM ev e JOIN f USING (subject_id, seq) WHERE e.file_name = 'edstays' AND f.outtime IS NOT NULL),
+      ends AS (SELECT a.*, c.seq AS end_seq FROM a ASOF LEFT JOIN ${timed} c ON a.subject_id = c.subject_id AND a.lim > c.k),
+      typed AS (SELECT subject_id, file_name, hkey, seq, starttime FROM ev WHERE file_name IN ('admissions', 'icustays', 'edstays')),
+      adm AS (SELECT ends.subject_id, ends.seq, count(x.seq) > 0 AS admitted FROM ends LEFT JOIN typed x ON x.subject_id = ends.subject_id AND x.file_name = 'admissions' AND x.hkey = ends.hk AND x.seq > ends.seq GROUP BY ALL),
+      icu AS (SELECT ends.subject_id, ends.seq, arg_min(x.starttime, x.seq) AS t FROM ends JOIN typed x ON x.subject_id = ends.subject_id AND x.file_name = 'icustays' AND x.hkey = ends.hk AND x.seq > ends.seq GROUP BY ALL),
+      nexted AS (SELECT ends.subject_id, ends.seq, arg_min(x.starttime, x.seq) AS t FROM ends JOIN typed x ON x.subject_id = ends.subject_id AND x.file_name = 'edstays' AND x.seq > ends.seq GROUP BY ALL),
+      lastevent AS (SELECT subject_id, hkey, arg_max(starttime, seq) AS t, max(seq) AS s FROM ev WHERE starttime IS NOT NULL GROUP BY ALL),
+      lasth AS (SELECT ends.subject_id, ends.seq, CASE WHEN l.s > ends.seq THEN l.t END AS t FROM ends JOIN lastevent l ON l.subject_id = ends.subject_id AND l.hkey = ends.hk)
+      SELECT ends.subject_id, ends.hadm_id, ends.seq AS anchor, ends.seq AS context_begin, ends.end_seq + 1 AS context_end,
+        ${yesNo("adm.admitted")} AS "ED_Hospitalization",
+        ${yesNo(mortality)} AS "ED_Inpatient_Mortality",
+        ${yesNo(icu12)} AS "ED_ICU_Tranfer_12hour",
+        ${yesNo(`nexted.t IS NOT NULL AND ${hours("f.outtime", "nexted.t")} < 72`)} AS "ED_Reattendance_3day",
+        ${yesNo(`${icu12} OR ${mortality}`)} AS "ED_Critical_Outcomes"
       FROM ends JOIN f USING (subject_id, seq) LEFT JOIN ${dod} d USING (subject_id)
-      LEFT JOIN LATERAL (SELECT min(n.seq) AS seq FROM ev n WHERE n.subject_id = ends.subject_id AND n.seq > ends.seq AND n.file_name = 'admissions' AND n.hadm_id = ends.hadm_id) adm ON true
-      LEFT JOIN LATERAL (SELECT arg_min(n.starttime, n.seq) AS t FROM ev n WHERE n.subject_id = ends.subject_id AND n.seq > ends.seq AND n.file_name = 'icustays' AND n.hadm_id = ends.hadm_id) icu ON true
-      LEFT JOIN LATERAL (SELECT arg_min(n.starttime, n.seq) AS t FROM ev n WHERE n.subject_id = ends.subject_id AND n.seq > ends.seq AND n.file_name = 'edstays') nexted ON true
-      LEFT JOIN LATERAL (SELECT arg_max(n.starttime, n.seq) AS t FROM ev n WHERE n.subject_id = ends.subject_id AND n.seq > ends.seq AND n.hadm_id = ends.hadm_id AND n.starttime IS NOT NULL) lasth ON true
+      LEFT JOIN adm USING (subject_id, seq) LEFT JOIN icu USING (subject_id, seq) LEFT JOIN nexted USING (subject_id, seq) LEFT JOIN lasth USING (subject_id, seq)
       WHERE ends.end_seq > ends.seq`;
-  } else if (task.window === "discharge-note") {
-    const horizon = task.name === "Readmission_30day" ? 720 : 1440;
-    sql = `
-      SELECT e.subject_id, e.hadm_id, e.seq AS anchor, lb.b AS context_begin, e.seq + 1 AS context_end,
-        ${yesNo(`nxt.t IS NOT NULL AND ${hours("e.starttime", "nxt.t")} < ${horizon}`)} AS target
-      FROM ev e JOIN lookback lb USING (subject_id, seq)
-      LEFT JOIN LATERAL (SELECT arg_min(n.starttime, n.seq) AS t FROM ev n WHERE n.subject_id = e.subject_id AND n.seq > e.seq AND n.file_name = 'admissions') nxt ON true
-      WHERE e.file_name = 'discharge' AND lb.b IS NOT NULL`;
-  } else {
-    throw new EhrR1Error(`task ${task.name}: unknown window rule ${task.window}`);
   }
-  await store.exec(`CREATE TEMP TABLE task_rows AS ${sql}`);
+  // discharge-note: readmission within 30 / 60 days of the discharge note; context = its 24 h look-back and the note itself.
+  return `
+    WITH nxt AS (
+      SELECT e.subject_id, e.seq, arg_min(n.starttime, n.seq) AS t FROM ev e JOIN ev n ON n.subject_id = e.subject_id AND n.file_name = 'admissions' AND n.seq > e.seq
+      WHERE e.file_name = 'discharge' GROUP BY ALL
+    )
+    SELECT e.subject_id, e.hadm_id, e.seq AS anchor, lb.b AS context_begin, e.seq + 1 AS context_end,
+      ${yesNo(`nxt.t IS NOT NULL AND ${hours("e.starttime", "nxt.t")} < 720`)} AS "Readmission_30day",
+      ${yesNo(`nxt.t IS NOT NULL AND ${hours("e.starttime", "nxt.t")} < 1440`)} AS "Readmission_60day"
+    FROM ev e JOIN lookback lb USING (subject_id, seq) LEFT JOIN nxt USING (subject_id, seq)
+    WHERE e.file_name = 'discharge' AND lb.b IS NOT NULL`;
 }
 
 /**
  * Adds the rows of one task to the index: `admissions_id` (the latest admissions event up to the
- * anchor, when it is this row's admission), `last_discharge_id` (the latest discharge note up to the
- * anchor, when it belongs to another admission) and the label-frequency weight (§9.1).
+ * anchor, when it is this row's admission) and `last_discharge_id` (the latest discharge note up to
+ * the anchor, when it belongs to another admission). Label-frequency weights (§9.1) come at the end,
+ * over all shards.
  */
 async function finishRows(store: Store, task: TaskDefinition): Promise<void> {
-  const latest = (fileName: string) => `(SELECT subject_id, seq AS s, hadm_id AS h FROM ev WHERE file_name = ${literal(fileName)})`;
   // next_event fix: when the target is the admission itself, rendering it as the admission record would show the answer.
   const admissionsId = task.name === "next_event"
-    ? "CASE WHEN adm.h = r.hadm_id AND adm.s <> r.anchor THEN adm.s END"
-    : "CASE WHEN adm.h = r.hadm_id THEN adm.s END";
+    ? "CASE WHEN e.adm_h = r.hadm_id AND e.adm_s <> r.anchor THEN e.adm_s END"
+    : "CASE WHEN e.adm_h = r.hadm_id THEN e.adm_s END";
   await store.exec(`
-    INSERT INTO tasks.task_index
-    WITH base AS (
-      SELECT r.*, ${admissionsId} AS admissions_id,
-        CASE WHEN dis.s IS NOT NULL AND dis.h IS DISTINCT FROM r.hadm_id THEN dis.s END AS last_discharge_id
-      FROM task_rows r
-      ASOF LEFT JOIN ${latest("admissions")} adm ON r.subject_id = adm.subject_id AND r.anchor >= adm.s
-      ASOF LEFT JOIN ${latest("discharge")} dis ON r.subject_id = dis.subject_id AND r.anchor >= dis.s
-    ),
-    labels AS (SELECT subject_id, anchor, context_begin, unnest(CASE WHEN json_type(target) = 'ARRAY' THEN CAST(target::JSON AS VARCHAR[]) ELSE [json_extract_string(target, '$')] END) AS label FROM base),
-    freq AS (SELECT label, count(*) AS n FROM labels GROUP BY label),
-    weights AS (SELECT subject_id, anchor, context_begin, 1.0 / avg(freq.n) AS w FROM labels JOIN freq USING (label) GROUP BY ALL)
-    SELECT b.subject_id, b.hadm_id, ${literal(task.name)}, ${task.event === "any" ? "e.file_name" : literal(task.event)}, b.anchor, b.context_begin, b.context_end,
-      b.target, b.admissions_id, b.last_discharge_id, w.w
-    FROM base b JOIN ev e ON e.subject_id = b.subject_id AND e.seq = b.anchor
-    LEFT JOIN weights w ON w.subject_id = b.subject_id AND w.anchor = b.anchor AND w.context_begin IS NOT DISTINCT FROM b.context_begin
-    ORDER BY b.subject_id, b.anchor`);
+    INSERT INTO index_rows
+    SELECT r.subject_id, r.hadm_id, ${literal(task.name)}, ${task.event === "any" ? "e.file_name" : literal(task.event)}, r.anchor, r.context_begin, r.context_end,
+      r.target, ${admissionsId} AS admissions_id,
+      CASE WHEN e.dis_s IS NOT NULL AND e.dis_h IS DISTINCT FROM coalesce(r.hadm_id, -1) THEN e.dis_s END AS last_discharge_id
+    FROM task_rows r JOIN ev e ON e.subject_id = r.subject_id AND e.seq = r.anchor`);
 }

@@ -190,7 +190,9 @@ export function itemRowsSql(context: ItemContext, fileName: string, where: strin
  * row as the reference held it (a Python string, `nan` when missing; derived keys such as
  * `item_name` or `CCS Type` from the dictionaries, NULL on a miss). Cheaper than whole items.
  */
-export function itemValuesSql(context: ItemContext, fileName: string, where: string, value: (keySql: (key: string) => string) => string): string {
+export function itemValuesSql(
+  context: ItemContext, fileName: string, where: string, value: (keySql: (key: string) => string) => string, rowids?: { min: bigint; max: bigint },
+): string {
   const source = timelineSource(fileName);
   if (!source) throw new EhrR1Error(`timeline.events names an unknown table ${fileName}; rebuild the timelines`);
   const derived: DerivedKey[] = [];
@@ -200,8 +202,9 @@ export function itemValuesSql(context: ItemContext, fileName: string, where: str
   if (context.origin === "store") {
     const parts = itemQueryParts(context, fileName, false);
     const keySql = (key: string) => derived.find((d) => d.key === key)?.value ?? parts.raw.find(([k]) => k === key)?.[1] ?? "NULL";
+    const bound = rowids ? ` AND t.rowid BETWEEN ${rowids.min} AND ${rowids.max}` : "";
     return `SELECT r.subject_id, r.seq, r.pos, ${value(keySql)} AS v
-      FROM timeline.rows r JOIN ${source.module}.${ident(source.table)} t ON t.rowid = r.src_row ${joins.join(" ")} WHERE ${filter}`;
+      FROM timeline.rows r JOIN ${source.module}.${ident(source.table)} t ON t.rowid = r.src_row ${joins.join(" ")} WHERE ${filter}${bound}`;
   }
   const onRows = (sql: string) => sql.replace(/\bt\./g, "r.");
   const keySql = (key: string) => {
