@@ -2,7 +2,8 @@
  * `npm run bench`: on one synthetic MIMIC-IV cohort,
  * - ingest, against DuckDB's bare read_csv scan of the same files (parsing and typing every column, writing nothing);
  * - timeline build, against a bare DuckDB sort of the same rows (bench/timeline.ts);
- * - rendering, single core, with and without tokenization (bench/render.ts).
+ * - rendering, single core, with and without tokenization (bench/render.ts);
+ * - indexing all 46 tasks, against a bare scan of the timelines (bench/tasks.ts).
  * Each phase runs in its own process so its peak RSS is its own. Prints one JSON document.
  *
  *   BENCH_PATIENTS (default 10000), BENCH_MEMORY_LIMIT (default 1GB), BENCH_DIR (default a temp folder)
@@ -14,11 +15,13 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { discoverMimic } from "../src/sources/mimic-iv/discover.js";
 import { ingestMimic, readCsvSql } from "../src/sources/mimic-iv/ingest.js";
+import { mappingsInFolder } from "../src/sources/mimic-iv/mappings.js";
 import { readCsvHeader } from "../src/sources/mimic-iv/source-file.js";
 import { synthesizeCohort } from "../src/sources/synthetic/generate.js";
 import { Store } from "../src/store/database.js";
 import { timelineBenchmark } from "./timeline.js";
 import { renderBenchmark } from "./render.js";
+import { tasksBenchmark } from "./tasks.js";
 
 const memoryLimit = process.env.BENCH_MEMORY_LIMIT ?? "1GB";
 
@@ -47,7 +50,7 @@ async function scanPhase(cohort: string): Promise<PhaseResult> {
 async function ingestPhase(cohort: string, db: string): Promise<PhaseResult> {
   rmSync(db, { force: true });
   const started = performance.now();
-  const summary = await ingestMimic([cohort], db, { memoryLimit });
+  const summary = await ingestMimic([cohort], db, { memoryLimit, mappings: mappingsInFolder(join(cohort, "mappings")) });
   const seconds = (performance.now() - started) / 1000;
   return { seconds, rows: summary.tables.reduce((s, t) => s + t.rows, 0), peakRssMb: process.resourceUsage().maxRSS / 1024 };
 }
@@ -62,6 +65,7 @@ async function main(): Promise<void> {
   if (phase === "scan") return void process.stdout.write(JSON.stringify(await scanPhase(args[0]!)));
   if (phase === "ingest") return void process.stdout.write(JSON.stringify(await ingestPhase(args[0]!, args[1]!)));
   if (phase === "timeline") return void process.stdout.write(JSON.stringify(await timelineBenchmark(args[0]!, memoryLimit)));
+  if (phase === "tasks") return void process.stdout.write(JSON.stringify(await tasksBenchmark(args[0]!, memoryLimit)));
   if (phase === "render") return void process.stdout.write(JSON.stringify(await renderBenchmark(args[0]!, memoryLimit)));
 
   const patients = Number(process.env.BENCH_PATIENTS ?? 10_000);
@@ -80,9 +84,10 @@ async function main(): Promise<void> {
   const scan = scanA.seconds <= scanB.seconds ? scanA : scanB;
   const timeline = child<Record<string, unknown>>("timeline", join(dir, "bench.duckdb"));
   const render = child<Record<string, unknown>>("render", join(dir, "bench.duckdb"));
+  const tasks = child<Record<string, unknown>>("tasks", join(dir, "bench.duckdb"));
   const synthRows = Object.values(synth.rows).reduce((a, b) => a + b, 0);
   const result = {
-    benchmarks: ["ingest", "timeline", "render"],
+    benchmarks: ["ingest", "timeline", "render", "tasks"],
     machine: { cores: cpus().length, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, platform: process.platform },
     input: { patients, files: files.length, compressedMb: +(bytes / 2 ** 20).toFixed(1), rows: ingest.rows, duckdbMemoryLimit: memoryLimit },
     figures: {
@@ -99,6 +104,7 @@ async function main(): Promise<void> {
     checks: { rowsMatchScan: scan.rows === ingest.rows },
     timeline,
     render,
+    tasks,
   };
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   if (!process.env.BENCH_DIR) rmSync(dir, { recursive: true, force: true });
