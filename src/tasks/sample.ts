@@ -118,7 +118,7 @@ export async function sampleTaskIndex(store: Store, options: SampleOptions): Pro
       FROM keyed
     )
     SELECT subject_id, hadm_id, task, event, context_begin AS period_begin, context_end AS period_end, admissions_id, last_discharge_id,
-      target, anchor, target_weight, mode
+      target, anchor, target_weight, mode, o.k AS task_order
     FROM ranked JOIN (VALUES ${order}) o(name, k) ON o.name = task
     WHERE mode = 'all' OR (mode IN ('uniform', 'weighted') AND r <= wanted) OR (mode = 'balanced' AND rc <= wanted // classes)
     ORDER BY o.k, subject_id, anchor, period_begin`);
