@@ -1,13 +1,21 @@
 import type { Command } from "commander";
-import { Store } from "../../store/database.js";
+import { existsSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { UsageError } from "../../errors.js";
+import { EstimatedTokenCounter, ModelTokenizer } from "../../render/tokenizer.js";
+import { literal, Store } from "../../store/database.js";
+import { buildDataset } from "../../tasks/build-dataset.js";
+import { parseConfig, PRESETS } from "../../tasks/presets.js";
+import { sampleTaskIndex, type SampleOptions, type SampleSummary, type SplitSpec } from "../../tasks/sample.js";
 import { exportTaskIndexCsv } from "../../tasks/export-csv.js";
 import { buildTaskIndex } from "../../tasks/index-build.js";
 import { TASKS } from "../../tasks/registry.js";
-import { parseList } from "../main.js";
+import { parseList, parseWholeNumber } from "../main.js";
 import { formatNumber, formatTable, type Output } from "../output.js";
 
 export function registerTasks(program: Command, output: Output): void {
   const tasks = program.command("tasks").description("the EHR-R1 task suite: definitions, sample index, exports");
+  registerSampling(tasks, program, output);
   tasks
     .command("list")
     .description("every task: type, anchor event, label key, metric, hidden context events, instruction")
@@ -59,4 +67,120 @@ export function registerTasks(program: Command, output: Output): void {
         store.close();
       }
     });
+}
+
+interface SamplingFlags {
+  db: string;
+  config?: string;
+  splitFile?: string;
+  testRatio?: number;
+  split?: "train" | "test";
+  perTask?: number;
+  balance?: boolean;
+  weightAll?: boolean;
+  minEvents?: number;
+  maxEvents?: number;
+  seed: number;
+}
+
+/** The sampling flags `tasks sample` and `build` share. */
+export function addSamplingOptions(command: Command): Command {
+  return command
+    .option("--config <preset-or-file>", "ehr-bench, ehr-ins, or a JSON file {task: count} (-1: all)")
+    .option("--split-file <csv>", "patients to sample from (a CSV with a subject_id column)")
+    .option("--test-ratio <r>", "generate a patient split: each patient is test with this probability (seeded)", parseFloat)
+    .option("--split <side>", "train or test side of a generated split")
+    .option("--per-task <n>", "this many samples of every task", parseWholeNumber)
+    .option("--balance", "risk tasks: equal samples per label")
+    .option("--weight-all", "inverse label-frequency weighted draws for every task (default: where the reference uses them)")
+    .option("--min-events <n>", "context must have more than n events (default 10)", parseWholeNumber)
+    .option("--max-events <n>", "context must have fewer than n events (default 100)", parseWholeNumber)
+    .option("--seed <n>", "random seed", parseWholeNumber, 42);
+}
+
+export function samplingOptions(flags: SamplingFlags, fallbackPreset: string): SampleOptions & { presetName: string } {
+  const name = flags.config ?? fallbackPreset;
+  const preset = PRESETS[name];
+  const config = preset ? preset.config : parseConfig(readConfigFile(name), name);
+  if (flags.splitFile && flags.testRatio !== undefined) throw new UsageError("give --split-file or --test-ratio, not both");
+  if (flags.split && !["train", "test"].includes(flags.split)) throw new UsageError(`--split ${flags.split}: expected train or test`);
+  const split: SplitSpec = flags.splitFile ? { kind: "file", path: flags.splitFile } : { kind: "ratio", testRatio: flags.testRatio ?? 0.1 };
+  return {
+    presetName: preset ? name : "custom",
+    config,
+    split,
+    splitName: flags.split ?? preset?.split ?? "test",
+    perTask: flags.perTask ?? preset?.perTask,
+    balance: flags.balance ?? preset?.balance,
+    weightAll: flags.weightAll,
+    minEvents: flags.minEvents,
+    maxEvents: flags.maxEvents,
+    seed: flags.seed,
+  };
+}
+
+function readConfigFile(path: string): string {
+  if (!existsSync(path)) throw new UsageError(`--config ${path}: neither a preset (${Object.keys(PRESETS).join(", ")}) nor a file`);
+  return readFileSync(path, "utf8");
+}
+
+export function registerSampling(tasks: Command, program: Command, output: Output): void {
+  addSamplingOptions(
+    tasks.command("sample").description("draw a seeded sample of the task index (the reference's data_index_gen) into tasks.sampled")
+      .requiredOption("--db <file>", "DuckDB store with a task index")
+      .option("--out <csv>", "also write the sample as the reference's index CSV")
+      .option("--json", "print the summary as JSON"),
+  ).action(async (flags: SamplingFlags & { out?: string; json?: boolean }) => {
+    const options = samplingOptions(flags, "ehr-bench");
+    const store = await Store.open(flags.db, { create: false });
+    try {
+      const summary = await sampleTaskIndex(store, options);
+      if (flags.out) {
+        await store.exec(`COPY (SELECT CAST(subject_id AS VARCHAR) AS subject_id, coalesce(CAST(hadm_id AS VARCHAR), 'None') AS hadm_id, task, event,
+          period_begin, period_end, admissions_id, last_discharge_id, target FROM tasks.sampled) TO ${literal(resolve(flags.out))} (HEADER, DELIMITER ',')`);
+      }
+      if (flags.json) return void output.out(`${JSON.stringify(summary, null, 2)}\n`);
+      printSampling(summary, output);
+    } finally {
+      store.close();
+    }
+  });
+
+  addSamplingOptions(
+    program.command("build").description("build EHR-Bench or EHR-Ins: sample, render, write JSONL + Parquet + manifest")
+      .argument("<dataset>", "ehr-bench or ehr-ins (the preset; --config overrides its counts)")
+      .requiredOption("--db <file>", "DuckDB store with a task index")
+      .requiredOption("--out <dir>", "output folder (must be empty unless --force)")
+      .option("--format <format>", "ehr-r1 (default) or clean", "ehr-r1")
+      .option("--max-tokens <n>", "fit each input into n tokens (drops oldest events)", parseWholeNumber)
+      .option("--tokenizer <dir>", "model folder for --max-tokens (default: a conservative estimate)")
+      .option("--force", "replace a non-empty output folder")
+      .option("--json", "print the summary as JSON"),
+  ).action(async (dataset: string, flags: SamplingFlags & { out: string; format: string; maxTokens?: number; tokenizer?: string; force?: boolean; json?: boolean }) => {
+    if (!PRESETS[dataset]) throw new UsageError(`unknown dataset ${dataset}: expected ${Object.keys(PRESETS).join(" or ")}`);
+    if (!["ehr-r1", "clean"].includes(flags.format)) throw new UsageError(`--format ${flags.format}: expected ehr-r1 or clean`);
+    const options = samplingOptions({ ...flags, config: flags.config ?? dataset }, dataset);
+    const store = await Store.open(flags.db, { create: false });
+    try {
+      const summary = await buildDataset(store, {
+        ...options, name: dataset, out: flags.out, format: flags.format as "ehr-r1" | "clean", force: flags.force,
+        maxTokens: flags.maxTokens, counter: flags.maxTokens ? (flags.tokenizer ? ModelTokenizer.load(flags.tokenizer) : new EstimatedTokenCounter()) : undefined,
+        onProgress: flags.json || !output.interactive ? undefined : (done, total) => output.err(`\r\x1b[Kbuild: ${done}/${total} patients${done === total ? "\n" : ""}`),
+      });
+      if (flags.json) return void output.out(`${JSON.stringify(summary, null, 2)}\n`);
+      printSampling(summary.sampling, output);
+      output.out(`${summary.folder}: ${summary.files.join(", ")} (${summary.seconds.toFixed(1)} s)\n`);
+    } finally {
+      store.close();
+    }
+  });
+}
+
+function printSampling(summary: SampleSummary, output: Output): void {
+  output.out(formatTable(["task", "eligible", "sampled", "mode", "labels"], summary.tasks.map((t) => ({
+    task: t.task, eligible: formatNumber(t.eligible), sampled: formatNumber(t.sampled), mode: t.mode,
+    labels: t.labels ? Object.entries(t.labels).map(([k, v]) => `${k} ${formatNumber(v)}`).join(", ") : "",
+  }))));
+  output.out(`${formatNumber(summary.samples)} samples from ${formatNumber(summary.patients)} patients\n`);
+  if (summary.empty.length) output.out(`no eligible samples: ${summary.empty.join(", ")}\n`);
 }
