@@ -11,6 +11,9 @@ import { EstimatedTokenCounter } from "./render/tokenizer.js";
 import { buildTimeline, type TimelineBuildSummary } from "./timeline/build.js";
 import { readTrajectory } from "./timeline/read.js";
 import { selectWindow } from "./timeline/select.js";
+import { buildDataset } from "./tasks/build-dataset.js";
+import { buildTaskIndex, type IndexSummary } from "./tasks/index-build.js";
+import type { SampleSummary } from "./tasks/sample.js";
 
 export interface DemoOptions {
   cohortDir: string;
@@ -30,6 +33,9 @@ export interface DemoResult {
   timeline: TimelineBuildSummary;
   /** One admission rendered the way EHR-R1 models see it, within a token budget. */
   example: { subjectId: number; hadmId: number; maxTokens: number; tokens: number; droppedEvents: number; text: string } | null;
+  taskIndex: IndexSummary;
+  /** A small EHR-Bench from the synthetic cohort (test split, 20 samples per task, risk tasks balanced). */
+  bench: { folder: string; sampling: SampleSummary };
 }
 
 const EXAMPLE_BUDGET = 1500;
@@ -58,9 +64,14 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       const fitted = fitToBudget(parts, { maxTokens: EXAMPLE_BUDGET, counter: new EstimatedTokenCounter() });
       example = { subjectId: pick.s, hadmId: pick.h, maxTokens: EXAMPLE_BUDGET, tokens: fitted.tokens, droppedEvents: fitted.droppedEvents, text: fitted.input };
     }
+    const taskIndex = await buildTaskIndex(store);
+    const bench = await buildDataset(store, {
+      name: "ehr-bench", out: join(options.cohortDir, "..", "ehr-bench"), seed: options.seed, perTask: 20, balance: true,
+      split: { kind: "ratio", testRatio: 0.3 }, splitName: "test", force: true,
+    });
     return {
       cohortDir: synth.out, dbPath: options.dbPath, synthSeconds: synth.seconds, ingestSeconds: ingest.seconds,
-      store: await summarizeStore(store), timeline, example,
+      store: await summarizeStore(store), timeline, example, taskIndex, bench: { folder: bench.folder, sampling: bench.sampling },
     };
   } finally {
     store.close();

@@ -9,7 +9,7 @@ import { synthProgressPrinter } from "./synth.js";
 export function registerDemo(program: Command, output: Output): void {
   program
     .command("demo")
-    .description("the whole pipeline on the embedded default: synthesise a cohort, ingest it, build timelines, render a record (no data, server or network needed)")
+    .description("the whole pipeline on the embedded default: synthesise a cohort, ingest it, build timelines, index all tasks, build a small EHR-Bench (no data, server or network needed)")
     .option("--out <dir>", "working folder (replaced)", "ehr-r1-demo")
     .option("--patients <n>", "synthetic patients", parseWholeNumber, 200)
     .option("--seed <n>", "random seed", parseWholeNumber, 42)
@@ -32,10 +32,20 @@ export function registerDemo(program: Command, output: Output): void {
         const e = result.example;
         output.out(`\n--- subject ${e.subjectId}, admission ${e.hadmId}, as an EHR-R1 model sees it (${e.tokens} estimated tokens of ${e.maxTokens}; ${e.droppedEvents} oldest events left out) ---\n${e.text}\n---\n`);
       }
+      const b = result.bench.sampling;
+      output.out(`\n${formatTable(["task", "indexed", "in EHR-Bench", "labels"], result.taskIndex.tasks.map((t) => {
+        const sampled = b.tasks.find((x) => x.task === t.task);
+        return {
+          task: t.task, indexed: formatNumber(t.samples), "in EHR-Bench": formatNumber(sampled?.sampled ?? 0),
+          labels: sampled?.labels ? Object.entries(sampled.labels).map(([k, v]) => `${k} ${v}`).join(", ") : "",
+        };
+      }))}`);
       output.out(
         `\nehr-r1 demo: ${formatNumber(c.patients)} patients, ${formatNumber(c.admissions)} admissions, ${formatNumber(c.icuStays)} ICU stays, ${formatNumber(c.edStays)} ED stays\n` +
           `cohort    ${result.cohortDir} (synthesised in ${result.synthSeconds.toFixed(1)} s)\nstore     ${result.dbPath} (ingested in ${result.ingestSeconds.toFixed(1)} s)\n` +
           `timelines ${formatNumber(t.events)} events from ${formatNumber(t.rows)} rows (built in ${t.seconds.toFixed(1)} s)\n` +
+          `tasks     ${formatNumber(result.taskIndex.samples)} samples of ${result.taskIndex.tasks.length} tasks indexed in ${result.taskIndex.seconds.toFixed(1)} s\n` +
+          `EHR-Bench ${formatNumber(b.samples)} samples from ${formatNumber(b.patients)} test patients in ${result.bench.folder}\n` +
           `next:     ehr-r1 show <subject_id> --db ${result.dbPath} [--hadm ID] [--max-tokens N --tokenizer DIR]\n` +
           `          ehr-r1 db info --db ${result.dbPath}    ehr-r1 sql --db ${result.dbPath} "SELECT * FROM timeline.events LIMIT 5"\n`,
       );
