@@ -88,4 +88,26 @@ describe("command line: timelines and show", () => {
     const noTokenizer = await run("show", "10000001", "--db", db, "--max-tokens", "100", "--tokenizer", join(dir, "nowhere"));
     expect(noTokenizer.err).toMatch(/nowhere\/tokenizer\.json: not found/);
   });
+
+  it("tasks list, index, sample and build, and their errors", async () => {
+    const db = join(dir, "demo", "ehr-r1.duckdb");
+    const list = await run("tasks", "list", "--json");
+    expect((JSON.parse(list.out) as unknown[]).length).toBe(46);
+    const index = await run("tasks", "index", "--db", db, "--tasks", "labevents,ICU_Stay_7day", "--json");
+    expect(index.code).toBe(0);
+    expect((JSON.parse(index.out) as { tasks: { task: string }[] }).tasks.map((t) => t.task)).toEqual(["labevents", "ICU_Stay_7day"]);
+    expect(await run("tasks", "index", "--db", db, "--tasks", "labevent")).toMatchObject({ code: 1, err: expect.stringMatching(/^error: unknown task\(s\) labevent/) });
+    const { writeFileSync } = await import("node:fs");
+    writeFileSync(join(dir, "bad.json"), '{"labevents": -5}');
+    expect((await run("tasks", "sample", "--db", db, "--config", join(dir, "bad.json"))).err).toMatch(/counts must be -1 \(all\) or >= 0; got labevents: -5/);
+    writeFileSync(join(dir, "split.csv"), "id\n1\n");
+    expect((await run("tasks", "sample", "--db", db, "--split-file", join(dir, "split.csv"))).err).toMatch(/split\.csv:1: no subject_id column/);
+    const built = await run("build", "ehr-bench", "--db", db, "--out", join(dir, "bench"), "--per-task", "5", "--min-events", "2", "--json");
+    expect(built.code).toBe(0);
+    expect((JSON.parse(built.out) as { sampling: { samples: number } }).sampling.samples).toBeGreaterThan(0);
+    expect((await run("build", "ehr-other", "--db", db, "--out", join(dir, "x"))).err).toMatch(/unknown dataset ehr-other/);
+    const fresh = join(dir, "fresh.duckdb");
+    await run("ingest", join(dir, "demo", "mimic-iv"), "--db", fresh, "--only", "patients,admissions");
+    expect((await run("tasks", "index", "--db", fresh)).err).toMatch(/has no timelines yet: run `ehr-r1 timeline build/);
+  });
 });
