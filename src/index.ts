@@ -20,3 +20,10 @@ export { inputParts, joinInput, renderInput, type InputParts, type SampleWindow 
 export { pyFloatRepr, pyRepr, pyStr, pyStrRepr, pyTitle } from "./render/python.js";
 export { ModelTokenizer, EstimatedTokenCounter, type TokenCounter, type ChatMessage, type ChatOptions } from "./render/tokenizer.js";
 export { fitToBudget, userMessage, SYSTEM_PROMPT, type BudgetOptions, type BudgetPolicy, type BudgetedPrompt } from "./render/budget.js";
+export { TASKS, task, selectTasks, type TaskDefinition, type TaskType, type Metric, type WindowRule } from "./tasks/registry.js";
+export { buildTaskIndex, type IndexOptions, type IndexSummary, type TaskCount } from "./tasks/index-build.js";
+export { exportTaskIndexCsv } from "./tasks/export-csv.js";
+export { PRESETS, parseConfig, type SampleConfig, type Preset } from "./tasks/presets.js";
+export { sampleTaskIndex, type SampleOptions, type SampleSummary, type SampledTask, type SplitSpec } from "./tasks/sample.js";
+export { buildDataset, type DatasetOptions, type DatasetRecord, type DatasetSummary } from "./tasks/build-dataset.js";
+export { candidatePool, candidatesFor, type CandidatePool } from "./tasks/candidates.js";
