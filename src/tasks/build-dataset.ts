@@ -70,7 +70,8 @@ export async function buildDataset(store: Store, options: DatasetOptions): Promi
     balance: options.balance ?? (options.config ? undefined : preset?.balance),
   });
 
-  const decisionTasks = sampling.tasks.filter((t) => t.sampled > 0 && taskDefinition(t.task).type === "decision_making").map((t) => t.task);
+  // Free-text answers (the discharge report) get no candidates.
+  const decisionTasks = sampling.tasks.filter((t) => t.sampled > 0 && taskDefinition(t.task).type === "decision_making" && t.task !== "discharge").map((t) => t.task);
   const poolSubjects = split.kind === "ratio" && (await store.tableExists("tasks.split"))
     ? "SELECT subject_id FROM tasks.split WHERE split = 'train'"
     : "SELECT DISTINCT subject_id FROM tasks.task_index";
@@ -167,7 +168,9 @@ function renderRecord(row: SampledRow, trajectory: Parameters<typeof inputParts>
     ? fitToBudget(parts, { maxTokens: options.maxTokens, counter: options.counter, instruction: def.instruction, format, chat: false }).input
     : joinInput(parts, format);
   const label = JSON.parse(row.target) as string | string[];
-  const candidates = def.type === "risk_prediction" ? ["yes", "no"] : Array.isArray(label) ? candidatesFor(pool, row.task, label, options.seed, `${row.task}|${row.subject_id}|${row.anchor}`) : [];
+  const candidates = def.type === "risk_prediction" ? ["yes", "no"]
+    : row.task === "discharge" ? []
+    : candidatesFor(pool, row.task, Array.isArray(label) ? label : [label], options.seed, `${row.task}|${row.subject_id}|${row.anchor}`);
   return {
     idx: Number(row.idx),
     instruction: def.instruction,
