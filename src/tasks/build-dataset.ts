@@ -83,33 +83,22 @@ export async function buildDataset(store: Store, options: DatasetOptions): Promi
   try {
     const jsonl = join(staging, `${options.name}.jsonl`);
     const stream = createWriteStream(jsonl);
-    const subjects = (await store.rows<{ s: number }>("SELECT DISTINCT subject_id AS s FROM tasks.sampled ORDER BY 1")).map((r) => r.s);
-    // Records go in patient order (then task, anchor), so each batch of patients is written out whole and memory stays bounded.
-    const rows = await store.rows<SampledRow>(
-      `SELECT row_number() OVER (ORDER BY subject_id, task_order, anchor, period_begin) - 1 AS idx, subject_id, hadm_id, task, event, period_begin, period_end,
-         admissions_id, last_discharge_id, target, anchor FROM tasks.sampled ORDER BY idx`,
-    );
-    const bySubject = new Map<number, SampledRow[]>();
-    for (const r of rows) (bySubject.get(r.subject_id) ?? bySubject.set(r.subject_id, []).get(r.subject_id)!).push(r);
-    const records = new Map<number, string>();
-    let next = 0;
+    // Records go in patient order (then task, anchor): each batch of patients is rendered and written
+    // whole, so memory holds one batch, whatever the dataset's size.
+    await store.exec(`CREATE OR REPLACE TEMP TABLE build_rows AS
+      SELECT row_number() OVER (ORDER BY subject_id, task_order, anchor, period_begin) - 1 AS idx, subject_id, hadm_id, task, event,
+        period_begin, period_end, admissions_id, last_discharge_id, target, anchor FROM tasks.sampled`);
+    const subjects = (await store.rows<{ s: number }>("SELECT DISTINCT subject_id AS s FROM build_rows ORDER BY 1")).map((r) => r.s);
     for (let i = 0; i < subjects.length; i += PATIENT_BATCH) {
       const batch = subjects.slice(i, i + PATIENT_BATCH);
       const trajectories = await readTrajectories(store, batch);
-      for (const s of batch) {
-        for (const row of bySubject.get(s) ?? []) records.set(Number(row.idx), JSON.stringify(renderRecord(row, trajectories.get(s)!, pool, options)));
-      }
-      // Write every record whose predecessors are all rendered, in idx order.
-      while (records.has(next)) {
-        if (!stream.write(`${records.get(next)}\n`)) await once(stream, "drain");
-        records.delete(next++);
+      const rows = await store.rows<SampledRow>(`SELECT * FROM build_rows WHERE subject_id IN (${batch.join(", ")}) ORDER BY idx`);
+      for (const row of rows) {
+        if (!stream.write(`${JSON.stringify(renderRecord(row, trajectories.get(row.subject_id)!, pool, options))}\n`)) await once(stream, "drain");
       }
       options.onProgress?.(Math.min(i + PATIENT_BATCH, subjects.length), subjects.length);
     }
-    while (records.has(next)) {
-      stream.write(`${records.get(next)}\n`);
-      records.delete(next++);
-    }
+    await store.exec("DROP TABLE temp.build_rows");
     stream.end();
     await once(stream, "finish");
     const parquet = join(staging, `${options.name}.parquet`);
