@@ -1,0 +1,63 @@
+import { describe, expect, it } from "vitest";
+import { answerItems, singleAnswer, splitThinking, yesNo } from "../../src/eval/answers.js";
+import { auroc, rocCurve } from "../../src/eval/metrics/auroc.js";
+import { bootstrapInterval } from "../../src/eval/metrics/bootstrap.js";
+import { rouge1 } from "../../src/eval/metrics/rouge1.js";
+import { setOverlap } from "../../src/eval/metrics/set-overlap.js";
+
+describe("metrics against published or hand-worked values", () => {
+  it("AUROC: scikit-learn's documented example is 0.75; ties count half", () => {
+    expect(auroc([0.1, 0.4, 0.35, 0.8], [false, false, true, true])).toBeCloseTo(0.75, 12);
+    expect(auroc([0.5, 0.5], [true, false])).toBe(0.5);
+    expect(auroc([0.9, 0.1, 0.8], [true, false, true])).toBe(1);
+    expect(auroc([0.2, 0.3], [true, true])).toBeNaN();
+    expect(rocCurve([0.1, 0.4, 0.35, 0.8], [false, false, true, true])).toEqual([
+      { fpr: 0, tpr: 0 }, { fpr: 0, tpr: 0.5 }, { fpr: 0.5, tpr: 0.5 }, { fpr: 0.5, tpr: 1 }, { fpr: 1, tpr: 1 },
+    ]);
+  });
+
+  it("set precision, recall and F1 by hand: 2 of 3 predicted are among 4 gold", () => {
+    const s = setOverlap(["A", "b", "c"], ["b", "C", "d", "e"]);
+    expect(s.precision).toBeCloseTo(2 / 3, 12);
+    expect(s.recall).toBeCloseTo(1 / 2, 12);
+    expect(s.f1).toBeCloseTo(4 / 7, 12);
+    expect(setOverlap([], ["x"])).toEqual({ precision: 0, recall: 0, f1: 0 });
+  });
+
+  it("ROUGE-1 with stemming: rouge_score's README example (P 0.75, R 0.6667, F 0.7059)", () => {
+    const r = rouge1("The quick brown dog jumps on the log.", "The quick brown fox jumps over the lazy dog");
+    expect(r.precision).toBeCloseTo(0.75, 4);
+    expect(r.recall).toBeCloseTo(0.6667, 4);
+    expect(r.f1).toBeCloseTo(0.7059, 4);
+  });
+
+  it("bootstrap intervals bracket the estimate and are reproducible", () => {
+    const values = Array.from({ length: 200 }, (_, i) => (i % 4 === 0 ? 1 : 0));
+    const mean = (ix: readonly number[]) => ix.reduce((a, i) => a + values[i]!, 0) / ix.length;
+    const [lo, hi] = bootstrapInterval(values.length, mean, { seed: 1 });
+    expect(lo).toBeLessThan(0.25);
+    expect(hi).toBeGreaterThan(0.25);
+    expect(hi - lo).toBeGreaterThan(0.06);
+    expect(hi - lo).toBeLessThan(0.2);
+    expect(bootstrapInterval(values.length, mean, { seed: 1 })).toEqual([lo, hi]);
+  });
+});
+
+describe("answer parsing", () => {
+  it("separates thinking from the answer, and flags a think block cut short", () => {
+    expect(splitThinking("<think>\nlabs are low\n</think>\n\nSodium\nPotassium")).toEqual({ answer: "Sodium\nPotassium", reasoning: "labs are low", truncatedThinking: false });
+    expect(splitThinking("<think>\nstill thinking")).toEqual({ answer: "", reasoning: "still thinking", truncatedThinking: true });
+    expect(splitThinking("yes", "server-side reasoning")).toEqual({ answer: "yes", reasoning: "server-side reasoning", truncatedThinking: false });
+  });
+
+  it("reads decision items, yes/no and single answers robustly", () => {
+    expect(answerItems(" Sodium \n\nsodium\nPotassium\\nGlucose\n")).toEqual(["sodium", "potassium", "glucose"]);
+    expect(answerItems("")).toEqual([]);
+    expect(yesNo("Yes.")).toBe("yes");
+    expect(yesNo("  NO, the patient")).toBe("no");
+    expect(yesNo("**yes**")).toBe("yes");
+    expect(yesNo("maybe")).toBeNull();
+    expect(yesNo("")).toBeNull();
+    expect(singleAnswer("\n labevents.\nmore")).toBe("labevents");
+  });
+});
