@@ -1,0 +1,203 @@
+import { createHash } from "node:crypto";
+import { appendFileSync, closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import pLimit from "p-limit";
+import { EhrR1Error, UsageError } from "../errors.js";
+import { pYesFromLogprobs, ProviderError, type Generation, type Provider } from "../providers/types.js";
+import type { DatasetRecord } from "../tasks/build-dataset.js";
+import { TOOL_VERSION } from "../version.js";
+import { goldOf, readBenchmark } from "./dataset.js";
+import { promptFor, type ModelProfile } from "./profiles.js";
+import { scoreSample, summarize, type RunSummary, type ScoredSample } from "./score.js";
+
+export interface RunOptions {
+  data: string;
+  /** One provider per inference server; requests are spread over them in turn. */
+  providers: Provider[];
+  profile: ModelProfile;
+  out: string;
+  concurrency?: number;
+  /** Continue a run whose results.jsonl exists (after a crash or kill): finished samples are kept, the rest run. */
+  resume?: boolean;
+  /** Attempts per sample beyond the first, for retryable failures. Default 6. */
+  retries?: number;
+  /** Backoff base and cap (ms): base·2^attempt with jitter, or the server's Retry-After. */
+  backoffMs?: { base: number; max: number };
+  tasks?: readonly string[];
+  limit?: number;
+  signal?: AbortSignal;
+  onProgress?: (done: number, total: number) => void;
+  onResult?: (result: ResultLine) => void;
+}
+
+/** One line of results.jsonl. */
+export interface ResultLine {
+  id: string;
+  idx: number;
+  task: string;
+  /** The raw text of the (first) generation; all of them when the profile asks for several. */
+  output: string | null;
+  outputs?: string[];
+  reasoning: string | null;
+  answer: string | null;
+  p_yes: number | null;
+  p_yes_source: string | null;
+  value: number;
+  scores: Record<string, number>;
+  /** The answer could not be read (empty, only thinking, neither yes nor no): scored as the metric says. */
+  failure: string | null;
+  /** The request failed after all retries: no output. */
+  error: string | null;
+  attempts: number;
+  latency_ms: number;
+}
+
+export interface RunResult {
+  out: string;
+  summary: RunSummary;
+  samples: number;
+  ran: number;
+  resumed: number;
+  errors: number;
+  seconds: number;
+}
+
+const OWNER_ONLY = 0o600;
+
+export async function runBenchmark(options: RunOptions): Promise<RunResult> {
+  const started = performance.now();
+  if (!options.providers.length) throw new UsageError("no provider to run against");
+  let records = readBenchmark(options.data);
+  if (options.tasks?.length) records = records.filter((r) => options.tasks!.includes(String(r.task_info.task)));
+  if (options.limit !== undefined) records = records.slice(0, options.limit);
+  const out = resolve(options.out);
+  mkdirSync(out, { recursive: true, mode: 0o700 });
+  const resultsPath = join(out, "results.jsonl");
+  const runPath = join(out, "run.json");
+  const dataHash = createHash("sha256").update(readFileSync(options.data)).digest("hex");
+  const run = { tool_version: TOOL_VERSION, data: resolve(options.data), data_sha256: dataHash, profile: options.profile, providers: options.providers.map((p) => p.id) };
+
+  const done = new Map<string, ResultLine>();
+  if (existsSync(resultsPath)) {
+    if (!options.resume) throw new UsageError(`${resultsPath} exists: pass --resume to continue that run, or choose another --out`);
+    if (existsSync(runPath)) {
+      const previous = JSON.parse(readFileSync(runPath, "utf8")) as { data_sha256?: string };
+      if (previous.data_sha256 !== dataHash) throw new UsageError(`${out} holds a run on different data (its data file changed): start a new --out`);
+    }
+    for (const line of readCompleteLines(resultsPath)) done.set(line.id, line);
+  } else {
+    writeFileSync(resultsPath, "", { mode: OWNER_ONLY });
+  }
+  writeFileSync(runPath, `${JSON.stringify(run, null, 2)}\n`, { mode: OWNER_ONLY });
+
+  const pending = records.filter((r) => !done.has(String(r.idx)));
+  const limit = pLimit(Math.max(1, options.concurrency ?? 8));
+  let finished = 0;
+  let turn = 0;
+  let errors = 0;
+  options.onProgress?.(done.size, records.length);
+  await Promise.all(pending.map((record) => limit(async () => {
+    if (options.signal?.aborted) return;
+    const provider = options.providers[turn++ % options.providers.length]!;
+    const line = await runOne(record, provider, options);
+    if (options.signal?.aborted && line.error === "aborted") return;
+    if (line.error) errors++;
+    // One write per line: a killed run leaves at most one partial line, which --resume drops.
+    appendFileSync(resultsPath, `${JSON.stringify(line)}\n`);
+    done.set(line.id, line);
+    options.onResult?.(line);
+    options.onProgress?.(done.size, records.length);
+    finished++;
+  })));
+  if (options.signal?.aborted) throw new EhrR1Error(`run stopped after ${finished} samples; continue it with --resume`);
+
+  const ids = new Set(records.map((r) => String(r.idx)));
+  const byId = new Map(records.map((r) => [String(r.idx), r]));
+  const scored: ScoredSample[] = [...done.values()].filter((l) => ids.has(l.id)).map((l) => ({
+    task: l.task, gold: goldOf(byId.get(l.id)!), error: l.error,
+    score: { answer: l.answer ?? "", value: l.value, extra: l.scores, failure: l.failure, pYes: l.p_yes ?? undefined, pYesSource: (l.p_yes_source ?? undefined) as "logprobs" | undefined },
+  }));
+  const summary = summarize(scored);
+  writeFileSync(join(out, "summary.json"), `${JSON.stringify({ ...summary, run }, null, 2)}\n`, { mode: OWNER_ONLY });
+  return { out, summary, samples: records.length, ran: finished, resumed: records.length - pending.length, errors, seconds: (performance.now() - started) / 1000 };
+}
+
+async function runOne(record: DatasetRecord, provider: Provider, options: RunOptions): Promise<ResultLine> {
+  const profile = options.profile;
+  const risk = record.task_info.task_type === "risk_prediction";
+  const prompt = promptFor(record, profile);
+  const request = {
+    ...prompt,
+    maxTokens: risk ? profile.maxTokens.risk : profile.maxTokens.decision,
+    temperature: profile.temperature,
+    topP: profile.topP,
+    seed: profile.seed,
+    n: profile.samples,
+    topLogprobs: risk && profile.topLogprobs > 0 ? profile.topLogprobs : undefined,
+    sample: record,
+    signal: options.signal,
+  };
+  const retries = options.retries ?? 6;
+  const backoff = options.backoffMs ?? { base: 500, max: 30_000 };
+  const started = performance.now();
+  let attempts = 0;
+  let lastError = "";
+  for (;;) {
+    attempts++;
+    try {
+      const generations = await provider.generate(request);
+      return scoreLine(record, generations, attempts, performance.now() - started);
+    } catch (error) {
+      const failure = error instanceof ProviderError ? error : new ProviderError(error instanceof Error ? error.message : String(error), false);
+      lastError = failure.message;
+      if (!failure.retryable || attempts > retries || options.signal?.aborted) break;
+      const wait = failure.retryAfterMs ?? Math.min(backoff.max, backoff.base * 2 ** (attempts - 1)) * (0.5 + Math.random() * 0.5);
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
+  return {
+    id: String(record.idx), idx: record.idx, task: String(record.task_info.task), output: null, reasoning: null, answer: null, p_yes: null, p_yes_source: null,
+    value: 0, scores: {}, failure: null, error: lastError, attempts, latency_ms: Math.round(performance.now() - started),
+  };
+}
+
+function scoreLine(record: DatasetRecord, generations: Generation[], attempts: number, latency: number): ResultLine {
+  const first = generations[0] ?? { text: "", reasoning: null, finishReason: null, firstTokenTopLogprobs: null };
+  const pYes = first.pYes ?? pYesFromLogprobs(first.firstTokenTopLogprobs);
+  const score = scoreSample(String(record.task_info.task), goldOf(record), { text: first.text, reasoning: first.reasoning, pYes });
+  return {
+    id: String(record.idx), idx: record.idx, task: String(record.task_info.task),
+    output: first.text, ...(generations.length > 1 ? { outputs: generations.map((g) => g.text) } : {}),
+    reasoning: first.reasoning, answer: score.answer, p_yes: score.pYes ?? null, p_yes_source: score.pYesSource ?? null,
+    value: score.value, scores: score.extra, failure: score.failure, error: null, attempts, latency_ms: Math.round(latency),
+  };
+}
+
+/** Complete result lines; a last line cut by a kill is removed from the file so appends stay well-formed. */
+function readCompleteLines(path: string): ResultLine[] {
+  const text = readFileSync(path, "utf8");
+  const lines: ResultLine[] = [];
+  let keep = 0;
+  let start = 0;
+  for (;;) {
+    const end = text.indexOf("\n", start);
+    if (end < 0) break;
+    const line = text.slice(start, end);
+    try {
+      if (line.trim()) lines.push(JSON.parse(line) as ResultLine);
+      keep = end + 1;
+    } catch {
+      break;
+    }
+    start = end + 1;
+  }
+  if (keep < Buffer.byteLength(text)) {
+    const fd = openSync(path, "r+");
+    try {
+      ftruncateSync(fd, Buffer.byteLength(text.slice(0, keep)));
+    } finally {
+      closeSync(fd);
+    }
+  }
+  return lines;
+}

@@ -1,0 +1,121 @@
+import { task as taskDefinition } from "../tasks/registry.js";
+import { answerItems, singleAnswer, splitThinking, yesNo } from "./answers.js";
+import { auroc } from "./metrics/auroc.js";
+import { bootstrapInterval } from "./metrics/bootstrap.js";
+import { rouge1 } from "./metrics/rouge1.js";
+import { setOverlap } from "./metrics/set-overlap.js";
+
+/** What a model produced for one sample, before scoring. */
+export interface ModelOutput {
+  text: string;
+  reasoning?: string | null;
+  /** p(yes) from the first generated token's yes/no log-probabilities, when the server gave them. */
+  pYes?: number | null;
+}
+
+export interface SampleScore {
+  answer: string;
+  /** The metric's value for this sample (F1, recall, accuracy or ROUGE-1). */
+  value: number;
+  extra: Record<string, number>;
+  /** Why the answer could not be read, when it could not (it still scores as the metric says). */
+  failure: string | null;
+  /** Risk tasks: the score used for AUROC, and where it came from. */
+  pYes?: number;
+  pYesSource?: "logprobs" | "hard-label" | "none";
+}
+
+/** Scores one output as its task's metric says (§8.1): unreadable answers are flagged, never dropped. */
+export function scoreSample(taskName: string, gold: string | string[], output: ModelOutput): SampleScore {
+  const def = taskDefinition(taskName);
+  const { answer, truncatedThinking } = splitThinking(output.text, output.reasoning);
+  const cut = truncatedThinking ? "output ended inside <think>" : null;
+  if (def.type === "risk_prediction") {
+    const said = yesNo(answer);
+    const fromLogprobs = typeof output.pYes === "number" && Number.isFinite(output.pYes);
+    const pYes = fromLogprobs ? output.pYes! : said === "yes" ? 1 : said === "no" ? 0 : 0.5;
+    return {
+      answer, value: said === gold ? 1 : 0, extra: {}, failure: said === null ? cut ?? "neither yes nor no" : null,
+      pYes, pYesSource: fromLogprobs ? "logprobs" : said === null ? "none" : "hard-label",
+    };
+  }
+  if (def.metric === "rouge") {
+    const r = rouge1(answer, String(gold));
+    return { answer, value: r.f1, extra: { precision: r.precision, recall: r.recall }, failure: answer === "" ? cut ?? "empty answer" : null };
+  }
+  if (def.metric === "acc") {
+    const said = singleAnswer(answer);
+    return { answer, value: said === String(gold).toLowerCase() ? 1 : 0, extra: {}, failure: said === "" ? cut ?? "empty answer" : null };
+  }
+  const items = answerItems(answer);
+  const s = setOverlap(items, Array.isArray(gold) ? gold : [gold]);
+  return {
+    answer, value: def.metric === "recall" ? s.recall : s.f1, extra: { precision: s.precision, recall: s.recall, f1: s.f1 },
+    failure: items.length === 0 ? cut ?? "empty answer" : null,
+  };
+}
+
+export interface ScoredSample {
+  task: string;
+  gold: string | string[];
+  score: SampleScore;
+  /** The request failed (timeout, server error): no output was scored. */
+  error?: string | null;
+}
+
+export interface TaskSummary {
+  n: number;
+  metric: string;
+  value: number;
+  ci_low: number;
+  ci_high: number;
+  /** Samples whose request failed or whose answer could not be read. */
+  failures: number;
+  /** Risk tasks: accuracy besides AUROC, and how many p(yes) came from hard labels. */
+  accuracy?: number;
+  hard_label_p_yes?: number;
+}
+
+export interface RunSummary {
+  tasks: Record<string, TaskSummary>;
+  groups: { decision: number; risk: number; overall: number };
+}
+
+/**
+ * Per task: the metric over its samples (mean, or AUROC for risk tasks) with a bootstrap 95%
+ * interval; groups are macro averages over tasks. A failed request counts as a wrong answer
+ * (value 0, p(yes) 0.5) and is counted in `failures`.
+ */
+export function summarize(samples: readonly ScoredSample[], seed = 0): RunSummary {
+  const byTask = new Map<string, ScoredSample[]>();
+  for (const s of samples) (byTask.get(s.task) ?? byTask.set(s.task, []).get(s.task)!).push(s);
+  const tasks: Record<string, TaskSummary> = {};
+  for (const [name, list] of [...byTask].sort(([a], [b]) => a.localeCompare(b))) {
+    const def = taskDefinition(name);
+    const failures = list.filter((s) => s.error || s.score.failure).length;
+    if (def.type === "risk_prediction") {
+      const p = list.map((s) => (s.error ? 0.5 : s.score.pYes ?? 0.5));
+      const y = list.map((s) => s.gold === "yes");
+      const stat = (ix: readonly number[]) => auroc(ix.map((i) => p[i]!), ix.map((i) => y[i]!));
+      const [lo, hi] = bootstrapInterval(list.length, stat, { seed });
+      tasks[name] = {
+        n: list.length, metric: "aucroc", value: auroc(p, y), ci_low: lo, ci_high: hi, failures,
+        accuracy: list.reduce((a, s) => a + (s.error ? 0 : s.score.value), 0) / list.length,
+        hard_label_p_yes: list.filter((s) => s.score.pYesSource === "hard-label").length,
+      };
+    } else {
+      const v = list.map((s) => (s.error ? 0 : s.score.value));
+      const mean = (ix: readonly number[]) => ix.reduce((a, i) => a + v[i]!, 0) / ix.length;
+      const [lo, hi] = bootstrapInterval(list.length, mean, { seed });
+      tasks[name] = { n: list.length, metric: def.metric === "em" ? "f1" : def.metric, value: mean(v.map((_, i) => i)), ci_low: lo, ci_high: hi, failures };
+    }
+  }
+  const macro = (names: string[]) => {
+    const values = names.map((n) => tasks[n]!.value).filter((v) => !Number.isNaN(v));
+    return values.length ? values.reduce((a, b) => a + b, 0) / values.length : Number.NaN;
+  };
+  const names = Object.keys(tasks);
+  const risk = names.filter((n) => taskDefinition(n).type === "risk_prediction");
+  const decision = names.filter((n) => !risk.includes(n));
+  return { tasks, groups: { decision: macro(decision), risk: macro(risk), overall: macro(names) } };
+}

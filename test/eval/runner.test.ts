@@ -1,0 +1,137 @@
+import { appendFileSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PROFILES } from "../../src/eval/profiles.js";
+import { runBenchmark, type ResultLine } from "../../src/eval/runner.js";
+import { checkEndpoint, OpenAICompatibleProvider } from "../../src/providers/openai-compatible.js";
+import { pYesFromLogprobs, type Provider } from "../../src/providers/types.js";
+import { TASKS } from "../../src/tasks/registry.js";
+import { startFakeServer, type FakeServer } from "../helpers/fake-openai.js";
+import { tempDir } from "../helpers/data.js";
+
+const instruction = (task: string) => TASKS.find((t) => t.name === task)!.instruction;
+function record(idx: number, task: string, input: string, label: string | string[]) {
+  const risk = TASKS.find((t) => t.name === task)!.type === "risk_prediction";
+  return {
+    idx, instruction: instruction(task), input: `## Patient Demographics [None]\n- Anchor_Age: 60\n- Gender: F\n\n${input}`,
+    output: Array.isArray(label) ? label.join("\n") : label, candidates: risk ? ["yes", "no"] : [],
+    task_info: { task, task_type: risk ? "risk_prediction" : "decision_making", label },
+  };
+}
+
+/** Twelve samples: faults once each (then answers), one sample that never gets an answer. */
+const RECORDS = [
+  record(0, "labevents", "labs", ["Sodium", "Chloride"]),
+  record(1, "ICU_Mortality_7day", "POSITIVE", "yes"),
+  record(2, "ICU_Mortality_7day", "negative", "no"),
+  record(3, "ICU_Mortality_7day", "POSITIVE FAULT:429", "no"),
+  record(4, "ICU_Mortality_7day", "negative FAULT:500", "yes"),
+  record(5, "labevents", "FAULT:html", ["Sodium"]),
+  record(6, "labevents", "FAULT:drop", ["Potassium", "Sodium"]),
+  record(7, "labevents", "THINK", ["Glucose"]),
+  record(8, "ICU_Mortality_7day", "negative", "no"),
+  record(9, "ICU_Mortality_7day", "POSITIVE", "yes"),
+  record(10, "labevents", "FAULT:always500", ["Sodium"]),
+  record(11, "ICU_Mortality_7day", "negative FAULT:slow", "no"),
+];
+
+describe("benchmark runner against a loopback vLLM-format server", () => {
+  const dir = tempDir();
+  const data = join(dir, "bench.jsonl");
+  let server: FakeServer;
+  let provider: Provider;
+  const fast = { retries: 3, backoffMs: { base: 5, max: 20 } };
+
+  beforeAll(async () => {
+    writeFileSync(data, RECORDS.map((r) => JSON.stringify(r)).join("\n") + "\n");
+    server = await startFakeServer();
+    provider = new OpenAICompatibleProvider({ baseUrl: server.url, model: "ehr-r1-8b", timeoutMs: 1000 });
+  });
+  afterAll(() => server.close());
+
+  const results = (out: string) => readFileSync(join(out, "results.jsonl"), "utf8").trimEnd().split("\n").map((l) => JSON.parse(l) as ResultLine);
+
+  it("scores every sample, retries 429/500/HTML/dropped/slow requests, and records the one that never answers", async () => {
+    const out = join(dir, "run");
+    const run = await runBenchmark({ data, providers: [provider], profile: PROFILES["ehr-r1"]!, out, concurrency: 4, ...fast });
+    const lines = results(out).sort((a, b) => a.idx - b.idx);
+    expect(lines.map((l) => l.idx)).toEqual(RECORDS.map((r) => r.idx));
+    expect(lines[10]).toMatchObject({ error: expect.stringMatching(/^HTTP 500/), attempts: 4, value: 0 });
+    for (const i of [3, 4, 5, 6, 11]) expect(lines[i]!.error, `sample ${i}`).toBeNull();
+    for (const i of [3, 4, 5, 6, 11]) expect(lines[i]!.attempts, `sample ${i}`).toBeGreaterThan(1);
+    // p(yes) = softmax of the yes/no log-probabilities (e^-0.105 vs e^-2.302, plus "Yes" at e^-6).
+    const pPositive = (Math.exp(-0.105) + Math.exp(-6)) / (Math.exp(-0.105) + Math.exp(-6) + Math.exp(-2.302));
+    expect(lines[1]!.p_yes).toBeCloseTo(pPositive, 12);
+    expect(lines[1]!.p_yes_source).toBe("logprobs");
+    expect(lines[7]!.reasoning).toBe("checked the labs");
+    // labevents answer "Sodium\nPotassium": sample 0 gold {Sodium, Chloride} → P 1/2, R 1/2, F1 1/2 (em tasks report F1).
+    expect(lines[0]!.value).toBeCloseTo(0.5, 12);
+    // Risk: the fake model says yes exactly for POSITIVE inputs; AUROC over p(yes) with gold labels by hand:
+    // positives 1 (p+), 4 (p-), 9 (p+); negatives 2, 3 (p+), 8, 11 (p-): pairs won 2·3 + 0 + ties 0 → (2·3)/(3·4)… computed below.
+    const risk = lines.filter((l) => l.task === "ICU_Mortality_7day");
+    const positives = risk.filter((l) => RECORDS[l.idx]!.output === "yes");
+    const negatives = risk.filter((l) => RECORDS[l.idx]!.output === "no");
+    let wins = 0;
+    for (const p of positives) for (const n of negatives) wins += p.p_yes! > n.p_yes! ? 1 : p.p_yes === n.p_yes ? 0.5 : 0;
+    expect(run.summary.tasks.ICU_Mortality_7day!.value).toBeCloseTo(wins / (positives.length * negatives.length), 12);
+    expect(run.summary.tasks.labevents!.failures).toBe(1);
+    expect(run.summary.tasks.labevents!.n).toBe(5);
+    // Files are the owner's alone.
+    expect(statSync(join(out, "results.jsonl")).mode & 0o777).toBe(0o600);
+    expect(statSync(join(out, "summary.json")).mode & 0o777).toBe(0o600);
+    // vLLM extras went out with the request.
+    expect(server.bodies.some((b) => (b.chat_template_kwargs as { enable_thinking?: boolean } | undefined)?.enable_thinking === false)).toBe(true);
+    expect(server.bodies.some((b) => b.top_logprobs === 20 && b.max_tokens === 1)).toBe(true);
+  });
+
+  it("resumes a run cut short (a partial last line included) to exactly the uninterrupted results", async () => {
+    const whole = join(dir, "run");
+    const out = join(dir, "cut");
+    const controller = new AbortController();
+    let seen = 0;
+    await expect(runBenchmark({
+      data, providers: [provider], profile: PROFILES["ehr-r1"]!, out, concurrency: 1, ...fast, signal: controller.signal,
+      onResult: () => { if (++seen === 5) controller.abort(); },
+    })).rejects.toThrow(/continue it with --resume/);
+    // As if the process died halfway through writing a line.
+    appendFileSync(join(out, "results.jsonl"), '{"id":"9","idx":9,"task":"ICU_Mort');
+    expect(readFileSync(join(out, "results.jsonl"), "utf8").split("\n").filter(Boolean)).toHaveLength(6);
+    await expect(runBenchmark({ data, providers: [provider], profile: PROFILES["ehr-r1"]!, out, ...fast })).rejects.toThrow(/pass --resume/);
+    const resumed = await runBenchmark({ data, providers: [provider], profile: PROFILES["ehr-r1"]!, out, resume: true, concurrency: 3, ...fast });
+    expect(resumed.resumed).toBe(5);
+    const strip = (l: ResultLine) => ({ ...l, attempts: undefined, latency_ms: undefined });
+    const a = results(whole).sort((x, y) => x.idx - y.idx).map(strip);
+    const b = results(out).sort((x, y) => x.idx - y.idx).map(strip);
+    expect(b).toEqual(a);
+  });
+
+  it("spreads requests over several servers", async () => {
+    const second = await startFakeServer();
+    try {
+      const before = [server.requests(), second.requests()];
+      await runBenchmark({
+        data, providers: [provider, new OpenAICompatibleProvider({ baseUrl: second.url, model: "ehr-r1-8b", timeoutMs: 1000 })],
+        profile: PROFILES["ehr-r1"]!, out: join(dir, "two"), tasks: ["labevents"], ...fast, retries: 0,
+      });
+      expect(server.requests() - before[0]!).toBeGreaterThan(0);
+      expect(second.requests() - before[1]!).toBeGreaterThan(0);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it("keeps EHR data on loopback unless a host is explicitly allowed", () => {
+    expect(() => checkEndpoint("http://127.0.0.1:8000/v1", [])).not.toThrow();
+    expect(() => checkEndpoint("http://localhost:8000/v1", [])).not.toThrow();
+    expect(() => checkEndpoint("https://api.openai.com/v1", [])).toThrow(/refusing to send EHR data to api\.openai\.com.*--allow-remote api\.openai\.com/);
+    expect(() => checkEndpoint("https://gpu-box.internal/v1", ["gpu-box.internal"])).not.toThrow();
+  });
+
+  it("names the first bad line of a data file", async () => {
+    const bad = join(dir, "bad.jsonl");
+    writeFileSync(bad, `${JSON.stringify(RECORDS[0])}\n{"idx": 1, "instruction": "x"}\n`);
+    await expect(runBenchmark({ data: bad, providers: [provider], profile: PROFILES["ehr-r1"]!, out: join(dir, "bad") })).rejects.toThrow(/bad\.jsonl:2: input: .*expected the EHR-Bench schema/);
+    expect(pYesFromLogprobs(null)).toBeNull();
+    expect(pYesFromLogprobs([{ token: "maybe", logprob: -0.1 }])).toBeNull();
+  });
+});
