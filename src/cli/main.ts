@@ -1,6 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { EhrR1Error } from "../errors.js";
 import { TOOL_VERSION } from "../version.js";
+import { registerBench } from "./commands/bench.js";
 import { registerDb } from "./commands/db.js";
 import { registerDemo } from "./commands/demo.js";
 import { registerIngest } from "./commands/ingest.js";
@@ -25,6 +26,7 @@ export function buildProgram(output: Output): Command {
   registerTimeline(program, output);
   registerShow(program, output);
   registerTasks(program, output);
+  registerBench(program, output);
   return program;
 }
 

@@ -1,0 +1,78 @@
+import type { Command } from "commander";
+import { UsageError } from "../../errors.js";
+import { loadProfile } from "../../eval/profiles.js";
+import { runBenchmark } from "../../eval/runner.js";
+import { checkEndpoint, OpenAICompatibleProvider } from "../../providers/openai-compatible.js";
+import type { Provider } from "../../providers/types.js";
+import { parseList, parseWholeNumber } from "../main.js";
+import { formatNumber, formatTable, type Output } from "../output.js";
+
+interface RunFlags {
+  data: string;
+  provider: string;
+  baseUrl: string[];
+  model?: string;
+  profile: string;
+  concurrency: number;
+  resume?: boolean;
+  allowRemote: string[];
+  tasks?: string[];
+  limit?: number;
+  retries: number;
+  timeout: number;
+  out: string;
+  json?: boolean;
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+export function registerBench(program: Command, output: Output): void {
+  const bench = program.command("bench").description("evaluate models on EHR-Bench");
+  bench
+    .command("run")
+    .description("run a model over an EHR-Bench JSONL: results.jsonl (one line per sample, resumable) and summary.json")
+    .requiredOption("--data <jsonl>", "EHR-Bench JSONL (from `ehr-r1 build ehr-bench`)")
+    .option("--provider <kind>", "openai-compatible", "openai-compatible")
+    .option("--base-url <url>", "OpenAI-compatible server (repeat to spread load over several)", collect, [])
+    .option("--model <name>", "model name the server serves")
+    .option("--profile <name-or-file>", "ehr-r1, ehr-r1-thinking, ehr-r1-72b, baseline-llm, or a JSON profile", "ehr-r1")
+    .option("--concurrency <n>", "requests in flight", parseWholeNumber, 8)
+    .option("--resume", "continue the run in --out")
+    .option("--allow-remote <host>", "allow a non-loopback server (the data leaves this machine)", collect, [])
+    .option("--tasks <names>", "only these tasks", parseList)
+    .option("--limit <n>", "only the first n samples", parseWholeNumber)
+    .option("--retries <n>", "retries per sample on 429/5xx/timeouts/dropped connections", parseWholeNumber, 6)
+    .option("--timeout <seconds>", "per-request timeout", parseWholeNumber, 600)
+    .requiredOption("--out <dir>", "run folder")
+    .option("--json", "print the summary as JSON")
+    .action(async (flags: RunFlags) => {
+      if (flags.provider !== "openai-compatible") throw new UsageError(`--provider ${flags.provider}: expected openai-compatible`);
+      if (!flags.baseUrl.length) throw new UsageError("--base-url is required for --provider openai-compatible");
+      if (!flags.model) throw new UsageError("--model is required for --provider openai-compatible");
+      for (const url of flags.baseUrl) checkEndpoint(url, flags.allowRemote);
+      // The key comes from the environment only, and is never printed or written.
+      const apiKey = process.env.OPENAI_API_KEY;
+      const providers: Provider[] = flags.baseUrl.map((baseUrl) => new OpenAICompatibleProvider({ baseUrl, model: flags.model!, apiKey, timeoutMs: flags.timeout * 1000 }));
+      const started = performance.now();
+      const result = await runBenchmark({
+        data: flags.data, providers, profile: loadProfile(flags.profile), out: flags.out, concurrency: flags.concurrency, resume: flags.resume,
+        tasks: flags.tasks, limit: flags.limit, retries: flags.retries,
+        onProgress: flags.json || !output.interactive ? undefined : (done, total) => {
+          const seconds = (performance.now() - started) / 1000;
+          const rate = done / Math.max(seconds, 1e-3);
+          output.err(`\r\x1b[Kbench: ${formatNumber(done)}/${formatNumber(total)} (${rate.toFixed(1)}/s, ETA ${((total - done) / Math.max(rate, 1e-9)).toFixed(0)} s)${done === total ? "\n" : ""}`);
+        },
+      });
+      if (flags.json) return void output.out(`${JSON.stringify(result, null, 2)}\n`);
+      printSummary(result.summary, output);
+      output.out(`${result.out}: ${formatNumber(result.samples)} samples (${formatNumber(result.resumed)} from before, ${formatNumber(result.errors)} failed requests) in ${result.seconds.toFixed(1)} s\n`);
+    });
+}
+
+export function printSummary(summary: import("../../eval/score.js").RunSummary, output: Output): void {
+  const f = (v: number) => (Number.isNaN(v) ? "n/a" : v.toFixed(3));
+  output.out(formatTable(["task", "n", "metric", "value", "95% CI", "failures"], Object.entries(summary.tasks).map(([task, t]) => ({
+    task, n: t.n, metric: t.metric, value: f(t.value), "95% CI": `${f(t.ci_low)}–${f(t.ci_high)}`, failures: t.failures,
+  }))));
+  output.out(`decision ${f(summary.groups.decision)}   risk ${f(summary.groups.risk)}   overall ${f(summary.groups.overall)}\n`);
+}
