@@ -1,6 +1,6 @@
 import { task as taskDefinition } from "../tasks/registry.js";
 import { answerItems, singleAnswer, splitThinking, yesNo } from "./answers.js";
-import { auroc } from "./metrics/auroc.js";
+import { auroc, WeightedAuroc } from "./metrics/auroc.js";
 import { bootstrapInterval } from "./metrics/bootstrap.js";
 import { rouge1 } from "./metrics/rouge1.js";
 import { setOverlap } from "./metrics/set-overlap.js";
@@ -96,7 +96,14 @@ export function summarize(samples: readonly ScoredSample[], seed = 0): RunSummar
     if (def.type === "risk_prediction") {
       const p = list.map((s) => (s.error ? 0.5 : s.score.pYes ?? 0.5));
       const y = list.map((s) => s.gold === "yes");
-      const stat = (ix: readonly number[]) => auroc(ix.map((i) => p[i]!), ix.map((i) => y[i]!));
+      // Each resample is weights over the items, scored in one pass over a single sort.
+      const weighted = new WeightedAuroc(p, y);
+      const counts = new Uint32Array(list.length);
+      const stat = (ix: readonly number[]) => {
+        counts.fill(0);
+        for (const i of ix) counts[i]!++;
+        return weighted.value(counts);
+      };
       const [lo, hi] = bootstrapInterval(list.length, stat, { seed });
       tasks[name] = {
         n: list.length, metric: "aucroc", value: auroc(p, y), ci_low: lo, ci_high: hi, failures,

@@ -61,3 +61,16 @@ describe("answer parsing", () => {
     expect(singleAnswer("\n labevents.\nmore")).toBe("labevents");
   });
 });
+
+describe("weighted AUROC for bootstrap resamples", () => {
+  it("equals the AUROC of the sample with each item repeated by its weight", async () => {
+    const { WeightedAuroc } = await import("../../src/eval/metrics/auroc.js");
+    const scores = [0.1, 0.4, 0.35, 0.8, 0.4, 0.9, 0.2];
+    const labels = [false, false, true, true, true, false, false];
+    const weights = [2, 0, 1, 3, 1, 1, 0];
+    const expanded = scores.flatMap((s, i) => Array<number>(weights[i]!).fill(s));
+    const expandedLabels = labels.flatMap((l, i) => Array<boolean>(weights[i]!).fill(l));
+    expect(new WeightedAuroc(scores, labels).value(weights)).toBeCloseTo(auroc(expanded, expandedLabels), 12);
+    expect(new WeightedAuroc(scores, labels).value(scores.map(() => 1))).toBeCloseTo(auroc(scores, labels), 12);
+  });
+});

@@ -41,3 +41,41 @@ export function rocCurve(scores: readonly number[], positives: readonly boolean[
   }
   return points;
 }
+
+/**
+ * AUROC of a weighted sample (each item counted `weight[i]` times) in one pass over the items
+ * sorted once: what a bootstrap needs for each of its resamples, without re-sorting.
+ */
+export class WeightedAuroc {
+  private readonly order: number[];
+  private readonly tieEnd: boolean[];
+
+  constructor(private readonly scores: readonly number[], private readonly positives: readonly boolean[]) {
+    this.order = scores.map((_, i) => i).sort((a, b) => scores[a]! - scores[b]!);
+    this.tieEnd = this.order.map((idx, k) => k + 1 === this.order.length || scores[this.order[k + 1]!] !== scores[idx]);
+  }
+
+  value(weight: ArrayLike<number>): number {
+    let negBelow = 0;
+    let wins = 0;
+    let pos = 0;
+    let neg = 0;
+    let groupPos = 0;
+    let groupNeg = 0;
+    for (let k = 0; k < this.order.length; k++) {
+      const i = this.order[k]!;
+      const w = weight[i]!;
+      if (this.positives[i]) groupPos += w;
+      else groupNeg += w;
+      if (this.tieEnd[k]) {
+        wins += groupPos * negBelow + 0.5 * groupPos * groupNeg;
+        negBelow += groupNeg;
+        pos += groupPos;
+        neg += groupNeg;
+        groupPos = 0;
+        groupNeg = 0;
+      }
+    }
+    return pos && neg ? wins / (pos * neg) : Number.NaN;
+  }
+}
