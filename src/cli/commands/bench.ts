@@ -4,11 +4,16 @@ import { loadProfile } from "../../eval/profiles.js";
 import { runBenchmark } from "../../eval/runner.js";
 import { checkEndpoint, OpenAICompatibleProvider } from "../../providers/openai-compatible.js";
 import type { Provider } from "../../providers/types.js";
+import { createBaselineProvider } from "../../providers/baseline.js";
+import { readBenchmark } from "../../eval/dataset.js";
+import { Store } from "../../store/database.js";
+import { trainingSubjects } from "../../eval/training-split.js";
 import { parseList, parseWholeNumber } from "../main.js";
 import { formatNumber, formatTable, type Output } from "../output.js";
 
 interface RunFlags {
   data: string;
+  db?: string;
   provider: string;
   baseUrl: string[];
   model?: string;
@@ -32,7 +37,8 @@ export function registerBench(program: Command, output: Output): void {
     .command("run")
     .description("run a model over an EHR-Bench JSONL: results.jsonl (one line per sample, resumable) and summary.json")
     .requiredOption("--data <jsonl>", "EHR-Bench JSONL (from `ehr-r1 build ehr-bench`)")
-    .option("--provider <kind>", "openai-compatible", "openai-compatible")
+    .option("--provider <kind>", "openai-compatible, or baseline (no server: count-based models fitted on the training split of --db)", "openai-compatible")
+    .option("--db <file>", "the store the data was built from (for --provider baseline)")
     .option("--base-url <url>", "OpenAI-compatible server (repeat to spread load over several)", collect, [])
     .option("--model <name>", "model name the server serves")
     .option("--profile <name-or-file>", "ehr-r1, ehr-r1-thinking, ehr-r1-72b, baseline-llm, or a JSON profile", "ehr-r1")
@@ -46,13 +52,22 @@ export function registerBench(program: Command, output: Output): void {
     .requiredOption("--out <dir>", "run folder")
     .option("--json", "print the summary as JSON")
     .action(async (flags: RunFlags) => {
-      if (flags.provider !== "openai-compatible") throw new UsageError(`--provider ${flags.provider}: expected openai-compatible`);
-      if (!flags.baseUrl.length) throw new UsageError("--base-url is required for --provider openai-compatible");
-      if (!flags.model) throw new UsageError("--model is required for --provider openai-compatible");
-      for (const url of flags.baseUrl) checkEndpoint(url, flags.allowRemote);
-      // The key comes from the environment only, and is never printed or written.
-      const apiKey = process.env.OPENAI_API_KEY;
-      const providers: Provider[] = flags.baseUrl.map((baseUrl) => new OpenAICompatibleProvider({ baseUrl, model: flags.model!, apiKey, timeoutMs: flags.timeout * 1000 }));
+      let providers: Provider[];
+      let store: Store | undefined;
+      if (flags.provider === "baseline") {
+        if (!flags.db) throw new UsageError("--provider baseline needs --db (the store the benchmark was built from)");
+        store = await Store.open(flags.db, { readOnly: true, create: false });
+        providers = [await createBaselineProvider(store, readBenchmark(flags.data), { trainSubjects: await trainingSubjects(store, flags.data), seed: 42 })];
+      } else if (flags.provider === "openai-compatible") {
+        if (!flags.baseUrl.length) throw new UsageError("--base-url is required for --provider openai-compatible");
+        if (!flags.model) throw new UsageError("--model is required for --provider openai-compatible");
+        for (const url of flags.baseUrl) checkEndpoint(url, flags.allowRemote);
+        // The key comes from the environment only, and is never printed or written.
+        const apiKey = process.env.OPENAI_API_KEY;
+        providers = flags.baseUrl.map((baseUrl) => new OpenAICompatibleProvider({ baseUrl, model: flags.model!, apiKey, timeoutMs: flags.timeout * 1000 }));
+      } else {
+        throw new UsageError(`--provider ${flags.provider}: expected openai-compatible or baseline`);
+      }
       const started = performance.now();
       const result = await runBenchmark({
         data: flags.data, providers, profile: loadProfile(flags.profile), out: flags.out, concurrency: flags.concurrency, resume: flags.resume,
@@ -63,6 +78,7 @@ export function registerBench(program: Command, output: Output): void {
           output.err(`\r\x1b[Kbench: ${formatNumber(done)}/${formatNumber(total)} (${rate.toFixed(1)}/s, ETA ${((total - done) / Math.max(rate, 1e-9)).toFixed(0)} s)${done === total ? "\n" : ""}`);
         },
       });
+      store?.close();
       if (flags.json) return void output.out(`${JSON.stringify(result, null, 2)}\n`);
       printSummary(result.summary, output);
       output.out(`${result.out}: ${formatNumber(result.samples)} samples (${formatNumber(result.resumed)} from before, ${formatNumber(result.errors)} failed requests) in ${result.seconds.toFixed(1)} s\n`);

@@ -1,0 +1,93 @@
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { readBenchmark } from "../../src/eval/dataset.js";
+import { PROFILES } from "../../src/eval/profiles.js";
+import { runBenchmark } from "../../src/eval/runner.js";
+import { trainingSubjects } from "../../src/eval/training-split.js";
+import { createBaselineProvider } from "../../src/providers/baseline.js";
+import { OpenAICompatibleProvider } from "../../src/providers/openai-compatible.js";
+import type { Provider } from "../../src/providers/types.js";
+import { ingestMimic } from "../../src/sources/mimic-iv/ingest.js";
+import { mappingsInFolder } from "../../src/sources/mimic-iv/mappings.js";
+import { synthesizeCohort } from "../../src/sources/synthetic/generate.js";
+import { Store } from "../../src/store/database.js";
+import { buildDataset } from "../../src/tasks/build-dataset.js";
+import { buildTaskIndex } from "../../src/tasks/index-build.js";
+import { buildTimeline } from "../../src/timeline/build.js";
+import { DEMO_DIR, describeWithData, tempDir } from "../helpers/data.js";
+import { startFakeServer } from "../helpers/fake-openai.js";
+
+/** Store → timelines → index → EHR-Bench (seeded patient split, no length filter) → baseline run. */
+async function evaluateBaselines(dir: string, db: string, tasks: string[], seed: number) {
+  const store = await Store.open(db);
+  try {
+    await buildTimeline(store);
+    await buildTaskIndex(store);
+    const out = join(dir, "bench");
+    await buildDataset(store, { name: "ehr-bench", out, seed, perTask: 300, split: { kind: "ratio", testRatio: 0.5 }, minEvents: 1, maxEvents: null, force: true });
+    const data = join(out, "ehr-bench.jsonl");
+    const provider = await createBaselineProvider(store, readBenchmark(data), { trainSubjects: await trainingSubjects(store, data), seed });
+    return await runBenchmark({ data, providers: [provider], profile: PROFILES["ehr-r1"]!, out: join(dir, "run"), tasks });
+  } finally {
+    store.close();
+  }
+}
+
+/**
+ * Assertions use each task's bootstrap 95% interval: a lower bound above 0.5 means the seeded run
+ * beats chance beyond its own sampling noise, which is the margin that holds on a small test split.
+ */
+describeWithData("count-based baselines on the MIMIC-IV demo", () => {
+  const dir = tempDir();
+  it("beat chance on length of stay", async () => {
+    await ingestMimic([DEMO_DIR], join(dir, "demo.duckdb"));
+    const run = await evaluateBaselines(dir, join(dir, "demo.duckdb"), ["LengthOfStay_3day", "LengthOfStay_7day", "labevents"], 3);
+    for (const task of ["LengthOfStay_3day", "LengthOfStay_7day"]) expect(run.summary.tasks[task]!.ci_low, task).toBeGreaterThan(0.5);
+    expect(run.summary.tasks.labevents!.value).toBeGreaterThan(0.1);
+  });
+});
+
+describe("count-based baselines on a synthetic cohort", () => {
+  const dir = tempDir();
+  it("beat chance on length of stay and ICU mortality", async () => {
+    const cohort = join(dir, "cohort");
+    await synthesizeCohort(cohort, { patients: 600, seed: 42 });
+    await ingestMimic([cohort], join(dir, "s.duckdb"), { mappings: mappingsInFolder(join(cohort, "mappings")) });
+    const run = await evaluateBaselines(dir, join(dir, "s.duckdb"), ["LengthOfStay_3day", "ICU_Mortality_7day", "next_event", "labevents"], 42);
+    for (const task of ["LengthOfStay_3day", "ICU_Mortality_7day"]) expect(run.summary.tasks[task]!.ci_low, task).toBeGreaterThan(0.5);
+    expect(run.summary.tasks.labevents!.value).toBeGreaterThan(0.5);
+  }, 120_000);
+});
+
+/** The provider contract, checked the same way for every implementation. */
+function conformance(name: string, make: () => Promise<{ provider: Provider; close: () => Promise<void> }>) {
+  describe(`provider conformance: ${name}`, () => {
+    it("answers with n generations of text, and stops when aborted", async () => {
+      const { provider, close } = await make();
+      try {
+        const sample = { idx: 0, instruction: "x", input: "## Patient Demographics [None]", output: "no", candidates: ["yes", "no"], task_info: { task: "ICU_Stay_7day", task_type: "risk_prediction", label: "no" } };
+        const request = { messages: [{ role: "system" as const, content: "You are a helpful assistant." }, { role: "user" as const, content: "Given the sequence of events that have occurred in a hospital, please predict whether x" }], maxTokens: 1, sample };
+        const one = await provider.generate(request);
+        expect(one).toHaveLength(1);
+        expect(typeof one[0]!.text).toBe("string");
+        expect(one[0]!.reasoning === null || typeof one[0]!.reasoning === "string").toBe(true);
+        expect(await provider.generate({ ...request, n: 3 })).toHaveLength(3);
+        const controller = new AbortController();
+        controller.abort();
+        if (provider.id !== "baseline") await expect(provider.generate({ ...request, signal: controller.signal })).rejects.toThrow();
+      } finally {
+        await close();
+      }
+    });
+  });
+}
+
+conformance("openai-compatible", async () => {
+  const server = await startFakeServer();
+  return { provider: new OpenAICompatibleProvider({ baseUrl: server.url, model: "m" }), close: server.close };
+});
+conformance("baseline", async () => {
+  const store = await Store.open(":memory:");
+  await store.exec("CREATE SCHEMA tasks; CREATE TABLE tasks.task_index (subject_id INTEGER, task VARCHAR, target VARCHAR)");
+  return { provider: await createBaselineProvider(store, [], { trainSubjects: "SELECT 1", seed: 1 }), close: async () => store.close() };
+});
