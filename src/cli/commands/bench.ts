@@ -1,4 +1,7 @@
 import type { Command } from "commander";
+import { writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { htmlReport, loadRun, markdownReport } from "../../eval/report.js";
 import { UsageError } from "../../errors.js";
 import { loadProfile } from "../../eval/profiles.js";
 import { runBenchmark } from "../../eval/runner.js";
@@ -33,6 +36,7 @@ const collect = (value: string, previous: string[]) => [...previous, value];
 
 export function registerBench(program: Command, output: Output): void {
   const bench = program.command("bench").description("evaluate models on EHR-Bench");
+  registerReport(bench, output);
   bench
     .command("run")
     .description("run a model over an EHR-Bench JSONL: results.jsonl (one line per sample, resumable) and summary.json")
@@ -82,6 +86,22 @@ export function registerBench(program: Command, output: Output): void {
       if (flags.json) return void output.out(`${JSON.stringify(result, null, 2)}\n`);
       printSummary(result.summary, output);
       output.out(`${result.out}: ${formatNumber(result.samples)} samples (${formatNumber(result.resumed)} from before, ${formatNumber(result.errors)} failed requests) in ${result.seconds.toFixed(1)} s\n`);
+    });
+}
+
+export function registerReport(bench: Command, output: Output): void {
+  bench
+    .command("report")
+    .description("a self-contained HTML report (tables, per-task bars with intervals, ROC curves) and the same tables in markdown")
+    .argument("<run-dir...>", "one or more `bench run` folders (compared side by side)")
+    .requiredOption("--out <file.html>", "HTML report; the markdown goes beside it (.md)")
+    .action((dirs: string[], flags: { out: string }) => {
+      const runs = dirs.map(loadRun);
+      const html = resolve(flags.out);
+      const md = html.replace(/\.html?$/i, "") + ".md";
+      writeFileSync(html, htmlReport(runs), { mode: 0o600 });
+      writeFileSync(md, markdownReport(runs), { mode: 0o600 });
+      output.out(`${html}\n${md}\n`);
     });
 }
 
