@@ -14,6 +14,14 @@ import { selectWindow } from "./timeline/select.js";
 import { buildDataset } from "./tasks/build-dataset.js";
 import { buildTaskIndex, type IndexSummary } from "./tasks/index-build.js";
 import type { SampleSummary } from "./tasks/sample.js";
+import { readBenchmark } from "./eval/dataset.js";
+import { PROFILES } from "./eval/profiles.js";
+import { htmlReport, loadRun, markdownReport } from "./eval/report.js";
+import { runBenchmark } from "./eval/runner.js";
+import type { RunSummary } from "./eval/score.js";
+import { trainingSubjects } from "./eval/training-split.js";
+import { createBaselineProvider } from "./providers/baseline.js";
+import { writeFileSync } from "node:fs";
 
 export interface DemoOptions {
   cohortDir: string;
@@ -36,6 +44,8 @@ export interface DemoResult {
   taskIndex: IndexSummary;
   /** A small EHR-Bench from the synthetic cohort (test split, 20 samples per task, risk tasks balanced). */
   bench: { folder: string; sampling: SampleSummary };
+  /** The built-in baselines evaluated on that EHR-Bench, and the report written about them. */
+  evaluation: { run: string; summary: RunSummary; report: string; markdown: string };
 }
 
 const EXAMPLE_BUDGET = 1500;
@@ -69,9 +79,20 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       name: "ehr-bench", out: join(options.cohortDir, "..", "ehr-bench"), seed: options.seed, perTask: 20, balance: true,
       split: { kind: "ratio", testRatio: 0.3 }, splitName: "test", force: true,
     });
+    const data = join(bench.folder, "ehr-bench.jsonl");
+    const baseline = await createBaselineProvider(store, readBenchmark(data), { trainSubjects: await trainingSubjects(store, data), seed: options.seed });
+    const runDir = join(options.cohortDir, "..", "baseline-run");
+    rmSync(runDir, { recursive: true, force: true });
+    const run = await runBenchmark({ data, providers: [baseline], profile: PROFILES["ehr-r1"]!, out: runDir });
+    const report = join(options.cohortDir, "..", "report.html");
+    const markdown = join(options.cohortDir, "..", "report.md");
+    const loaded = loadRun(runDir);
+    writeFileSync(report, htmlReport([loaded]), { mode: 0o600 });
+    writeFileSync(markdown, markdownReport([loaded]), { mode: 0o600 });
     return {
       cohortDir: synth.out, dbPath: options.dbPath, synthSeconds: synth.seconds, ingestSeconds: ingest.seconds,
       store: await summarizeStore(store), timeline, example, taskIndex, bench: { folder: bench.folder, sampling: bench.sampling },
+      evaluation: { run: runDir, summary: run.summary, report, markdown },
     };
   } finally {
     store.close();

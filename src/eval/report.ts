@@ -20,6 +20,10 @@ export function loadRun(dir: string): ReportRun {
   const summaryPath = join(folder, "summary.json");
   if (!existsSync(summaryPath)) throw new EhrR1Error(`${folder} has no summary.json: is it a finished \`ehr-r1 bench run\` folder?`);
   const summary = JSON.parse(readFileSync(summaryPath, "utf8")) as RunSummary & { run?: { data?: string; profile?: { name?: string }; providers?: string[] } };
+  // JSON has no NaN: a metric that could not be computed (one class only) was written as null.
+  const num = (v: unknown) => (typeof v === "number" ? v : Number.NaN);
+  for (const t of Object.values(summary.tasks)) Object.assign(t, { value: num(t.value), ci_low: num(t.ci_low), ci_high: num(t.ci_high) });
+  for (const g of ["decision", "risk", "overall"] as const) summary.groups[g] = num(summary.groups[g]);
   const roc: ReportRun["roc"] = {};
   const data = summary.run?.data;
   if (data && existsSync(data) && existsSync(join(folder, "results.jsonl"))) {

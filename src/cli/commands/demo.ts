@@ -9,7 +9,7 @@ import { synthProgressPrinter } from "./synth.js";
 export function registerDemo(program: Command, output: Output): void {
   program
     .command("demo")
-    .description("the whole pipeline on the embedded default: synthesise a cohort, ingest it, build timelines, index all tasks, build a small EHR-Bench (no data, server or network needed)")
+    .description("the whole pipeline on the embedded default: synthesise, ingest, timelines, tasks, a small EHR-Bench, built-in baselines evaluated on it, a report (no data, server or network needed)")
     .option("--out <dir>", "working folder (replaced)", "ehr-r1-demo")
     .option("--patients <n>", "synthetic patients", parseWholeNumber, 200)
     .option("--seed <n>", "random seed", parseWholeNumber, 42)
@@ -25,7 +25,7 @@ export function registerDemo(program: Command, output: Output): void {
         output.out(`${JSON.stringify(result, null, 2)}\n`);
         return;
       }
-      output.out(formatTable(["table", "rows"], result.store.tables.map((t) => ({ table: t.table, rows: formatNumber(t.rows) }))));
+      if (process.env.EHR_R1_DEMO_TABLES) output.out(formatTable(["table", "rows"], result.store.tables.map((t) => ({ table: t.table, rows: formatNumber(t.rows) }))));
       const c = result.store.cohort;
       const t = result.timeline;
       if (result.example) {
@@ -33,11 +33,14 @@ export function registerDemo(program: Command, output: Output): void {
         output.out(`\n--- subject ${e.subjectId}, admission ${e.hadmId}, as an EHR-R1 model sees it (${e.tokens} estimated tokens of ${e.maxTokens}; ${e.droppedEvents} oldest events left out) ---\n${e.text}\n---\n`);
       }
       const b = result.bench.sampling;
-      output.out(`\n${formatTable(["task", "indexed", "in EHR-Bench", "labels"], result.taskIndex.tasks.map((t) => {
+      const ev = result.evaluation.summary;
+      const f = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? "" : v.toFixed(3));
+      output.out(`\n${formatTable(["task", "indexed", "in EHR-Bench", "labels", "baseline", "metric"], result.taskIndex.tasks.map((t) => {
         const sampled = b.tasks.find((x) => x.task === t.task);
         return {
           task: t.task, indexed: formatNumber(t.samples), "in EHR-Bench": formatNumber(sampled?.sampled ?? 0),
           labels: sampled?.labels ? Object.entries(sampled.labels).map(([k, v]) => `${k} ${v}`).join(", ") : "",
+          baseline: f(ev.tasks[t.task]?.value), metric: ev.tasks[t.task]?.metric ?? "",
         };
       }))}`);
       output.out(
@@ -46,6 +49,7 @@ export function registerDemo(program: Command, output: Output): void {
           `timelines ${formatNumber(t.events)} events from ${formatNumber(t.rows)} rows (built in ${t.seconds.toFixed(1)} s)\n` +
           `tasks     ${formatNumber(result.taskIndex.samples)} samples of ${result.taskIndex.tasks.length} tasks indexed in ${result.taskIndex.seconds.toFixed(1)} s\n` +
           `EHR-Bench ${formatNumber(b.samples)} samples from ${formatNumber(b.patients)} test patients in ${result.bench.folder}\n` +
+          `baselines decision ${f(ev.groups.decision)}, risk AUROC ${f(ev.groups.risk)}, overall ${f(ev.groups.overall)} (macro); report ${result.evaluation.report}\n` +
           `next:     ehr-r1 show <subject_id> --db ${result.dbPath} [--hadm ID] [--max-tokens N --tokenizer DIR]\n` +
           `          ehr-r1 db info --db ${result.dbPath}    ehr-r1 sql --db ${result.dbPath} "SELECT * FROM timeline.events LIMIT 5"\n`,
       );
