@@ -27,3 +27,17 @@ export { PRESETS, parseConfig, type SampleConfig, type Preset } from "./tasks/pr
 export { sampleTaskIndex, type SampleOptions, type SampleSummary, type SampledTask, type SplitSpec } from "./tasks/sample.js";
 export { buildDataset, type DatasetOptions, type DatasetRecord, type DatasetSummary } from "./tasks/build-dataset.js";
 export { candidatePool, candidatesFor, type CandidatePool } from "./tasks/candidates.js";
+export { answerItems, singleAnswer, splitThinking, yesNo, type SplitAnswer } from "./eval/answers.js";
+export { auroc, rocCurve, WeightedAuroc } from "./eval/metrics/auroc.js";
+export { setOverlap, type SetScores } from "./eval/metrics/set-overlap.js";
+export { rouge1, rougeTokens } from "./eval/metrics/rouge1.js";
+export { bootstrapInterval } from "./eval/metrics/bootstrap.js";
+export { scoreSample, summarize, type ModelOutput, type SampleScore, type RunSummary, type TaskSummary } from "./eval/score.js";
+export { readBenchmark, goldOf } from "./eval/dataset.js";
+export { PROFILES, loadProfile, promptFor, profileSchema, type ModelProfile } from "./eval/profiles.js";
+export { runBenchmark, type RunOptions, type RunResult, type ResultLine } from "./eval/runner.js";
+export { loadRun, htmlReport, markdownReport, type ReportRun } from "./eval/report.js";
+export { trainingSubjects } from "./eval/training-split.js";
+export { ProviderError, pYesFromLogprobs, type Provider, type GenerateRequest, type Generation, type TokenLogprob } from "./providers/types.js";
+export { OpenAICompatibleProvider, checkEndpoint, type OpenAICompatibleOptions } from "./providers/openai-compatible.js";
+export { createBaselineProvider, type BaselineOptions } from "./providers/baseline.js";
