@@ -38,6 +38,8 @@ export interface ResultLine {
   /** The raw text of the (first) generation; all of them when the profile asks for several. */
   output: string | null;
   outputs?: string[];
+  /** With several generations: each one's metric value. */
+  values?: number[];
   reasoning: string | null;
   answer: string | null;
   p_yes: number | null;
@@ -114,7 +116,7 @@ export async function runBenchmark(options: RunOptions): Promise<RunResult> {
   const ids = new Set(records.map((r) => String(r.idx)));
   const byId = new Map(records.map((r) => [String(r.idx), r]));
   const scored: ScoredSample[] = [...done.values()].filter((l) => ids.has(l.id)).map((l) => ({
-    task: l.task, gold: goldOf(byId.get(l.id)!), error: l.error,
+    task: l.task, gold: goldOf(byId.get(l.id)!), error: l.error, values: l.values,
     score: { answer: l.answer ?? "", value: l.value, extra: l.scores, failure: l.failure, pYes: l.p_yes ?? undefined, pYesSource: (l.p_yes_source ?? undefined) as "logprobs" | undefined },
   }));
   const summary = summarize(scored);
@@ -165,9 +167,12 @@ function scoreLine(record: DatasetRecord, generations: Generation[], attempts: n
   const first = generations[0] ?? { text: "", reasoning: null, finishReason: null, firstTokenTopLogprobs: null };
   const pYes = first.pYes ?? pYesFromLogprobs(first.firstTokenTopLogprobs);
   const score = scoreSample(String(record.task_info.task), goldOf(record), { text: first.text, reasoning: first.reasoning, pYes });
+  const values = generations.length > 1
+    ? generations.map((g) => scoreSample(String(record.task_info.task), goldOf(record), { text: g.text, reasoning: g.reasoning, pYes: g.pYes ?? pYesFromLogprobs(g.firstTokenTopLogprobs) }).value)
+    : undefined;
   return {
     id: String(record.idx), idx: record.idx, task: String(record.task_info.task),
-    output: first.text, ...(generations.length > 1 ? { outputs: generations.map((g) => g.text) } : {}),
+    output: first.text, ...(values ? { outputs: generations.map((g) => g.text), values } : {}),
     reasoning: first.reasoning, answer: score.answer, p_yes: score.pYes ?? null, p_yes_source: score.pYesSource ?? null,
     value: score.value, scores: score.extra, failure: score.failure, error: null, attempts, latency_ms: Math.round(latency),
   };

@@ -61,6 +61,8 @@ export interface ScoredSample {
   score: SampleScore;
   /** The request failed (timeout, server error): no output was scored. */
   error?: string | null;
+  /** With several generations per sample: each one's value. */
+  values?: number[];
 }
 
 export interface TaskSummary {
@@ -74,6 +76,34 @@ export interface TaskSummary {
   /** Risk tasks: accuracy besides AUROC, and how many p(yes) came from hard labels. */
   accuracy?: number;
   hard_label_p_yes?: number;
+  /** With n generations per sample: the mean value, the best of n, and pass@k (a generation scoring 1 counts as correct). */
+  samples_per_prompt?: number;
+  mean_of_n?: number;
+  best_of_n?: number;
+  pass_at_k?: Record<string, number>;
+}
+
+/** The unbiased pass@k estimate from n generations of which c are correct (Chen et al., 2021). */
+export function passAtK(n: number, c: number, k: number): number {
+  if (n - c < k) return 1;
+  let fail = 1;
+  for (let i = n - c + 1; i <= n; i++) fail *= 1 - k / i;
+  return 1 - fail;
+}
+
+function multiSample(list: readonly ScoredSample[]): Partial<TaskSummary> {
+  const withValues = list.filter((s) => s.values && s.values.length > 1);
+  if (!withValues.length) return {};
+  const n = Math.min(...withValues.map((s) => s.values!.length));
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const ks = [1, 2, 4, 8, 16, 32].filter((k) => k <= n);
+  if (!ks.includes(n)) ks.push(n);
+  return {
+    samples_per_prompt: n,
+    mean_of_n: mean(withValues.map((s) => mean(s.values!.slice(0, n)))),
+    best_of_n: mean(withValues.map((s) => Math.max(...s.values!.slice(0, n)))),
+    pass_at_k: Object.fromEntries(ks.map((k) => [String(k), mean(withValues.map((s) => passAtK(n, s.values!.slice(0, n).filter((v) => v >= 1).length, k)))])),
+  };
 }
 
 export interface RunSummary {
@@ -109,12 +139,13 @@ export function summarize(samples: readonly ScoredSample[], seed = 0): RunSummar
         n: list.length, metric: "aucroc", value: auroc(p, y), ci_low: lo, ci_high: hi, failures,
         accuracy: list.reduce((a, s) => a + (s.error ? 0 : s.score.value), 0) / list.length,
         hard_label_p_yes: list.filter((s) => s.score.pYesSource === "hard-label").length,
+        ...multiSample(list),
       };
     } else {
       const v = list.map((s) => (s.error ? 0 : s.score.value));
       const mean = (ix: readonly number[]) => ix.reduce((a, i) => a + v[i]!, 0) / ix.length;
       const [lo, hi] = bootstrapInterval(list.length, mean, { seed });
-      tasks[name] = { n: list.length, metric: def.metric === "em" ? "f1" : def.metric, value: mean(v.map((_, i) => i)), ci_low: lo, ci_high: hi, failures };
+      tasks[name] = { n: list.length, metric: def.metric === "em" ? "f1" : def.metric, value: mean(v.map((_, i) => i)), ci_low: lo, ci_high: hi, failures, ...multiSample(list) };
     }
   }
   const macro = (names: string[]) => {

@@ -74,3 +74,21 @@ describe("weighted AUROC for bootstrap resamples", () => {
     expect(new WeightedAuroc(scores, labels).value(scores.map(() => 1))).toBeCloseTo(auroc(scores, labels), 12);
   });
 });
+
+describe("several generations per sample", () => {
+  it("pass@k is the unbiased estimate (hand values), and best-of-n and mean-of-n aggregate per task", async () => {
+    const { passAtK, summarize } = await import("../../src/eval/score.js");
+    expect(passAtK(5, 2, 1)).toBeCloseTo(0.4, 12);
+    expect(passAtK(5, 2, 2)).toBeCloseTo(0.7, 12);
+    expect(passAtK(5, 0, 3)).toBe(0);
+    expect(passAtK(5, 4, 2)).toBe(1);
+    const score = { answer: "", value: 1, extra: {}, failure: null };
+    const summary = summarize([
+      { task: "next_event", gold: "labevents", score, values: [1, 0, 0, 1] },
+      { task: "next_event", gold: "labevents", score: { ...score, value: 0 }, values: [0, 0, 0, 0] },
+    ]);
+    expect(summary.tasks.next_event).toMatchObject({ samples_per_prompt: 4, mean_of_n: 0.25, best_of_n: 0.5 });
+    expect(summary.tasks.next_event!.pass_at_k!["1"]).toBeCloseTo(0.25, 12);
+    expect(summary.tasks.next_event!.pass_at_k!["4"]).toBeCloseTo(0.5, 12);
+  });
+});

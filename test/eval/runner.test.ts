@@ -135,3 +135,28 @@ describe("benchmark runner against a loopback vLLM-format server", () => {
     expect(pYesFromLogprobs([{ token: "maybe", logprob: -0.1 }])).toBeNull();
   });
 });
+
+describe("request cache and several generations", () => {
+  const dir = tempDir();
+
+  it("answers repeated requests from the cache, and scores every generation", async () => {
+    const { cachedProvider } = await import("../../src/providers/cache.js");
+    const server = await startFakeServer();
+    try {
+      const data = join(dir, "d.jsonl");
+      writeFileSync(data, [record(0, "labevents", "labs", ["Sodium"]), record(1, "ICU_Mortality_7day", "POSITIVE", "yes")].map((r) => JSON.stringify(r)).join("\n") + "\n");
+      const provider = cachedProvider(new OpenAICompatibleProvider({ baseUrl: server.url, model: "m" }), join(dir, "cache"), "m");
+      const profile = { ...PROFILES["ehr-r1"]!, samples: 3 };
+      const first = await runBenchmark({ data, providers: [provider], profile, out: join(dir, "one") });
+      const requests = server.requests();
+      const second = await runBenchmark({ data, providers: [provider], profile, out: join(dir, "two") });
+      expect(server.requests()).toBe(requests);
+      expect(second.summary).toEqual(first.summary);
+      const line = readFileSync(join(dir, "one", "results.jsonl"), "utf8").split("\n").map((l) => (l ? JSON.parse(l) as ResultLine : null)).find((l) => l?.idx === 0)!;
+      expect(line.values).toEqual([0.6666666666666666, 0.6666666666666666, 0.6666666666666666]);
+      expect(first.summary.tasks.labevents).toMatchObject({ samples_per_prompt: 3, best_of_n: 2 / 3 });
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -8,6 +8,7 @@ import { runBenchmark } from "../../eval/runner.js";
 import { checkEndpoint, OpenAICompatibleProvider } from "../../providers/openai-compatible.js";
 import type { Provider } from "../../providers/types.js";
 import { createBaselineProvider } from "../../providers/baseline.js";
+import { cachedProvider } from "../../providers/cache.js";
 import { readBenchmark } from "../../eval/dataset.js";
 import { Store } from "../../store/database.js";
 import { trainingSubjects } from "../../eval/training-split.js";
@@ -28,6 +29,7 @@ interface RunFlags {
   limit?: number;
   retries: number;
   timeout: number;
+  cache?: string;
   out: string;
   json?: boolean;
 }
@@ -53,6 +55,7 @@ export function registerBench(program: Command, output: Output): void {
     .option("--limit <n>", "only the first n samples", parseWholeNumber)
     .option("--retries <n>", "retries per sample on 429/5xx/timeouts/dropped connections", parseWholeNumber, 6)
     .option("--timeout <seconds>", "per-request timeout", parseWholeNumber, 600)
+    .option("--cache <dir>", "answer repeated requests from this folder (keyed by a hash of the whole request)")
     .requiredOption("--out <dir>", "run folder")
     .option("--json", "print the summary as JSON")
     .action(async (flags: RunFlags) => {
@@ -69,6 +72,7 @@ export function registerBench(program: Command, output: Output): void {
         // The key comes from the environment only, and is never printed or written.
         const apiKey = process.env.OPENAI_API_KEY;
         providers = flags.baseUrl.map((baseUrl) => new OpenAICompatibleProvider({ baseUrl, model: flags.model!, apiKey, timeoutMs: flags.timeout * 1000 }));
+        if (flags.cache) providers = providers.map((p) => cachedProvider(p, flags.cache!, flags.model!));
       } else {
         throw new UsageError(`--provider ${flags.provider}: expected openai-compatible or baseline`);
       }
