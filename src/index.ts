@@ -39,5 +39,6 @@ export { runBenchmark, type RunOptions, type RunResult, type ResultLine } from "
 export { loadRun, htmlReport, markdownReport, type ReportRun } from "./eval/report.js";
 export { trainingSubjects } from "./eval/training-split.js";
 export { ProviderError, pYesFromLogprobs, type Provider, type GenerateRequest, type Generation, type TokenLogprob } from "./providers/types.js";
-export { OpenAICompatibleProvider, checkEndpoint, type OpenAICompatibleOptions } from "./providers/openai-compatible.js";
+export { OpenAICompatibleProvider, checkEndpoint, serverTokenCount, type OpenAICompatibleOptions } from "./providers/openai-compatible.js";
+export { cachedProvider, canonicalJson } from "./providers/cache.js";
 export { createBaselineProvider, type BaselineOptions } from "./providers/baseline.js";

@@ -79,6 +79,37 @@ export class OpenAICompatibleProvider implements Provider {
   }
 }
 
+/**
+ * Tokens of a chat prompt as the server counts them (vLLM and SGLang's `/tokenize`, beside `/v1`),
+ * chat template included: for budgets when no local tokenizer folder is at hand.
+ */
+export async function serverTokenCount(baseUrl: string, model: string, messages: readonly { role: string; content: string }[], options: { apiKey?: string; signal?: AbortSignal } = {}): Promise<number> {
+  const url = new URL(baseUrl);
+  url.pathname = url.pathname.replace(/\/v1\/?$/, "").replace(/\/$/, "") + "/tokenize";
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}) },
+      body: JSON.stringify({ model, messages, add_generation_prompt: true }),
+      signal: options.signal,
+    });
+  } catch (error) {
+    throw new ProviderError(`connection failed: ${(error as Error).message}`, true);
+  }
+  const text = await response.text();
+  if (!response.ok) throw new ProviderError(`HTTP ${response.status} from ${url.pathname}: ${text.slice(0, 200)}`, response.status === 429 || response.status >= 500, response.status);
+  let body: { count?: unknown; tokens?: unknown };
+  try {
+    body = JSON.parse(text) as typeof body;
+  } catch {
+    throw new ProviderError(`unreadable response from ${url.pathname}: ${text.slice(0, 200)}`, true);
+  }
+  if (typeof body.count === "number") return body.count;
+  if (Array.isArray(body.tokens)) return body.tokens.length;
+  throw new ProviderError(`${url.pathname} answered without a token count`, false);
+}
+
 function toProviderError(error: unknown): ProviderError {
   if (error instanceof ProviderError) return error;
   if (error instanceof OpenAI.APIConnectionTimeoutError) return new ProviderError("request timed out", true);

@@ -160,3 +160,16 @@ describe("request cache and several generations", () => {
     }
   });
 });
+
+describe("server-side token counts", () => {
+  it("reads vLLM's /tokenize beside /v1", async () => {
+    const { serverTokenCount } = await import("../../src/providers/openai-compatible.js");
+    const server = await startFakeServer();
+    try {
+      // Two messages: 5 + ceil(28/4) and 5 + ceil(8/4) by the fake server's rule.
+      expect(await serverTokenCount(server.url, "m", [{ role: "system", content: "You are a helpful assistant." }, { role: "user", content: "12345678" }])).toBe(19);
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -62,6 +62,12 @@ export async function startFakeServer(options: { latencyMs?: number } = {}): Pro
       prompt_logprobs: null, kv_transfer_params: null,
     });
   });
+  // vLLM's /tokenize: a made-up count (one token per 4 characters of content, plus 5 per message).
+  app.post("/tokenize", async (c) => {
+    const body = await c.req.json<{ messages: { content: string }[] }>();
+    const tokens = body.messages.reduce((a, m) => a + 5 + Math.ceil(m.content.length / 4), 0);
+    return c.json({ count: tokens, max_model_len: 32768, tokens: Array.from({ length: tokens }, (_, i) => i), token_strs: null });
+  });
   const server: ServerType = await new Promise((resolveServer) => {
     const s = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolveServer(s));
   });
