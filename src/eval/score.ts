@@ -1,9 +1,8 @@
 import { task as taskDefinition } from "../tasks/registry.js";
-import { answerItems, singleAnswer, splitThinking, yesNo } from "./answers.js";
+import { splitThinking } from "./answers.js";
 import { auroc, WeightedAuroc } from "./metrics/auroc.js";
 import { bootstrapInterval } from "./metrics/bootstrap.js";
-import { rouge1 } from "./metrics/rouge1.js";
-import { setOverlap } from "./metrics/set-overlap.js";
+import { METRICS } from "./metrics/registry.js";
 
 /** What a model produced for one sample, before scoring. */
 export interface ModelOutput {
@@ -29,30 +28,15 @@ export interface SampleScore {
 export function scoreSample(taskName: string, gold: string | string[], output: ModelOutput): SampleScore {
   const def = taskDefinition(taskName);
   const { answer, truncatedThinking } = splitThinking(output.text, output.reasoning);
-  const cut = truncatedThinking ? "output ended inside <think>" : null;
+  const result = METRICS[def.metric].score(answer, gold);
+  const unreadable = truncatedThinking ? "output ended inside <think>" : def.type === "risk_prediction" ? "neither yes nor no" : "empty answer";
+  const score: SampleScore = { answer, value: result.value, extra: result.extra, failure: result.readable ? null : unreadable };
   if (def.type === "risk_prediction") {
-    const said = yesNo(answer);
     const fromLogprobs = typeof output.pYes === "number" && Number.isFinite(output.pYes);
-    const pYes = fromLogprobs ? output.pYes! : said === "yes" ? 1 : said === "no" ? 0 : 0.5;
-    return {
-      answer, value: said === gold ? 1 : 0, extra: {}, failure: said === null ? cut ?? "neither yes nor no" : null,
-      pYes, pYesSource: fromLogprobs ? "logprobs" : said === null ? "none" : "hard-label",
-    };
+    score.pYes = fromLogprobs ? output.pYes! : result.said === "yes" ? 1 : result.said === "no" ? 0 : 0.5;
+    score.pYesSource = fromLogprobs ? "logprobs" : result.said ? "hard-label" : "none";
   }
-  if (def.metric === "rouge") {
-    const r = rouge1(answer, String(gold));
-    return { answer, value: r.f1, extra: { precision: r.precision, recall: r.recall }, failure: answer === "" ? cut ?? "empty answer" : null };
-  }
-  if (def.metric === "acc") {
-    const said = singleAnswer(answer);
-    return { answer, value: said === String(gold).toLowerCase() ? 1 : 0, extra: {}, failure: said === "" ? cut ?? "empty answer" : null };
-  }
-  const items = answerItems(answer);
-  const s = setOverlap(items, Array.isArray(gold) ? gold : [gold]);
-  return {
-    answer, value: def.metric === "recall" ? s.recall : s.f1, extra: { precision: s.precision, recall: s.recall, f1: s.f1 },
-    failure: items.length === 0 ? cut ?? "empty answer" : null,
-  };
+  return score;
 }
 
 export interface ScoredSample {
@@ -145,7 +129,7 @@ export function summarize(samples: readonly ScoredSample[], seed = 0): RunSummar
       const v = list.map((s) => (s.error ? 0 : s.score.value));
       const mean = (ix: readonly number[]) => ix.reduce((a, i) => a + v[i]!, 0) / ix.length;
       const [lo, hi] = bootstrapInterval(list.length, mean, { seed });
-      tasks[name] = { n: list.length, metric: def.metric === "em" ? "f1" : def.metric, value: mean(v.map((_, i) => i)), ci_low: lo, ci_high: hi, failures, ...multiSample(list) };
+      tasks[name] = { n: list.length, metric: METRICS[def.metric].reported, value: mean(v.map((_, i) => i)), ci_low: lo, ci_high: hi, failures, ...multiSample(list) };
     }
   }
   const macro = (names: string[]) => {

@@ -92,3 +92,23 @@ describe("several generations per sample", () => {
     expect(summary.tasks.next_event!.pass_at_k!["4"]).toBeCloseTo(0.5, 12);
   });
 });
+
+describe("scoring malformed outputs", () => {
+  it("scores empty, think-only, cut-off and garbage outputs as the metric says, flagged, never throwing", async () => {
+    const { scoreSample } = await import("../../src/eval/score.js");
+    for (const text of ["", "<think>\nall reasoning", "<think>x</think>", "\u0000\u0001 }{ garbage", "   \n \n"]) {
+      const list = scoreSample("labevents", ["Sodium"], { text });
+      expect(list.value).toBe(0);
+      expect(list.failure).not.toBeNull();
+      const risk = scoreSample("ICU_Stay_7day", "yes", { text });
+      expect(risk).toMatchObject({ value: 0, pYes: 0.5, pYesSource: "none" });
+      expect(risk.failure).not.toBeNull();
+      expect(scoreSample("discharge", "Discharge summary text", { text }).value).toBe(0);
+    }
+    expect(scoreSample("labevents", ["Sodium"], { text: "<think>\nall reasoning" }).failure).toBe("output ended inside <think>");
+    expect(scoreSample("ICU_Stay_7day", "yes", { text: "Yes.", pYes: 0.8 })).toMatchObject({ value: 1, pYes: 0.8, pYesSource: "logprobs", failure: null });
+    expect(scoreSample("ICU_Stay_7day", "yes", { text: "no" })).toMatchObject({ value: 0, pYes: 0, pYesSource: "hard-label" });
+    expect(scoreSample("prescriptions", ["A", "B"], { text: "a\nc" })).toMatchObject({ value: 0.5, extra: { precision: 0.5, recall: 0.5, f1: 0.5 } });
+    expect(scoreSample("next_event", "labevents", { text: "<think>hmm</think>\nLabevents" }).value).toBe(1);
+  });
+});
