@@ -96,7 +96,11 @@ describe("several generations per sample", () => {
 describe("scoring malformed outputs", () => {
   it("scores empty, think-only, cut-off and garbage outputs as the metric says, flagged, never throwing", async () => {
     const { scoreSample } = await import("../../src/eval/score.js");
-    for (const text of ["", "<think>\nall reasoning", "<think>x</think>", "\u0000\u0001 }{ garbage", "   \n \n"]) {
+    // Garbage is an answer (a wrong one); nothing to read is a flagged failure.
+    const garbage = scoreSample("labevents", ["Sodium"], { text: "\u0000\u0001 }{ garbage" });
+    expect(garbage).toMatchObject({ value: 0, failure: null });
+    expect(scoreSample("ICU_Stay_7day", "yes", { text: "\u0000 }{" })).toMatchObject({ value: 0, pYes: 0.5, failure: "neither yes nor no" });
+    for (const text of ["", "<think>\nall reasoning", "<think>x</think>", "   \n \n"]) {
       const list = scoreSample("labevents", ["Sodium"], { text });
       expect(list.value).toBe(0);
       expect(list.failure).not.toBeNull();
