@@ -1,7 +1,8 @@
 import { EhrR1Error } from "../errors.js";
 import { EVENT_FORMATS } from "../render/event-formats.js";
 import { literal, type Store } from "../store/database.js";
-import { itemContext, itemRowsSql, itemValuesSql, type ItemContext } from "../timeline/items.js";
+import { itemContext, itemRowsSql, type ItemContext } from "../timeline/items.js";
+import { labelValuesSql } from "./label-values.js";
 import { assertTimeline } from "../timeline/read.js";
 import { memoryLimitBytes } from "../timeline/build.js";
 import { TOOL_VERSION } from "../version.js";
@@ -176,29 +177,13 @@ async function prepareEvents(store: Store, selected: readonly TaskDefinition[], 
     SELECT subject_id, seq, CASE WHEN first_after < seq THEN first_after END AS b FROM scanned WHERE is_candidate = 0`);
 }
 
-/** A label value as the reference cleaned it: Python's strip(), and no empty, `nan` or `None`. */
-const cleanSql = (v: string) => `regexp_replace(CAST(${v} AS VARCHAR), '^\\s+|\\s+$', '', 'g')`;
-const keepSql = (v: string) => `${v} IS NOT NULL AND ${v} NOT IN ('', 'nan', 'None', 'NaN')`;
-
 async function decisionRows(store: Store, context: ItemContext, task: TaskDefinition, scope: Scope): Promise<void> {
   if (!(await hasEvents(store, task.event))) return void (await emptyRows(store));
-  const key = task.targetKey!;
-  const values = itemValuesSql(context, task.event, scope.where, (k) =>
-    task.name === "transfers" ? `CASE WHEN ${k("careunit")} <> 'nan' THEN ${k("careunit")} ELSE ${k("eventtype")} END` : k(key), scope.rowids.get(task.event));
-  let labels: string;
-  if (task.name === "discharge") {
-    // One report is the answer; an event with several non-empty reports yields no sample.
-    labels = `SELECT subject_id, seq, to_json(any_value(v)) AS target FROM (SELECT subject_id, seq, ${cleanSql("v")} AS v FROM (${values}))
-      WHERE ${keepSql("v")} GROUP BY ALL HAVING count(*) = 1`;
-  } else {
-    const unnested = task.name === "radiology"
-      ? `SELECT subject_id, seq, pos, unnest(CAST(v AS VARCHAR[])) AS v FROM (${values}) WHERE v IS NOT NULL`
-      : values;
-    labels = `SELECT subject_id, seq, to_json(list(v ORDER BY p, v)) AS target FROM (
-        SELECT subject_id, seq, v, min(pos) AS p FROM (SELECT subject_id, seq, pos, ${cleanSql("v")} AS v FROM (${unnested}))
-        WHERE ${keepSql("v")} GROUP BY ALL
-      ) GROUP BY ALL`;
-  }
+  const values = labelValuesSql(context, task, scope.where, scope.rowids.get(task.event));
+  // The discharge report is one text; an event with several non-empty reports yields no sample.
+  const labels = task.name === "discharge"
+    ? `SELECT subject_id, seq, to_json(any_value(v)) AS target FROM (${values}) GROUP BY ALL HAVING count(*) = 1`
+    : `SELECT subject_id, seq, to_json(list(v ORDER BY p, v)) AS target FROM (SELECT subject_id, seq, v, min(pos) AS p FROM (${values}) GROUP BY ALL) GROUP BY ALL`;
   await store.exec(`
     CREATE TEMP TABLE task_rows AS
     SELECT l.subject_id, e.hadm_id, l.seq AS anchor, lb.b AS context_begin, l.seq AS context_end, CAST(l.target AS VARCHAR) AS target
