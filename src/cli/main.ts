@@ -3,6 +3,7 @@ import { EhrR1Error } from "../errors.js";
 import { TOOL_VERSION } from "../version.js";
 import { registerBench } from "./commands/bench.js";
 import { registerDb } from "./commands/db.js";
+import { registerGraph } from "./commands/graph.js";
 import { registerDemo } from "./commands/demo.js";
 import { registerIngest } from "./commands/ingest.js";
 import { registerShow } from "./commands/show.js";
@@ -27,6 +28,7 @@ export function buildProgram(output: Output): Command {
   registerShow(program, output);
   registerTasks(program, output);
   registerBench(program, output);
+  registerGraph(program, output);
   return program;
 }
 
