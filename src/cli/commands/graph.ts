@@ -2,6 +2,9 @@ import type { Command } from "commander";
 import { Store } from "../../store/database.js";
 import { buildEventConcepts } from "../../graph/concepts.js";
 import { buildCooccurrence } from "../../graph/cooccurrence.js";
+import { dataKnowledge } from "../../graph/knowledge.js";
+import { buildSamplePaths } from "../../graph/sample-paths.js";
+import { UsageError } from "../../errors.js";
 import { parseList, parseWholeNumber } from "../main.js";
 import { formatNumber, formatTable, type Output } from "../output.js";
 
@@ -15,18 +18,44 @@ export function registerGraph(program: Command, output: Output): void {
     .option("--min-support <n>", "history concepts need at least n samples (default 5)", parseWholeNumber)
     .option("--threshold <x>", "keep pairs with lift above x (default 5)", parseFloat)
     .option("--top-k <n>", "pairs per target concept (default 20)", parseWholeNumber)
+    .option("--sampled", "paths only for the samples of the last `tasks sample` / `build` (tasks.sampled)")
     .option("--json", "print the summary as JSON")
-    .action(async (flags: { db: string; tasks?: string[]; minSupport?: number; threshold?: number; topK?: number; json?: boolean }) => {
+    .action(async (flags: { db: string; tasks?: string[]; minSupport?: number; threshold?: number; topK?: number; sampled?: boolean; json?: boolean }) => {
       const store = await Store.open(flags.db, { create: false });
       try {
         const started = performance.now();
         const concepts = await buildEventConcepts(store);
         const train = (await store.tableExists("tasks.split")) ? "SELECT subject_id FROM tasks.split WHERE split = 'train'" : undefined;
         const co = await buildCooccurrence(store, { tasks: flags.tasks, trainSubjects: train, minSupport: flags.minSupport, threshold: flags.threshold, topK: flags.topK });
+        const knowledge = await dataKnowledge(store);
+        const paths = await buildSamplePaths(store, knowledge, { tasks: co.tasks.map((t) => t.task), topK: flags.topK, source: (await store.tableExists("tasks.sampled")) && flags.sampled ? "sampled" : "index" });
         const seconds = (performance.now() - started) / 1000;
-        if (flags.json) return void output.out(`${JSON.stringify({ concepts, cooccurrence: co, seconds }, null, 2)}\n`);
+        if (flags.json) return void output.out(`${JSON.stringify({ concepts, cooccurrence: co, knowledge: { name: knowledge.name, edges: knowledge.edgeCount }, paths, seconds }, null, 2)}\n`);
         output.out(formatTable(["task", "samples", "pairs"], co.tasks.map((t) => ({ task: t.task, samples: formatNumber(t.samples), pairs: formatNumber(t.pairs) }))));
-        output.out(`${formatNumber(concepts.concepts)} concepts on ${formatNumber(concepts.events)} events; ${seconds.toFixed(1)} s${train ? "" : " (no generated split in the store: every indexed patient counted as training)"}\n`);
+        output.out(`${formatNumber(concepts.concepts)} concepts on ${formatNumber(concepts.events)} events; knowledge graph (data): ${formatNumber(knowledge.edgeCount)} edges\n`);
+        output.out(`${formatNumber(paths.withPaths)} of ${formatNumber(paths.samples)} decision samples have paths (${formatNumber(paths.paths)} paths from ${formatNumber(paths.searches)} searches); ${seconds.toFixed(1)} s${train ? "" : " (no generated split: every indexed patient counted as training)"}\n`);
+      } finally {
+        store.close();
+      }
+    });
+  graph
+    .command("show")
+    .description("a sample's concepts pairs by lift and knowledge paths")
+    .argument("<sample-id>", "task|subject_id|anchor, as in graph.sample_paths")
+    .requiredOption("--db <file>", "DuckDB store with graph.sample_paths")
+    .action(async (id: string, flags: { db: string }) => {
+      const store = await Store.open(flags.db, { readOnly: true, create: false });
+      try {
+        if (!(await store.tableExists("graph.sample_paths"))) throw new UsageError(`${flags.db} has no sample paths: run \`ehr-r1 graph build\``);
+        const [row] = await store.rows<{ pairs: string; paths: string }>("SELECT pairs::VARCHAR AS pairs, paths::VARCHAR AS paths FROM graph.sample_paths WHERE sample_id = ?", [id]);
+        if (!row) throw new UsageError(`no sample ${id} with pairs (ids look like labevents|10000032|27; see graph.sample_paths)`);
+        const [task] = id.split("|");
+        const pairs = JSON.parse(row.pairs) as [string, string][];
+        const lifts = await store.rows<{ t: string; h: string; lift: number; n: bigint }>(
+          `SELECT target AS t, history AS h, round(lift, 2) AS lift, n_pair AS n FROM graph.cooccurrence WHERE task = ? ORDER BY lift DESC`, [task!]);
+        const wanted = new Set(pairs.map(([t, h]) => `${t}\u0000${h}`));
+        output.out(formatTable(["target", "history", "lift", "samples"], lifts.filter((l) => wanted.has(`${l.t}\u0000${l.h}`)).map((l) => ({ target: l.t, history: l.h, lift: l.lift, samples: String(l.n) }))));
+        for (const path of JSON.parse(row.paths) as string[][]) output.out(`${path.map((p, i) => (i % 2 ? `--${p}-->` : p)).join(" ")}\n`);
       } finally {
         store.close();
       }

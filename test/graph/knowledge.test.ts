@@ -1,0 +1,89 @@
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { buildEventConcepts } from "../../src/graph/concepts.js";
+import { buildCooccurrence } from "../../src/graph/cooccurrence.js";
+import { dataKnowledge, GraphKnowledge, type KnowledgeSource } from "../../src/graph/knowledge.js";
+import { buildSamplePaths } from "../../src/graph/sample-paths.js";
+import { ingestMimic } from "../../src/sources/mimic-iv/ingest.js";
+import { mappingsInFolder } from "../../src/sources/mimic-iv/mappings.js";
+import { synthesizeCohort } from "../../src/sources/synthetic/generate.js";
+import { Store } from "../../src/store/database.js";
+import { buildTaskIndex } from "../../src/tasks/index-build.js";
+import { buildTimeline } from "../../src/timeline/build.js";
+import { tempDir } from "../helpers/data.js";
+
+/** The knowledge-source contract, the same checks for every implementation. */
+function conformance(name: string, make: () => KnowledgeSource | Promise<KnowledgeSource>, from: string, to: string) {
+  describe(`knowledge source conformance: ${name}`, () => {
+    it("returns simple paths from one concept to the other, shortest first, within the limits", async () => {
+      const source = await make();
+      const paths = source.paths(from, to, { maxHops: 3, maxPaths: 5 });
+      expect(paths.length).toBeGreaterThan(0);
+      for (const p of paths) {
+        expect(p[0]).toBe(from);
+        expect(p[p.length - 1]).toBe(to);
+        expect(p.length % 2).toBe(1);
+        const concepts = p.filter((_, i) => i % 2 === 0);
+        expect(new Set(concepts).size).toBe(concepts.length);
+        expect((p.length - 1) / 2).toBeLessThanOrEqual(3);
+      }
+      for (let i = 1; i < paths.length; i++) expect(paths[i]!.length).toBeGreaterThanOrEqual(paths[i - 1]!.length);
+      expect(source.paths(from, to, { maxPaths: 1 })).toHaveLength(1);
+      expect(source.paths(from, from)).toEqual([]);
+      expect(source.paths("no such concept", to)).toEqual([]);
+    });
+  });
+}
+
+const HAND = [
+  { source: "Sepsis", relation: "is treated with", target: "Vancomycin" },
+  { source: "Vancomycin", relation: "is monitored by", target: "Vancomycin trough" },
+  { source: "Sepsis", relation: "is often followed by", target: "Lactate" },
+  { source: "Lactate", relation: "is a test of", target: "Chemistry" },
+  { source: "Chemistry", relation: "includes", target: "Vancomycin trough" },
+  { source: "Sepsis", relation: "is often followed by", target: "Vancomycin trough" },
+];
+
+conformance("hand-built graph", () => new GraphKnowledge("hand", HAND), "Sepsis", "Vancomycin trough");
+
+describe("graph knowledge search (hand-built)", () => {
+  it("finds the known shortest paths and respects the hop limit", () => {
+    const g = new GraphKnowledge("hand", HAND);
+    expect(g.paths("Sepsis", "Vancomycin trough", { maxPaths: 10 })).toEqual([
+      ["Sepsis", "is often followed by", "Vancomycin trough"],
+      ["Sepsis", "is treated with", "Vancomycin", "is monitored by", "Vancomycin trough"],
+      ["Sepsis", "is often followed by", "Lactate", "is a test of", "Chemistry", "includes", "Vancomycin trough"],
+    ]);
+    expect(g.paths("Sepsis", "Vancomycin trough", { maxHops: 2, maxPaths: 10 })).toHaveLength(2);
+    // Edges are directed: the way back needs its own (inverse) edges.
+    expect(g.paths("Vancomycin trough", "Sepsis")).toEqual([]);
+  });
+});
+
+describe("thinking graph end to end on a synthetic cohort (data knowledge source)", () => {
+  const dir = tempDir();
+  it("builds concepts, lift pairs and paths for most decision samples", async () => {
+    const cohort = join(dir, "cohort");
+    await synthesizeCohort(cohort, { patients: 200, seed: 42 });
+    await ingestMimic([cohort], join(dir, "s.duckdb"), { mappings: mappingsInFolder(join(cohort, "mappings")) });
+    const store = await Store.open(join(dir, "s.duckdb"));
+    try {
+      await buildTimeline(store);
+      await buildTaskIndex(store);
+      const concepts = await buildEventConcepts(store);
+      expect(concepts.concepts).toBeGreaterThan(100);
+      // A small cohort has few pairs with lift above 5: the test uses lift > 1 and support 3.
+      const co = await buildCooccurrence(store, { minSupport: 3, threshold: 1 });
+      const tasks = co.tasks.filter((t) => t.pairs > 0).map((t) => t.task);
+      expect(tasks.length).toBeGreaterThan(15);
+      const knowledge = await dataKnowledge(store);
+      const summary = await buildSamplePaths(store, knowledge, { tasks });
+      expect(summary.withPaths / summary.samples).toBeGreaterThan(0.5);
+      // Every stored pair is a co-occurrence pair of the sample's task.
+      expect(await store.value(`SELECT count(*) FROM (SELECT task, unnest(CAST(pairs AS VARCHAR[][])) AS p FROM graph.sample_paths) x
+        LEFT JOIN graph.cooccurrence c ON c.task = x.task AND c.target = x.p[1] AND c.history = x.p[2] WHERE c.task IS NULL`)).toBe(0n);
+    } finally {
+      store.close();
+    }
+  }, 120_000);
+});
