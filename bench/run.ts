@@ -4,6 +4,7 @@
  * - timeline build, against a bare DuckDB sort of the same rows (bench/timeline.ts);
  * - rendering, single core, with and without tokenization (bench/render.ts);
  * - indexing all 46 tasks, against a bare scan of the timelines (bench/tasks.ts);
+ * - concepts, co-occurrence lift and knowledge paths for every decision sample (bench/graph.ts);
  * - the evaluation runner's overhead against a 50 ms loopback server at concurrency 64 (bench/runner.ts).
  * Each phase runs in its own process so its peak RSS is its own. Prints one JSON document.
  *
@@ -24,6 +25,7 @@ import { timelineBenchmark } from "./timeline.js";
 import { renderBenchmark } from "./render.js";
 import { tasksBenchmark } from "./tasks.js";
 import { runnerBenchmark } from "./runner.js";
+import { graphBenchmark } from "./graph.js";
 
 const memoryLimit = process.env.BENCH_MEMORY_LIMIT ?? "1GB";
 
@@ -67,6 +69,7 @@ async function main(): Promise<void> {
   if (phase === "scan") return void process.stdout.write(JSON.stringify(await scanPhase(args[0]!)));
   if (phase === "ingest") return void process.stdout.write(JSON.stringify(await ingestPhase(args[0]!, args[1]!)));
   if (phase === "timeline") return void process.stdout.write(JSON.stringify(await timelineBenchmark(args[0]!, memoryLimit)));
+  if (phase === "graph") return void process.stdout.write(JSON.stringify(await graphBenchmark(args[0]!, memoryLimit)));
   if (phase === "runner") return void process.stdout.write(JSON.stringify(await runnerBenchmark()));
   if (phase === "tasks") return void process.stdout.write(JSON.stringify(await tasksBenchmark(args[0]!, memoryLimit)));
   if (phase === "render") return void process.stdout.write(JSON.stringify(await renderBenchmark(args[0]!, memoryLimit)));
@@ -88,10 +91,11 @@ async function main(): Promise<void> {
   const timeline = child<Record<string, unknown>>("timeline", join(dir, "bench.duckdb"));
   const render = child<Record<string, unknown>>("render", join(dir, "bench.duckdb"));
   const tasks = child<Record<string, unknown>>("tasks", join(dir, "bench.duckdb"));
+  const graph = child<Record<string, unknown>>("graph", join(dir, "bench.duckdb"));
   const runner = child<Record<string, unknown>>("runner");
   const synthRows = Object.values(synth.rows).reduce((a, b) => a + b, 0);
   const result = {
-    benchmarks: ["ingest", "timeline", "render", "tasks", "runner"],
+    benchmarks: ["ingest", "timeline", "render", "tasks", "graph", "runner"],
     machine: { cores: cpus().length, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, platform: process.platform },
     input: { patients, files: files.length, compressedMb: +(bytes / 2 ** 20).toFixed(1), rows: ingest.rows, duckdbMemoryLimit: memoryLimit },
     figures: {
@@ -109,6 +113,7 @@ async function main(): Promise<void> {
     timeline,
     render,
     tasks,
+    graph,
     runner,
   };
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
