@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
-import { appendFileSync, closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import pLimit from "p-limit";
-import { EhrR1Error, UsageError } from "../errors.js";
-import { pYesFromLogprobs, ProviderError, type Generation, type Provider } from "../providers/types.js";
+import { UsageError } from "../errors.js";
+import { pYesFromLogprobs, type Generation, type Provider } from "../providers/types.js";
+import { generateWithRetries, runJobs } from "./jobs.js";
 import type { DatasetRecord } from "../tasks/build-dataset.js";
 import { TOOL_VERSION } from "../version.js";
 import { goldOf, readBenchmark } from "./dataset.js";
@@ -79,39 +79,27 @@ export async function runBenchmark(options: RunOptions): Promise<RunResult> {
   const dataHash = createHash("sha256").update(readFileSync(options.data)).digest("hex");
   const run = { tool_version: TOOL_VERSION, data: resolve(options.data), data_sha256: dataHash, profile: options.profile, providers: options.providers.map((p) => p.id) };
 
-  const done = new Map<string, ResultLine>();
-  if (existsSync(resultsPath)) {
-    if (!options.resume) throw new UsageError(`${resultsPath} exists: pass --resume to continue that run, or choose another --out`);
-    if (existsSync(runPath)) {
-      const previous = JSON.parse(readFileSync(runPath, "utf8")) as { data_sha256?: string };
-      if (previous.data_sha256 !== dataHash) throw new UsageError(`${out} holds a run on different data (its data file changed): start a new --out`);
-    }
-    for (const line of readCompleteLines(resultsPath)) done.set(line.id, line);
-  } else {
-    writeFileSync(resultsPath, "", { mode: OWNER_ONLY });
+  if (existsSync(resultsPath) && options.resume && existsSync(runPath)) {
+    const previous = JSON.parse(readFileSync(runPath, "utf8")) as { data_sha256?: string };
+    if (previous.data_sha256 !== dataHash) throw new UsageError(`${out} holds a run on different data (its data file changed): start a new --out`);
   }
-  writeFileSync(runPath, `${JSON.stringify(run, null, 2)}\n`, { mode: OWNER_ONLY });
-
-  const pending = records.filter((r) => !done.has(String(r.idx)));
-  const limit = pLimit(Math.max(1, options.concurrency ?? 8));
-  let finished = 0;
-  let turn = 0;
+  if (!existsSync(resultsPath) || options.resume) writeFileSync(runPath, `${JSON.stringify(run, null, 2)}\n`, { mode: OWNER_ONLY });
   let errors = 0;
-  options.onProgress?.(done.size, records.length);
-  await Promise.all(pending.map((record) => limit(async () => {
-    if (options.signal?.aborted) return;
-    const provider = options.providers[turn++ % options.providers.length]!;
-    const line = await runOne(record, provider, options);
-    if (options.signal?.aborted && line.error === "aborted") return;
-    if (line.error) errors++;
-    // One write per line: a killed run leaves at most one partial line, which --resume drops.
-    appendFileSync(resultsPath, `${JSON.stringify(line)}\n`);
-    done.set(line.id, line);
-    options.onResult?.(line);
-    options.onProgress?.(done.size, records.length);
-    finished++;
-  })));
-  if (options.signal?.aborted) throw new EhrR1Error(`run stopped after ${finished} samples; continue it with --resume`);
+  options.onProgress?.(0, records.length);
+  const jobs = await runJobs<DatasetRecord, ResultLine>({
+    items: records, id: (r) => String(r.idx), path: resultsPath, resume: options.resume, concurrency: options.concurrency, signal: options.signal,
+    work: async (record, turn) => {
+      const line = await runOne(record, options.providers[turn % options.providers.length]!, options);
+      if (options.signal?.aborted && line.error === "aborted") return null;
+      if (line.error) errors++;
+      return line;
+    },
+    onLine: (line, done, total) => {
+      options.onResult?.(line);
+      options.onProgress?.(done, total);
+    },
+  });
+  const done = jobs.lines;
 
   const ids = new Set(records.map((r) => String(r.idx)));
   const byId = new Map(records.map((r) => [String(r.idx), r]));
@@ -121,7 +109,7 @@ export async function runBenchmark(options: RunOptions): Promise<RunResult> {
   }));
   const summary = summarize(scored);
   writeFileSync(join(out, "summary.json"), `${JSON.stringify({ ...summary, run }, null, 2)}\n`, { mode: OWNER_ONLY });
-  return { out, summary, samples: records.length, ran: finished, resumed: records.length - pending.length, errors, seconds: (performance.now() - started) / 1000 };
+  return { out, summary, samples: records.length, ran: jobs.ran, resumed: jobs.resumed, errors, seconds: (performance.now() - started) / 1000 };
 }
 
 async function runOne(record: DatasetRecord, provider: Provider, options: RunOptions): Promise<ResultLine> {
@@ -139,27 +127,12 @@ async function runOne(record: DatasetRecord, provider: Provider, options: RunOpt
     sample: record,
     signal: options.signal,
   };
-  const retries = options.retries ?? 6;
-  const backoff = options.backoffMs ?? { base: 500, max: 30_000 };
   const started = performance.now();
-  let attempts = 0;
-  let lastError = "";
-  for (;;) {
-    attempts++;
-    try {
-      const generations = await provider.generate(request);
-      return scoreLine(record, generations, attempts, performance.now() - started);
-    } catch (error) {
-      const failure = error instanceof ProviderError ? error : new ProviderError(error instanceof Error ? error.message : String(error), false);
-      lastError = failure.message;
-      if (!failure.retryable || attempts > retries || options.signal?.aborted) break;
-      const wait = failure.retryAfterMs ?? Math.min(backoff.max, backoff.base * 2 ** (attempts - 1)) * (0.5 + Math.random() * 0.5);
-      await new Promise((r) => setTimeout(r, wait));
-    }
-  }
+  const { generations, error, attempts } = await generateWithRetries(provider, request, options);
+  if (generations) return scoreLine(record, generations, attempts, performance.now() - started);
   return {
     id: String(record.idx), idx: record.idx, task: String(record.task_info.task), output: null, reasoning: null, answer: null, p_yes: null, p_yes_source: null,
-    value: 0, scores: {}, failure: null, error: lastError, attempts, latency_ms: Math.round(performance.now() - started),
+    value: 0, scores: {}, failure: null, error, attempts, latency_ms: Math.round(performance.now() - started),
   };
 }
 
@@ -176,33 +149,4 @@ function scoreLine(record: DatasetRecord, generations: Generation[], attempts: n
     reasoning: first.reasoning, answer: score.answer, p_yes: score.pYes ?? null, p_yes_source: score.pYesSource ?? null,
     value: score.value, scores: score.extra, failure: score.failure, error: null, attempts, latency_ms: Math.round(latency),
   };
-}
-
-/** Complete result lines; a last line cut by a kill is removed from the file so appends stay well-formed. */
-function readCompleteLines(path: string): ResultLine[] {
-  const text = readFileSync(path, "utf8");
-  const lines: ResultLine[] = [];
-  let keep = 0;
-  let start = 0;
-  for (;;) {
-    const end = text.indexOf("\n", start);
-    if (end < 0) break;
-    const line = text.slice(start, end);
-    try {
-      if (line.trim()) lines.push(JSON.parse(line) as ResultLine);
-      keep = end + 1;
-    } catch {
-      break;
-    }
-    start = end + 1;
-  }
-  if (keep < Buffer.byteLength(text)) {
-    const fd = openSync(path, "r+");
-    try {
-      ftruncateSync(fd, Buffer.byteLength(text.slice(0, keep)));
-    } finally {
-      closeSync(fd);
-    }
-  }
-  return lines;
 }

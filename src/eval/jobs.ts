@@ -1,0 +1,101 @@
+import { appendFileSync, closeSync, existsSync, ftruncateSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import pLimit from "p-limit";
+import { EhrR1Error, UsageError } from "../errors.js";
+import { ProviderError, type Generation, type GenerateRequest, type Provider } from "../providers/types.js";
+
+/**
+ * Long model work as an append-only JSONL file keyed by item id: each finished item is one line
+ * written in one call; a killed run leaves at most one partial line, which a resume drops; finished
+ * items are never run twice. Results files are readable by their owner only.
+ */
+export interface JobOptions<T, L extends { id: string }> {
+  items: readonly T[];
+  id: (item: T) => string;
+  path: string;
+  resume?: boolean;
+  concurrency?: number;
+  signal?: AbortSignal;
+  work: (item: T, turn: number) => Promise<L | null>;
+  onLine?: (line: L, done: number, total: number) => void;
+}
+
+export async function runJobs<T, L extends { id: string }>(options: JobOptions<T, L>): Promise<{ lines: Map<string, L>; ran: number; resumed: number }> {
+  const lines = new Map<string, L>();
+  if (existsSync(options.path)) {
+    if (!options.resume) throw new UsageError(`${options.path} exists: pass --resume to continue that run, or choose another --out`);
+    for (const line of readCompleteLines<L>(options.path)) lines.set(line.id, line);
+  } else {
+    writeFileSync(options.path, "", { mode: 0o600 });
+  }
+  const pending = options.items.filter((item) => !lines.has(options.id(item)));
+  const resumed = options.items.length - pending.length;
+  const limit = pLimit(Math.max(1, options.concurrency ?? 8));
+  let turn = 0;
+  let ran = 0;
+  await Promise.all(pending.map((item) => limit(async () => {
+    if (options.signal?.aborted) return;
+    const line = await options.work(item, turn++);
+    if (!line || options.signal?.aborted) return;
+    appendFileSync(options.path, `${JSON.stringify(line)}\n`);
+    lines.set(line.id, line);
+    ran++;
+    options.onLine?.(line, lines.size, options.items.length);
+  })));
+  if (options.signal?.aborted) throw new EhrR1Error(`run stopped after ${ran} items; continue it with --resume`);
+  return { lines, ran, resumed };
+}
+
+export interface RetryPolicy {
+  /** Attempts beyond the first for retryable failures (default 6). */
+  retries?: number;
+  /** Backoff base and cap (ms): base·2^attempt with jitter, or the server's Retry-After. */
+  backoffMs?: { base: number; max: number };
+  signal?: AbortSignal;
+}
+
+/** One request with retries on 429, 5xx, timeouts, dropped connections and garbled bodies. */
+export async function generateWithRetries(provider: Provider, request: GenerateRequest, policy: RetryPolicy): Promise<{ generations: Generation[] | null; error: string | null; attempts: number }> {
+  const retries = policy.retries ?? 6;
+  const backoff = policy.backoffMs ?? { base: 500, max: 30_000 };
+  let attempts = 0;
+  for (;;) {
+    attempts++;
+    try {
+      return { generations: await provider.generate(request), error: null, attempts };
+    } catch (error) {
+      const failure = error instanceof ProviderError ? error : new ProviderError(error instanceof Error ? error.message : String(error), false);
+      if (!failure.retryable || attempts > retries || policy.signal?.aborted) return { generations: null, error: failure.message, attempts };
+      const wait = failure.retryAfterMs ?? Math.min(backoff.max, backoff.base * 2 ** (attempts - 1)) * (0.5 + Math.random() * 0.5);
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
+}
+
+/** Complete JSON lines; a last line cut by a kill is removed from the file so appends stay well-formed. */
+export function readCompleteLines<L>(path: string): L[] {
+  const text = readFileSync(path, "utf8");
+  const lines: L[] = [];
+  let keep = 0;
+  let start = 0;
+  for (;;) {
+    const end = text.indexOf("\n", start);
+    if (end < 0) break;
+    const line = text.slice(start, end);
+    try {
+      if (line.trim()) lines.push(JSON.parse(line) as L);
+      keep = end + 1;
+    } catch {
+      break;
+    }
+    start = end + 1;
+  }
+  if (keep < text.length) {
+    const fd = openSync(path, "r+");
+    try {
+      ftruncateSync(fd, Buffer.byteLength(text.slice(0, keep)));
+    } finally {
+      closeSync(fd);
+    }
+  }
+  return lines;
+}
