@@ -42,3 +42,11 @@ export { ProviderError, pYesFromLogprobs, type Provider, type GenerateRequest, t
 export { OpenAICompatibleProvider, checkEndpoint, serverTokenCount, type OpenAICompatibleOptions } from "./providers/openai-compatible.js";
 export { cachedProvider, canonicalJson } from "./providers/cache.js";
 export { createBaselineProvider, type BaselineOptions } from "./providers/baseline.js";
+export { buildEventConcepts, CONCEPT_TASKS } from "./graph/concepts.js";
+export { buildCooccurrence, type CooccurrenceOptions, type CooccurrenceSummary } from "./graph/cooccurrence.js";
+export { GraphKnowledge, dataKnowledge, type KnowledgeSource, type KnowledgePath, type PathLimits, type Edge } from "./graph/knowledge.js";
+export { buildSamplePaths, type SamplePathOptions, type SamplePathSummary } from "./graph/sample-paths.js";
+export { synthesisPrompt, type PromptVariant, type SynthesisInput } from "./reasoning/prompts.js";
+export { judgeChain, type RejectReason } from "./reasoning/filter.js";
+export { synthesizeChains, filterChains, samplePaths, type SynthesisOptions, type ChainLine } from "./reasoning/synthesize.js";
+export { runJobs, generateWithRetries, readCompleteLines, type JobOptions, type RetryPolicy } from "./eval/jobs.js";

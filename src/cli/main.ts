@@ -6,6 +6,7 @@ import { registerDb } from "./commands/db.js";
 import { registerGraph } from "./commands/graph.js";
 import { registerDemo } from "./commands/demo.js";
 import { registerIngest } from "./commands/ingest.js";
+import { registerReason } from "./commands/reason.js";
 import { registerShow } from "./commands/show.js";
 import { registerSynth } from "./commands/synth.js";
 import { registerTasks } from "./commands/tasks.js";
@@ -29,6 +30,7 @@ export function buildProgram(output: Output): Command {
   registerTasks(program, output);
   registerBench(program, output);
   registerGraph(program, output);
+  registerReason(program, output);
   return program;
 }
 

@@ -66,7 +66,8 @@ export class OpenAICompatibleProvider implements Provider {
     if (!response || !Array.isArray(response.choices) || !response.choices.length) {
       throw new ProviderError("the server's response has no choices", true);
     }
-    return response.choices.map((choice) => {
+    const usage = response.usage ? { promptTokens: response.usage.prompt_tokens ?? 0, completionTokens: response.usage.completion_tokens ?? 0 } : undefined;
+    return response.choices.map((choice, i) => {
       const message = choice.message as unknown as { content?: string | null; reasoning_content?: string | null; reasoning?: string | null };
       const top = choice.logprobs?.content?.[0]?.top_logprobs ?? null;
       return {
@@ -74,6 +75,7 @@ export class OpenAICompatibleProvider implements Provider {
         reasoning: message?.reasoning_content ?? message?.reasoning ?? null,
         finishReason: choice.finish_reason ?? null,
         firstTokenTopLogprobs: top ? top.map((t) => ({ token: t.token, logprob: t.logprob })) : null,
+        ...(i === 0 && usage ? { usage } : {}),
       };
     });
   }

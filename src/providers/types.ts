@@ -39,6 +39,8 @@ export interface Generation {
   firstTokenTopLogprobs: TokenLogprob[] | null;
   /** A provider's own probability that the answer is yes (baselines). */
   pYes?: number;
+  /** Token counts of the whole request, on the first generation (for cost accounting). */
+  usage?: { promptTokens: number; completionTokens: number };
 }
 
 export interface Provider {

@@ -44,7 +44,9 @@ export async function startFakeServer(options: { latencyMs?: number } = {}): Pro
       if (fault === "slow") await new Promise((r) => setTimeout(r, 1500));
     }
     const risk = user.includes("please predict whether");
-    const answer = risk ? (user.includes("POSITIVE") ? "yes" : "no") : "Sodium\nPotassium";
+    // A synthesis prompt gets a chain in the three-section format.
+    const chain = "## Extraction\n**Labotary Test Events [2180-06-27 05:10:00]**: low sodium on the last panel.\n## Reasoning\nElectrolytes are rechecked after a low value.\n## Final Results\nSodium\nPotassium";
+    const answer = user.includes("# Patient EHR Context #") ? chain : risk ? (user.includes("POSITIVE") ? "yes" : "no") : "Sodium\nPotassium";
     const yes = user.includes("POSITIVE") ? -0.105 : -2.302;
     const no = user.includes("POSITIVE") ? -2.302 : -0.105;
     const top = [{ token: "yes", logprob: yes, bytes: [121, 101, 115] }, { token: "no", logprob: no, bytes: [110, 111] }, { token: "Yes", logprob: -6.0, bytes: [89, 101, 115] }];
