@@ -42,7 +42,8 @@ export { ProviderError, pYesFromLogprobs, type Provider, type GenerateRequest, t
 export { OpenAICompatibleProvider, checkEndpoint, serverTokenCount, type OpenAICompatibleOptions } from "./providers/openai-compatible.js";
 export { cachedProvider, canonicalJson } from "./providers/cache.js";
 export { createBaselineProvider, type BaselineOptions } from "./providers/baseline.js";
-export { buildEventConcepts, CONCEPT_TASKS } from "./graph/concepts.js";
+export { buildEventConcepts, CONCEPT_TASKS, type ConceptOptions } from "./graph/concepts.js";
+export { ConceptMatcher, type ConceptMatch, type MatcherOptions } from "./graph/matcher.js";
 export { buildCooccurrence, type CooccurrenceOptions, type CooccurrenceSummary } from "./graph/cooccurrence.js";
 export { GraphKnowledge, dataKnowledge, type KnowledgeSource, type KnowledgePath, type PathLimits, type Edge } from "./graph/knowledge.js";
 export { buildSamplePaths, type SamplePathOptions, type SamplePathSummary } from "./graph/sample-paths.js";

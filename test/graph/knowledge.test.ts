@@ -70,8 +70,11 @@ describe("thinking graph end to end on a synthetic cohort (data knowledge source
     try {
       await buildTimeline(store);
       await buildTaskIndex(store);
-      const concepts = await buildEventConcepts(store);
+      const concepts = await buildEventConcepts(store, { text: true });
       expect(concepts.concepts).toBeGreaterThan(100);
+      // Notes mention labels of the record (drugs, diagnoses): the matcher finds them.
+      expect(concepts.textConcepts).toBeGreaterThan(100);
+      expect(await store.value("SELECT count(DISTINCT concept) FROM graph.event_concepts WHERE task = 'text'")).toBeGreaterThan(10n);
       // A small cohort has few pairs with lift above 5: the test uses lift > 1 and support 3.
       const co = await buildCooccurrence(store, { minSupport: 3, threshold: 1 });
       const tasks = co.tasks.filter((t) => t.pairs > 0).map((t) => t.task);

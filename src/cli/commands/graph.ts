@@ -19,12 +19,13 @@ export function registerGraph(program: Command, output: Output): void {
     .option("--threshold <x>", "keep pairs with lift above x (default 5)", parseFloat)
     .option("--top-k <n>", "pairs per target concept (default 20)", parseWholeNumber)
     .option("--sampled", "paths only for the samples of the last `tasks sample` / `build` (tasks.sampled)")
+    .option("--text-concepts", "also match radiology and discharge notes against the concept vocabulary (approximate, QuickUMLS style)")
     .option("--json", "print the summary as JSON")
-    .action(async (flags: { db: string; tasks?: string[]; minSupport?: number; threshold?: number; topK?: number; sampled?: boolean; json?: boolean }) => {
+    .action(async (flags: { db: string; tasks?: string[]; minSupport?: number; threshold?: number; topK?: number; sampled?: boolean; textConcepts?: boolean; json?: boolean }) => {
       const store = await Store.open(flags.db, { create: false });
       try {
         const started = performance.now();
-        const concepts = await buildEventConcepts(store);
+        const concepts = await buildEventConcepts(store, { text: flags.textConcepts });
         const train = (await store.tableExists("tasks.split")) ? "SELECT subject_id FROM tasks.split WHERE split = 'train'" : undefined;
         const co = await buildCooccurrence(store, { tasks: flags.tasks, trainSubjects: train, minSupport: flags.minSupport, threshold: flags.threshold, topK: flags.topK });
         const knowledge = await dataKnowledge(store);
