@@ -47,6 +47,7 @@ export { ConceptMatcher, type ConceptMatch, type MatcherOptions } from "./graph/
 export { buildCooccurrence, type CooccurrenceOptions, type CooccurrenceSummary } from "./graph/cooccurrence.js";
 export { GraphKnowledge, dataKnowledge, type KnowledgeSource, type KnowledgePath, type PathLimits, type Edge } from "./graph/knowledge.js";
 export { buildSamplePaths, type SamplePathOptions, type SamplePathSummary } from "./graph/sample-paths.js";
+export { importUmls, UmlsKnowledge, ACCEPTED_SEMANTIC_TYPES, EXCLUDED_RELATIONS } from "./graph/umls.js";
 export { synthesisPrompt, type PromptVariant, type SynthesisInput } from "./reasoning/prompts.js";
 export { judgeChain, type RejectReason } from "./reasoning/filter.js";
 export { synthesizeChains, filterChains, samplePaths, type SynthesisOptions, type ChainLine } from "./reasoning/synthesize.js";

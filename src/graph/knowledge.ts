@@ -15,7 +15,7 @@ export interface PathLimits {
 /** One small interface for every knowledge source (UMLS, the data-derived graph). */
 export interface KnowledgeSource {
   readonly name: string;
-  paths(from: string, to: string, limits?: PathLimits): KnowledgePath[];
+  paths(from: string, to: string, limits?: PathLimits): Promise<KnowledgePath[]>;
 }
 
 export interface Edge {
@@ -48,7 +48,11 @@ export class GraphKnowledge implements KnowledgeSource {
     return n;
   }
 
-  paths(from: string, to: string, limits: PathLimits = {}): KnowledgePath[] {
+  async paths(from: string, to: string, limits: PathLimits = {}): Promise<KnowledgePath[]> {
+    return this.search(from, to, limits);
+  }
+
+  search(from: string, to: string, limits: PathLimits = {}): KnowledgePath[] {
     const maxHops = limits.maxHops ?? 3;
     const maxPaths = limits.maxPaths ?? 3;
     const maxNodes = limits.maxNodes ?? 5000;

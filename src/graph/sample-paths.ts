@@ -51,7 +51,7 @@ export async function buildSamplePaths(store: Store, knowledge: KnowledgeSource,
     if (!entry) bySample.set(id, (entry = { task: r.task, s: r.s, anchor: r.anchor, pairs: [], paths: [] }));
     entry.pairs.push([r.t, r.h]);
     searches++;
-    entry.paths.push(...knowledge.paths(r.h, r.t, options));
+    entry.paths.push(...(await knowledge.paths(r.h, r.t, options)));
   }
   const searchSeconds = (performance.now() - started) / 1000;
   await store.exec("CREATE SCHEMA IF NOT EXISTS graph");

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { buildEventConcepts } from "../../src/graph/concepts.js";
 import { buildCooccurrence } from "../../src/graph/cooccurrence.js";
-import { dataKnowledge, GraphKnowledge, type KnowledgeSource } from "../../src/graph/knowledge.js";
+import { dataKnowledge, GraphKnowledge } from "../../src/graph/knowledge.js";
 import { buildSamplePaths } from "../../src/graph/sample-paths.js";
 import { ingestMimic } from "../../src/sources/mimic-iv/ingest.js";
 import { mappingsInFolder } from "../../src/sources/mimic-iv/mappings.js";
@@ -11,29 +11,7 @@ import { Store } from "../../src/store/database.js";
 import { buildTaskIndex } from "../../src/tasks/index-build.js";
 import { buildTimeline } from "../../src/timeline/build.js";
 import { tempDir } from "../helpers/data.js";
-
-/** The knowledge-source contract, the same checks for every implementation. */
-function conformance(name: string, make: () => KnowledgeSource | Promise<KnowledgeSource>, from: string, to: string) {
-  describe(`knowledge source conformance: ${name}`, () => {
-    it("returns simple paths from one concept to the other, shortest first, within the limits", async () => {
-      const source = await make();
-      const paths = source.paths(from, to, { maxHops: 3, maxPaths: 5 });
-      expect(paths.length).toBeGreaterThan(0);
-      for (const p of paths) {
-        expect(p[0]).toBe(from);
-        expect(p[p.length - 1]).toBe(to);
-        expect(p.length % 2).toBe(1);
-        const concepts = p.filter((_, i) => i % 2 === 0);
-        expect(new Set(concepts).size).toBe(concepts.length);
-        expect((p.length - 1) / 2).toBeLessThanOrEqual(3);
-      }
-      for (let i = 1; i < paths.length; i++) expect(paths[i]!.length).toBeGreaterThanOrEqual(paths[i - 1]!.length);
-      expect(source.paths(from, to, { maxPaths: 1 })).toHaveLength(1);
-      expect(source.paths(from, from)).toEqual([]);
-      expect(source.paths("no such concept", to)).toEqual([]);
-    });
-  });
-}
+import { conformance } from "../helpers/knowledge-conformance.js";
 
 const HAND = [
   { source: "Sepsis", relation: "is treated with", target: "Vancomycin" },
@@ -49,14 +27,14 @@ conformance("hand-built graph", () => new GraphKnowledge("hand", HAND), "Sepsis"
 describe("graph knowledge search (hand-built)", () => {
   it("finds the known shortest paths and respects the hop limit", () => {
     const g = new GraphKnowledge("hand", HAND);
-    expect(g.paths("Sepsis", "Vancomycin trough", { maxPaths: 10 })).toEqual([
+    expect(g.search("Sepsis", "Vancomycin trough", { maxPaths: 10 })).toEqual([
       ["Sepsis", "is often followed by", "Vancomycin trough"],
       ["Sepsis", "is treated with", "Vancomycin", "is monitored by", "Vancomycin trough"],
       ["Sepsis", "is often followed by", "Lactate", "is a test of", "Chemistry", "includes", "Vancomycin trough"],
     ]);
-    expect(g.paths("Sepsis", "Vancomycin trough", { maxHops: 2, maxPaths: 10 })).toHaveLength(2);
+    expect(g.search("Sepsis", "Vancomycin trough", { maxHops: 2, maxPaths: 10 })).toHaveLength(2);
     // Edges are directed: the way back needs its own (inverse) edges.
-    expect(g.paths("Vancomycin trough", "Sepsis")).toEqual([]);
+    expect(g.search("Vancomycin trough", "Sepsis")).toEqual([]);
   });
 });
 

@@ -2,7 +2,8 @@ import type { Command } from "commander";
 import { Store } from "../../store/database.js";
 import { buildEventConcepts } from "../../graph/concepts.js";
 import { buildCooccurrence } from "../../graph/cooccurrence.js";
-import { dataKnowledge } from "../../graph/knowledge.js";
+import { dataKnowledge, GraphKnowledge } from "../../graph/knowledge.js";
+import { importUmls, UmlsKnowledge } from "../../graph/umls.js";
 import { buildSamplePaths } from "../../graph/sample-paths.js";
 import { UsageError } from "../../errors.js";
 import { parseList, parseWholeNumber } from "../main.js";
@@ -20,21 +21,37 @@ export function registerGraph(program: Command, output: Output): void {
     .option("--top-k <n>", "pairs per target concept (default 20)", parseWholeNumber)
     .option("--sampled", "paths only for the samples of the last `tasks sample` / `build` (tasks.sampled)")
     .option("--text-concepts", "also match radiology and discharge notes against the concept vocabulary (approximate, QuickUMLS style)")
+    .option("--knowledge <source>", "data (default: a graph from the store) or umls (after `graph umls-import`)", "data")
     .option("--json", "print the summary as JSON")
-    .action(async (flags: { db: string; tasks?: string[]; minSupport?: number; threshold?: number; topK?: number; sampled?: boolean; textConcepts?: boolean; json?: boolean }) => {
+    .action(async (flags: { db: string; tasks?: string[]; minSupport?: number; threshold?: number; topK?: number; sampled?: boolean; textConcepts?: boolean; knowledge: string; json?: boolean }) => {
+      if (!["data", "umls"].includes(flags.knowledge)) throw new UsageError(`--knowledge ${flags.knowledge}: expected data or umls`);
       const store = await Store.open(flags.db, { create: false });
       try {
         const started = performance.now();
         const concepts = await buildEventConcepts(store, { text: flags.textConcepts });
         const train = (await store.tableExists("tasks.split")) ? "SELECT subject_id FROM tasks.split WHERE split = 'train'" : undefined;
         const co = await buildCooccurrence(store, { tasks: flags.tasks, trainSubjects: train, minSupport: flags.minSupport, threshold: flags.threshold, topK: flags.topK });
-        const knowledge = await dataKnowledge(store);
+        const knowledge = flags.knowledge === "umls" ? await UmlsKnowledge.open(store) : await dataKnowledge(store);
         const paths = await buildSamplePaths(store, knowledge, { tasks: co.tasks.map((t) => t.task), topK: flags.topK, source: (await store.tableExists("tasks.sampled")) && flags.sampled ? "sampled" : "index" });
         const seconds = (performance.now() - started) / 1000;
-        if (flags.json) return void output.out(`${JSON.stringify({ concepts, cooccurrence: co, knowledge: { name: knowledge.name, edges: knowledge.edgeCount }, paths, seconds }, null, 2)}\n`);
+        if (flags.json) return void output.out(`${JSON.stringify({ concepts, cooccurrence: co, knowledge: { name: knowledge.name, edges: knowledge instanceof GraphKnowledge ? knowledge.edgeCount : null }, paths, seconds }, null, 2)}\n`);
         output.out(formatTable(["task", "samples", "pairs"], co.tasks.map((t) => ({ task: t.task, samples: formatNumber(t.samples), pairs: formatNumber(t.pairs) }))));
-        output.out(`${formatNumber(concepts.concepts)} concepts on ${formatNumber(concepts.events)} events; knowledge graph (data): ${formatNumber(knowledge.edgeCount)} edges\n`);
+        output.out(`${formatNumber(concepts.concepts)} concepts on ${formatNumber(concepts.events)} events; knowledge: ${knowledge.name}${knowledge instanceof GraphKnowledge ? ` (${formatNumber(knowledge.edgeCount)} edges)` : ""}\n`);
         output.out(`${formatNumber(paths.withPaths)} of ${formatNumber(paths.samples)} decision samples have paths (${formatNumber(paths.paths)} paths from ${formatNumber(paths.searches)} searches); ${seconds.toFixed(1)} s${train ? "" : " (no generated split: every indexed patient counted as training)"}\n`);
+      } finally {
+        store.close();
+      }
+    });
+  graph
+    .command("umls-import")
+    .description("import a licensed UMLS Metathesaurus (META folder: MRCONSO, MRSTY, MRREL .RRF) as a knowledge source")
+    .requiredOption("--db <file>", "DuckDB store")
+    .requiredOption("--umls <dir>", "the META folder of your UMLS release")
+    .action(async (flags: { db: string; umls: string }) => {
+      const store = await Store.open(flags.db, { create: false });
+      try {
+        const r = await importUmls(store, flags.umls);
+        output.out(`${formatNumber(r.concepts)} concepts (${formatNumber(r.strings)} English strings), ${formatNumber(r.relations)} relations imported into umls.*\n`);
       } finally {
         store.close();
       }
