@@ -1,4 +1,4 @@
-import type { Store } from "../store/database.js";
+import { literal, type Store } from "../store/database.js";
 
 /** A path from a history concept to a target concept: concept, relation, concept, … */
 export type KnowledgePath = string[];
@@ -98,11 +98,14 @@ export async function dataKnowledge(store: Store): Promise<GraphKnowledge> {
     }
   }
   const inUse = "(SELECT DISTINCT concept FROM graph.event_concepts)";
+  // The hierarchy is also kept as a table: samples without lift pairs are linked through shared parents in SQL.
+  const parents: string[] = [];
   const hierarchy = async (sql: string, relation: string) => {
     for (const r of await store.rows<{ child: string; parent: string }>(sql)) {
       if (!r.child || !r.parent || r.child === r.parent) continue;
       edges.push({ source: r.child, relation, target: r.parent });
       edges.push({ source: r.parent, relation: "includes", target: r.child });
+      parents.push(`(${literal(r.child)}, ${literal(relation)}, ${literal(r.parent)})`);
     }
   };
   if (tables.has("graph.event_concepts")) {
@@ -119,5 +122,7 @@ export async function dataKnowledge(store: Store): Promise<GraphKnowledge> {
         JOIN mapping.ndc_atc a ON a.ndc = lpad(split_part(p.ndc, '.', 1), 11, '0') WHERE trim(p.drug) IN ${inUse}`, "belongs to the drug class");
     }
   }
+  await store.exec("CREATE SCHEMA IF NOT EXISTS graph; CREATE OR REPLACE TABLE graph.concept_parents (concept VARCHAR, relation VARCHAR, parent VARCHAR)");
+  for (let i = 0; i < parents.length; i += 5000) await store.exec(`INSERT INTO graph.concept_parents VALUES ${parents.slice(i, i + 5000).join(", ")}`);
   return new GraphKnowledge("data", edges);
 }

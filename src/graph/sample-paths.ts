@@ -7,6 +7,11 @@ export interface SamplePathOptions extends PathLimits {
   topK?: number;
   /** Only these samples (`tasks.sampled` when it exists, as EHR-Ins would be built); default every indexed sample. */
   source?: "index" | "sampled";
+  /**
+   * Samples without lift pairs: link up to this many of their targets to a history concept of the
+   * same dictionary category (`graph.concept_parents`, from the data source). 0 switches it off. Default 3.
+   */
+  categoryFallback?: number;
 }
 
 export interface SamplePathSummary {
@@ -42,7 +47,7 @@ export async function buildSamplePaths(store: Store, knowledge: KnowledgeSource,
     JOIN graph.cooccurrence c ON c.task = x.task AND c.target = x.t AND c.history = h.h
     QUALIFY row_number() OVER (PARTITION BY x.task, x.subject_id, x.anchor, x.t ORDER BY c.lift DESC, h.h) <= ${topK}
     ORDER BY x.task, x.subject_id, x.anchor, x.t, c.lift DESC, h.h`);
-  const bySample = new Map<string, { task: string; s: number; anchor: number; pairs: [string, string][]; paths: string[][] }>();
+  const bySample = new Map<string, { task: string; s: number; anchor: number; pairs: [string, string][]; paths: string[][]; fallback?: boolean }>();
   let searches = 0;
   const started = performance.now();
   for (const r of rows) {
@@ -54,6 +59,35 @@ export async function buildSamplePaths(store: Store, knowledge: KnowledgeSource,
     entry.paths.push(...(await knowledge.paths(r.h, r.t, options)));
   }
   const searchSeconds = (performance.now() - started) / 1000;
+  const fallback = options.categoryFallback ?? 3;
+  if (fallback > 0 && (await store.tableExists("graph.concept_parents"))) {
+    // [history, relation, category, "includes", target] for samples the lift filter left without pairs.
+    const linked = await store.rows<{ task: string; s: number; anchor: number; t: string; h: string; rh: string; p: string }>(`
+      WITH samples AS (
+        SELECT task, subject_id, anchor, ${begin} AS b, ${end} AS e, admissions_id, last_discharge_id, target FROM ${table}
+        WHERE task IN (${options.tasks.map(literal).join(", ") || "''"}) AND json_type(target) = 'ARRAY'
+      ),
+      targets AS (SELECT DISTINCT task, subject_id, anchor, unnest(CAST(target::JSON AS VARCHAR[])) AS t FROM samples),
+      history AS (
+        SELECT DISTINCT s.task, s.subject_id, s.anchor, c.concept AS h FROM samples s JOIN graph.event_concepts c ON c.subject_id = s.subject_id
+        WHERE (c.seq >= s.b AND c.seq < s.e) OR c.seq = s.admissions_id OR c.seq = s.last_discharge_id
+      )
+      SELECT x.task, x.subject_id AS s, x.anchor, x.t, h.h, ph.relation AS rh, pt.parent AS p
+      FROM targets x JOIN graph.concept_parents pt ON pt.concept = x.t
+      JOIN graph.concept_parents ph ON ph.parent = pt.parent
+      JOIN history h ON h.task = x.task AND h.subject_id = x.subject_id AND h.anchor = x.anchor AND h.h = ph.concept AND h.h <> x.t
+      QUALIFY row_number() OVER (PARTITION BY x.task, x.subject_id, x.anchor, x.t ORDER BY h.h, pt.parent) = 1
+      ORDER BY x.task, x.subject_id, x.anchor, x.t`);
+    for (const r of linked) {
+      const id = `${r.task}|${r.s}|${r.anchor}`;
+      let entry = bySample.get(id);
+      if (entry && entry.pairs.length && !entry.fallback) continue;
+      if (!entry) bySample.set(id, (entry = { task: r.task, s: r.s, anchor: r.anchor, pairs: [], paths: [], fallback: true }));
+      if (entry.paths.length >= fallback) continue;
+      entry.pairs.push([r.t, r.h]);
+      entry.paths.push([r.h, r.rh, r.p, "includes", r.t]);
+    }
+  }
   await store.exec("CREATE SCHEMA IF NOT EXISTS graph");
   await store.exec("CREATE OR REPLACE TABLE graph.sample_paths (task VARCHAR, subject_id INTEGER, anchor INTEGER, sample_id VARCHAR, pairs JSON, paths JSON)");
   const entries = [...bySample.entries()];

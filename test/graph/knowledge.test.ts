@@ -53,14 +53,17 @@ describe("thinking graph end to end on a synthetic cohort (data knowledge source
       // Notes mention labels of the record (drugs, diagnoses): the matcher finds them.
       expect(concepts.textConcepts).toBeGreaterThan(100);
       expect(await store.value("SELECT count(DISTINCT concept) FROM graph.event_concepts WHERE task = 'text'")).toBeGreaterThan(10n);
-      // A small cohort has few pairs with lift above 5: the test uses lift > 1 and support 3.
-      const co = await buildCooccurrence(store, { minSupport: 3, threshold: 1 });
-      const tasks = co.tasks.filter((t) => t.pairs > 0).map((t) => t.task);
-      expect(tasks.length).toBeGreaterThan(15);
+      // The reference's defaults (support 5, lift > 5, top 20): a small cohort has few such pairs; the
+      // data source links the other samples through shared dictionary categories.
+      const co = await buildCooccurrence(store);
+      const tasks = co.tasks.filter((t) => t.samples > 0).map((t) => t.task);
+      expect(tasks.length).toBeGreaterThan(20);
       const knowledge = await dataKnowledge(store);
       const summary = await buildSamplePaths(store, knowledge, { tasks });
       expect(summary.withPaths / summary.samples).toBeGreaterThan(0.5);
-      // Every stored pair is a co-occurrence pair of the sample's task.
+      const withoutFallback = await buildSamplePaths(store, knowledge, { tasks, categoryFallback: 0 });
+      expect(withoutFallback.withPaths).toBeLessThan(summary.withPaths);
+      // Without the fallback, every stored pair is a co-occurrence pair of the sample's task.
       expect(await store.value(`SELECT count(*) FROM (SELECT task, unnest(CAST(pairs AS VARCHAR[][])) AS p FROM graph.sample_paths) x
         LEFT JOIN graph.cooccurrence c ON c.task = x.task AND c.target = x.p[1] AND c.history = x.p[2] WHERE c.task IS NULL`)).toBe(0n);
     } finally {
