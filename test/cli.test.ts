@@ -110,4 +110,23 @@ describe("command line: timelines and show", () => {
     await run("ingest", join(dir, "demo", "mimic-iv"), "--db", fresh, "--only", "patients,admissions");
     expect((await run("tasks", "index", "--db", fresh)).err).toMatch(/has no timelines yet: run `ehr-r1 timeline build/);
   });
+
+  it("graph build and show", async () => {
+    const db = join(dir, "demo", "ehr-r1.duckdb");
+    await run("tasks", "index", "--db", db, "--tasks", "labevents,prescriptions");
+    const built = await run("graph", "build", "--db", db, "--json");
+    expect(built.code).toBe(0);
+    const summary = JSON.parse(built.out) as { paths: { samples: number; withPaths: number } };
+    expect(summary.paths.withPaths).toBeGreaterThan(0);
+    const { Store } = await import("../src/store/database.js");
+    const store = await Store.open(db, { readOnly: true });
+    const id = await store.value<string>("SELECT sample_id FROM graph.sample_paths ORDER BY sample_id LIMIT 1");
+    store.close();
+    const shown = await run("graph", "show", id, "--db", db);
+    expect(shown.code).toBe(0);
+    expect(shown.out).toMatch(/^targets: \[/);
+    expect(shown.out).toContain("-->");
+    expect((await run("graph", "build", "--db", db, "--knowledge", "umls")).err).toMatch(/has no UMLS tables/);
+    expect((await run("reason", "filter", join(dir, "nowhere"), "--data", join(dir, "x.jsonl"), "--out", join(dir, "y.jsonl"))).err).toMatch(/chains\.jsonl not found/);
+  });
 });

@@ -1,3 +1,4 @@
+import { UsageError } from "../errors.js";
 import { literal, type Store } from "../store/database.js";
 import { labelValuesSql } from "../tasks/label-values.js";
 import { TASKS } from "../tasks/registry.js";
@@ -13,8 +14,10 @@ export const CONCEPT_TASKS = TASKS.filter((t) => t.type === "decision_making" &&
  * reference's step A collects them (reference-reasoning-training-eval.md §2.1).
  */
 export interface ConceptOptions {
-  /** Also match free text (radiology and discharge notes) against the concept vocabulary (`task` = 'text'). */
+  /** Also match free text (radiology and discharge notes) against a dictionary (`task` = 'text'). */
   text?: boolean;
+  /** The matcher's dictionary: the label concepts in use (default), or UMLS strings (`umls.concepts`, after `graph umls-import`). */
+  dictionary?: "labels" | "umls";
   matcher?: MatcherOptions;
 }
 
@@ -26,7 +29,7 @@ export async function buildEventConcepts(store: Store, options: ConceptOptions =
   await store.exec("CREATE SCHEMA IF NOT EXISTS graph");
   await store.exec(`CREATE OR REPLACE TABLE graph.event_concepts AS ${selects.length ? selects.join(" UNION ALL ") : "SELECT NULL::INTEGER AS subject_id, NULL::INTEGER AS seq, NULL::VARCHAR AS task, NULL::VARCHAR AS concept WHERE false"} ORDER BY subject_id, seq`);
   let textConcepts = 0;
-  if (options.text) textConcepts = await addTextConcepts(store, context, present, options.matcher);
+  if (options.text) textConcepts = await addTextConcepts(store, context, present, options.matcher, options.dictionary ?? "labels");
   const [counts] = await store.rows<{ c: bigint; e: bigint }>("SELECT count(DISTINCT concept) AS c, count(DISTINCT (subject_id, seq)) AS e FROM graph.event_concepts");
   return { concepts: Number(counts!.c), events: Number(counts!.e), textConcepts };
 }
@@ -35,8 +38,11 @@ export async function buildEventConcepts(store: Store, options: ConceptOptions =
  * Concepts found in notes by the approximate matcher, against the vocabulary of the label concepts
  * (so free text links into the same graph). Notes are read in batches; matches are de-duplicated per event.
  */
-async function addTextConcepts(store: Store, context: ItemContext, present: Set<string>, matcherOptions?: MatcherOptions): Promise<number> {
-  const vocabulary = (await store.rows<{ c: string }>("SELECT DISTINCT concept AS c FROM graph.event_concepts")).map((r) => r.c);
+async function addTextConcepts(store: Store, context: ItemContext, present: Set<string>, matcherOptions: MatcherOptions | undefined, dictionary: "labels" | "umls"): Promise<number> {
+  if (dictionary === "umls" && !(await store.tableExists("umls.concepts"))) throw new UsageError(`${store.path} has no UMLS tables: run \`ehr-r1 graph umls-import\` first`);
+  const vocabulary = (await store.rows<{ c: string }>(dictionary === "umls"
+    ? "SELECT DISTINCT str AS c FROM umls.concepts"
+    : "SELECT DISTINCT concept AS c FROM graph.event_concepts")).map((r) => r.c);
   const matcher = new ConceptMatcher(vocabulary, matcherOptions);
   let added = 0;
   for (const table of ["radiology", "discharge"].filter((t) => present.has(t))) {

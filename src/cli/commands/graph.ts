@@ -28,7 +28,7 @@ export function registerGraph(program: Command, output: Output): void {
       const store = await Store.open(flags.db, { create: false });
       try {
         const started = performance.now();
-        const concepts = await buildEventConcepts(store, { text: flags.textConcepts });
+        const concepts = await buildEventConcepts(store, { text: flags.textConcepts, dictionary: flags.knowledge === "umls" ? "umls" : "labels" });
         const train = (await store.tableExists("tasks.split")) ? "SELECT subject_id FROM tasks.split WHERE split = 'train'" : undefined;
         const co = await buildCooccurrence(store, { tasks: flags.tasks, trainSubjects: train, minSupport: flags.minSupport, threshold: flags.threshold, topK: flags.topK });
         const knowledge = flags.knowledge === "umls" ? await UmlsKnowledge.open(store) : await dataKnowledge(store);
@@ -67,7 +67,13 @@ export function registerGraph(program: Command, output: Output): void {
         if (!(await store.tableExists("graph.sample_paths"))) throw new UsageError(`${flags.db} has no sample paths: run \`ehr-r1 graph build\``);
         const [row] = await store.rows<{ pairs: string; paths: string }>("SELECT pairs::VARCHAR AS pairs, paths::VARCHAR AS paths FROM graph.sample_paths WHERE sample_id = ?", [id]);
         if (!row) throw new UsageError(`no sample ${id} with pairs (ids look like labevents|10000032|27; see graph.sample_paths)`);
-        const [task] = id.split("|");
+        const [task, subject, anchor] = id.split("|");
+        const [concepts] = await store.rows<{ targets: string | null; history: bigint }>(`
+          SELECT (SELECT target FROM tasks.task_index WHERE task = ? AND subject_id = ? AND anchor = ? LIMIT 1) AS targets,
+            (SELECT count(DISTINCT c.concept) FROM tasks.task_index i JOIN graph.event_concepts c ON c.subject_id = i.subject_id
+               AND ((c.seq >= i.context_begin AND c.seq < i.context_end) OR c.seq = i.admissions_id OR c.seq = i.last_discharge_id)
+             WHERE i.task = ? AND i.subject_id = ? AND i.anchor = ?) AS history`, [task!, Number(subject), Number(anchor), task!, Number(subject), Number(anchor)]);
+        output.out(`targets: ${concepts?.targets ?? "?"}\nhistory concepts: ${concepts?.history ?? 0}\n\n`);
         const pairs = JSON.parse(row.pairs) as [string, string][];
         const lifts = await store.rows<{ t: string; h: string; lift: number; n: bigint }>(
           `SELECT target AS t, history AS h, round(lift, 2) AS lift, n_pair AS n FROM graph.cooccurrence WHERE task = ? ORDER BY lift DESC`, [task!]);
