@@ -62,22 +62,35 @@ export async function buildSamplePaths(store: Store, knowledge: KnowledgeSource,
   const fallback = options.categoryFallback ?? 3;
   if (fallback > 0 && (await store.tableExists("graph.concept_parents"))) {
     // [history, relation, category, "includes", target] for samples the lift filter left without pairs.
+    const withPairs = [...bySample.values()].filter((e) => e.pairs.length).map((e) => `(${literal(e.task)}, ${e.s}, ${e.anchor})`);
+    await store.exec("CREATE OR REPLACE TEMP TABLE paired_samples (task VARCHAR, subject_id INTEGER, anchor INTEGER)");
+    for (let i = 0; i < withPairs.length; i += 5000) await store.exec(`INSERT INTO paired_samples VALUES ${withPairs.slice(i, i + 5000).join(", ")}`);
+    // Joined on (sample, category), never target × every member of a category: the work stays linear.
     const linked = await store.rows<{ task: string; s: number; anchor: number; t: string; h: string; rh: string; p: string }>(`
       WITH samples AS (
-        SELECT task, subject_id, anchor, ${begin} AS b, ${end} AS e, admissions_id, last_discharge_id, target FROM ${table}
+        SELECT task, subject_id, anchor, ${begin} AS b, ${end} AS e, admissions_id, last_discharge_id, target FROM ${table} i
         WHERE task IN (${options.tasks.map(literal).join(", ") || "''"}) AND json_type(target) = 'ARRAY'
+          AND NOT EXISTS (SELECT 1 FROM paired_samples p WHERE p.task = i.task AND p.subject_id = i.subject_id AND p.anchor = i.anchor)
       ),
       targets AS (SELECT DISTINCT task, subject_id, anchor, unnest(CAST(target::JSON AS VARCHAR[])) AS t FROM samples),
-      history AS (
-        SELECT DISTINCT s.task, s.subject_id, s.anchor, c.concept AS h FROM samples s JOIN graph.event_concepts c ON c.subject_id = s.subject_id
-        WHERE (c.seq >= s.b AND c.seq < s.e) OR c.seq = s.admissions_id OR c.seq = s.last_discharge_id
+      history_categories AS (
+        SELECT s.task, s.subject_id, s.anchor, p.parent, min(c.concept) AS h, arg_min(p.relation, c.concept) AS rh
+        FROM samples s JOIN graph.event_concepts c ON c.subject_id = s.subject_id
+          AND ((c.seq >= s.b AND c.seq < s.e) OR c.seq = s.admissions_id OR c.seq = s.last_discharge_id)
+        JOIN graph.concept_parents p ON p.concept = c.concept
+        GROUP BY ALL
+      ),
+      linked AS (
+        SELECT x.task, x.subject_id AS s, x.anchor, x.t, hc.h, hc.rh, hc.parent AS p
+        FROM targets x JOIN graph.concept_parents pt ON pt.concept = x.t
+        JOIN history_categories hc ON hc.task = x.task AND hc.subject_id = x.subject_id AND hc.anchor = x.anchor AND hc.parent = pt.parent
+        WHERE hc.h <> x.t
+        QUALIFY row_number() OVER (PARTITION BY x.task, x.subject_id, x.anchor, x.t ORDER BY hc.parent) = 1
       )
-      SELECT x.task, x.subject_id AS s, x.anchor, x.t, h.h, ph.relation AS rh, pt.parent AS p
-      FROM targets x JOIN graph.concept_parents pt ON pt.concept = x.t
-      JOIN graph.concept_parents ph ON ph.parent = pt.parent
-      JOIN history h ON h.task = x.task AND h.subject_id = x.subject_id AND h.anchor = x.anchor AND h.h = ph.concept AND h.h <> x.t
-      QUALIFY row_number() OVER (PARTITION BY x.task, x.subject_id, x.anchor, x.t ORDER BY h.h, pt.parent) = 1
-      ORDER BY x.task, x.subject_id, x.anchor, x.t`);
+      SELECT * FROM linked
+      QUALIFY row_number() OVER (PARTITION BY task, s, anchor ORDER BY t) <= ${fallback}
+      ORDER BY task, s, anchor, t`);
+    await store.exec("DROP TABLE temp.paired_samples");
     for (const r of linked) {
       const id = `${r.task}|${r.s}|${r.anchor}`;
       let entry = bySample.get(id);
