@@ -28,7 +28,25 @@ export interface SamplePathSummary {
  * history–target pairs of its own record that pass the co-occurrence filters (top-k by lift per
  * target, §2.3), and the knowledge paths linking them.
  */
+/** Patients per chunk: each chunk's joins stay within DuckDB's memory limit. */
+const PATIENTS_PER_CHUNK = 500;
+
 export async function buildSamplePaths(store: Store, knowledge: KnowledgeSource, options: SamplePathOptions): Promise<SamplePathSummary> {
+  const table = options.source === "sampled" ? "tasks.sampled" : "tasks.task_index";
+  const taskList = options.tasks.map(literal).join(", ") || "''";
+  const subjects = (await store.rows<{ s: number }>(`SELECT DISTINCT subject_id AS s FROM ${table} WHERE task IN (${taskList}) ORDER BY 1`)).map((r) => r.s);
+  await store.exec("CREATE SCHEMA IF NOT EXISTS graph");
+  await store.exec("CREATE OR REPLACE TABLE graph.sample_paths (task VARCHAR, subject_id INTEGER, anchor INTEGER, sample_id VARCHAR, pairs JSON, paths JSON)");
+  const total: SamplePathSummary = { samples: 0, withPaths: 0, pairs: 0, paths: 0, searches: 0, searchSeconds: 0 };
+  for (let i = 0; i < subjects.length; i += PATIENTS_PER_CHUNK) {
+    const chunk = subjects.slice(i, i + PATIENTS_PER_CHUNK);
+    const part = await chunkPaths(store, knowledge, options, [chunk[0]!, chunk[chunk.length - 1]!]);
+    for (const k of Object.keys(total) as (keyof SamplePathSummary)[]) total[k] += part[k];
+  }
+  return total;
+}
+
+async function chunkPaths(store: Store, knowledge: KnowledgeSource, options: SamplePathOptions, range: [number, number]): Promise<SamplePathSummary> {
   const topK = options.topK ?? 20;
   const table = options.source === "sampled" ? "tasks.sampled" : "tasks.task_index";
   const begin = options.source === "sampled" ? "period_begin" : "context_begin";
@@ -36,7 +54,7 @@ export async function buildSamplePaths(store: Store, knowledge: KnowledgeSource,
   const rows = await store.rows<{ task: string; s: number; anchor: number; t: string; h: string }>(`
     WITH samples AS (
       SELECT task, subject_id, anchor, ${begin} AS b, ${end} AS e, admissions_id, last_discharge_id, target FROM ${table}
-      WHERE task IN (${options.tasks.map(literal).join(", ") || "''"}) AND json_type(target) = 'ARRAY'
+      WHERE task IN (${options.tasks.map(literal).join(", ") || "''"}) AND json_type(target) = 'ARRAY' AND subject_id BETWEEN ${range[0]} AND ${range[1]}
     ),
     targets AS (SELECT DISTINCT task, subject_id, anchor, unnest(CAST(target::JSON AS VARCHAR[])) AS t FROM samples),
     history AS (
@@ -69,7 +87,7 @@ export async function buildSamplePaths(store: Store, knowledge: KnowledgeSource,
     const linked = await store.rows<{ task: string; s: number; anchor: number; t: string; h: string; rh: string; p: string }>(`
       WITH samples AS (
         SELECT task, subject_id, anchor, ${begin} AS b, ${end} AS e, admissions_id, last_discharge_id, target FROM ${table} i
-        WHERE task IN (${options.tasks.map(literal).join(", ") || "''"}) AND json_type(target) = 'ARRAY'
+        WHERE task IN (${options.tasks.map(literal).join(", ") || "''"}) AND json_type(target) = 'ARRAY' AND subject_id BETWEEN ${range[0]} AND ${range[1]}
           AND NOT EXISTS (SELECT 1 FROM paired_samples p WHERE p.task = i.task AND p.subject_id = i.subject_id AND p.anchor = i.anchor)
       ),
       targets AS (SELECT DISTINCT task, subject_id, anchor, unnest(CAST(target::JSON AS VARCHAR[])) AS t FROM samples),
@@ -101,14 +119,12 @@ export async function buildSamplePaths(store: Store, knowledge: KnowledgeSource,
       entry.paths.push([r.h, r.rh, r.p, "includes", r.t]);
     }
   }
-  await store.exec("CREATE SCHEMA IF NOT EXISTS graph");
-  await store.exec("CREATE OR REPLACE TABLE graph.sample_paths (task VARCHAR, subject_id INTEGER, anchor INTEGER, sample_id VARCHAR, pairs JSON, paths JSON)");
   const entries = [...bySample.entries()];
   for (let i = 0; i < entries.length; i += 2000) {
     const values = entries.slice(i, i + 2000).map(([id, e]) => `(${literal(e.task)}, ${e.s}, ${e.anchor}, ${literal(id)}, ${literal(JSON.stringify(e.pairs))}, ${literal(JSON.stringify(e.paths))})`);
     await store.exec(`INSERT INTO graph.sample_paths VALUES ${values.join(", ")}`);
   }
-  const samples = Number(await store.value<bigint>(`SELECT count(*) FROM ${table} WHERE task IN (${options.tasks.map(literal).join(", ") || "''"}) AND json_type(target) = 'ARRAY'`));
+  const samples = Number(await store.value<bigint>(`SELECT count(*) FROM ${table} WHERE task IN (${options.tasks.map(literal).join(", ") || "''"}) AND json_type(target) = 'ARRAY' AND subject_id BETWEEN ${range[0]} AND ${range[1]}`));
   return {
     samples,
     withPaths: entries.filter(([, e]) => e.paths.length > 0).length,
