@@ -3,6 +3,7 @@ import { EhrR1Error } from "../errors.js";
 import { TOOL_VERSION } from "../version.js";
 import { registerBench } from "./commands/bench.js";
 import { registerDb } from "./commands/db.js";
+import { registerExport } from "./commands/export.js";
 import { registerGraph } from "./commands/graph.js";
 import { registerDemo } from "./commands/demo.js";
 import { registerIngest } from "./commands/ingest.js";
@@ -31,6 +32,7 @@ export function buildProgram(output: Output): Command {
   registerBench(program, output);
   registerGraph(program, output);
   registerReason(program, output);
+  registerExport(program, output);
   return program;
 }
 

@@ -1,0 +1,116 @@
+import { createWriteStream, mkdirSync, renameSync, rmSync } from "node:fs";
+import { once } from "node:events";
+import { dirname, resolve } from "node:path";
+import { UsageError } from "../errors.js";
+import { readBenchmark } from "../eval/dataset.js";
+import { SYSTEM_PROMPT } from "../render/budget.js";
+import type { ChatMessage, TokenCounter } from "../render/tokenizer.js";
+import { literal, Store } from "../store/database.js";
+import type { DatasetRecord } from "../tasks/build-dataset.js";
+
+/**
+ * Training files for the engines (reference-reasoning-training-eval.md §5, §6.6; ecosystem.md):
+ * - `sft`: TRL chat JSONL, stage 1 (user = input + "\n" + instruction);
+ * - `reasoning-sft`: stage 2, `/think` rows with the first accepted chain in a think block, `/no_think` rows with an empty one;
+ * - `verl`: Parquet with verl's physical schema (as `../shared/data/ehrmind-verl`);
+ * - `openrlhf`: JSONL with `input` messages and a `label` JSON string for the reward server;
+ * - `trl-grpo`: JSONL with `prompt` messages and `ground_truth`, `task` columns for `reward_funcs`.
+ */
+export type ExportFormat = "sft" | "reasoning-sft" | "verl" | "openrlhf" | "trl-grpo";
+export const EXPORT_FORMATS: readonly ExportFormat[] = ["sft", "reasoning-sft", "verl", "openrlhf", "trl-grpo"];
+
+export interface ExportOptions {
+  format: ExportFormat;
+  data: string;
+  out: string;
+  /** Drop records whose prompt and answer exceed this many tokens. */
+  maxTokens?: number;
+  counter?: TokenCounter;
+  /** The split name written into verl's `extra_info`. */
+  split?: string;
+}
+
+const userText = (r: DatasetRecord) => `${r.input}\n${r.instruction}`;
+const isRisk = (r: DatasetRecord) => r.task_info.task_type === "risk_prediction";
+/** The value the reward side scores against: the label list, or the yes/no (or text) answer. */
+export const groundTruthOf = (r: DatasetRecord) => JSON.stringify(r.task_info.label ?? (isRisk(r) ? r.output : r.output.split("\n")));
+
+/** The GRPO prompt (§6.6): decision tasks think, risk tasks answer directly. */
+export function rlMessages(r: DatasetRecord): ChatMessage[] {
+  return [{ role: "system", content: SYSTEM_PROMPT }, { role: "user", content: `${userText(r)}\n${isRisk(r) ? "/no_think" : "/think"}` }];
+}
+
+export function exportRow(format: ExportFormat, r: DatasetRecord, index: number, split: string): Record<string, unknown> {
+  const task = String(r.task_info.task);
+  switch (format) {
+    case "sft":
+      return { messages: [{ role: "system", content: SYSTEM_PROMPT }, { role: "user", content: userText(r) }, { role: "assistant", content: r.output }] };
+    case "reasoning-sft": {
+      const chains = (r as unknown as { reasoning?: unknown }).reasoning;
+      const chain = Array.isArray(chains) && typeof chains[0] === "string" ? chains[0] : null;
+      return chain
+        ? { messages: [{ role: "system", content: SYSTEM_PROMPT }, { role: "user", content: `${userText(r)}\n/think` }, { role: "assistant", content: `<think>\n${chain}\n</think>\n\n${r.output}` }] }
+        // No newline before /no_think: the reference wrote it that way.
+        : { messages: [{ role: "system", content: SYSTEM_PROMPT }, { role: "user", content: `${userText(r)}/no_think` }, { role: "assistant", content: `<think>\n\n</think>\n\n${r.output}` }] };
+    }
+    case "verl":
+      return {
+        data_source: task, prompt: rlMessages(r).map((m) => ({ content: m.content, role: m.role })), ability: "ehr",
+        reward_model: { ground_truth: groundTruthOf(r), style: "rule" }, extra_info: { index, split, task },
+      };
+    case "openrlhf":
+      return { input: rlMessages(r), label: JSON.stringify({ task, ground_truth: groundTruthOf(r) }) };
+    case "trl-grpo":
+      return { prompt: rlMessages(r), ground_truth: groundTruthOf(r), task };
+  }
+}
+
+function tokensOf(format: ExportFormat, row: Record<string, unknown>, counter: TokenCounter): number {
+  const messages = (row.messages ?? row.prompt ?? row.input) as { content: string }[];
+  const answer = format === "sft" || format === "reasoning-sft" ? "" : String(row.ground_truth ?? (row.reward_model as { ground_truth?: string } | undefined)?.ground_truth ?? "");
+  return messages.reduce((a, m) => a + counter.count(m.content), 0) + (answer ? counter.count(answer) : 0);
+}
+
+/** Writes one export (via a temporary name, renamed into place). Returns rows written and dropped by the token limit. */
+export async function exportDataset(options: ExportOptions): Promise<{ file: string; rows: number; droppedForLength: number }> {
+  if (!EXPORT_FORMATS.includes(options.format)) throw new UsageError(`unknown export format ${options.format} (expected ${EXPORT_FORMATS.join(", ")})`);
+  if (options.maxTokens !== undefined && !options.counter) throw new UsageError("--max-tokens needs a tokenizer (--tokenizer) or the estimate");
+  const records = readBenchmark(options.data);
+  const out = resolve(options.out);
+  mkdirSync(dirname(out), { recursive: true });
+  const jsonl = options.format === "verl" ? `${out}.rows-${process.pid}.jsonl` : `${out}.partial-${process.pid}`;
+  const stream = createWriteStream(jsonl, { mode: 0o600 });
+  let rows = 0;
+  let dropped = 0;
+  try {
+    for (const [i, record] of records.entries()) {
+      const row = exportRow(options.format, record, i, options.split ?? "train");
+      if (options.maxTokens !== undefined && tokensOf(options.format, row, options.counter!) > options.maxTokens) {
+        dropped++;
+        continue;
+      }
+      if (!stream.write(`${JSON.stringify(row)}\n`)) await once(stream, "drain");
+      rows++;
+    }
+    stream.end();
+    await once(stream, "finish");
+    if (options.format === "verl") {
+      const store = await Store.open(":memory:");
+      try {
+        await store.exec(`COPY (SELECT * FROM read_json(${literal(jsonl)}, format = 'newline_delimited', columns = {
+          data_source: 'VARCHAR', prompt: 'STRUCT("content" VARCHAR, "role" VARCHAR)[]', ability: 'VARCHAR',
+          reward_model: 'STRUCT(ground_truth VARCHAR, style VARCHAR)', extra_info: 'STRUCT("index" BIGINT, split VARCHAR, task VARCHAR)'}))
+          TO ${literal(`${out}.partial-${process.pid}`)} (FORMAT parquet)`);
+      } finally {
+        store.close();
+        rmSync(jsonl, { force: true });
+      }
+    }
+    renameSync(`${out}.partial-${process.pid}`, out);
+    return { file: out, rows, droppedForLength: dropped };
+  } catch (error) {
+    rmSync(jsonl, { force: true });
+    rmSync(`${out}.partial-${process.pid}`, { force: true });
+    throw error;
+  }
+}

@@ -1,0 +1,75 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { exportDataset } from "../../src/export/formats.js";
+import { EstimatedTokenCounter } from "../../src/render/tokenizer.js";
+import { Store } from "../../src/store/database.js";
+import { TASKS } from "../../src/tasks/registry.js";
+import { DATA_DIR, hasData, tempDir } from "../helpers/data.js";
+
+const lab = TASKS.find((t) => t.name === "labevents")!;
+const risk = TASKS.find((t) => t.name === "ICU_Stay_7day")!;
+const RECORDS = [
+  { idx: 0, instruction: lab.instruction, input: "## Patient Demographics [None]\n- Anchor_Age: 60\n- Gender: F", output: "Sodium\nPotassium", candidates: [],
+    task_info: { task: "labevents", task_type: "decision_making", label: ["Sodium", "Potassium"] }, reasoning: ["## Extraction\nx\n## Reasoning\ny\n## Final Results\nSodium\nPotassium"] },
+  { idx: 1, instruction: risk.instruction, input: "## Patient Demographics [None]\n- Anchor_Age: 70\n- Gender: M", output: "no", candidates: ["yes", "no"],
+    task_info: { task: "ICU_Stay_7day", task_type: "risk_prediction", label: "no" } },
+];
+
+describe("training exports", () => {
+  const dir = tempDir();
+  const data = join(dir, "data.jsonl");
+  writeFileSync(data, RECORDS.map((r) => JSON.stringify(r)).join("\n") + "\n");
+  const lines = (file: string) => readFileSync(file, "utf8").trimEnd().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+  const user0 = `${RECORDS[0]!.input}\n${lab.instruction}`;
+  const user1 = `${RECORDS[1]!.input}\n${risk.instruction}`;
+
+  it("writes TRL chat rows for stage 1 and think/no_think rows for stage 2 (§6.6)", async () => {
+    await exportDataset({ format: "sft", data, out: join(dir, "sft.jsonl") });
+    expect(lines(join(dir, "sft.jsonl"))[0]).toEqual({ messages: [
+      { role: "system", content: "You are a helpful assistant." }, { role: "user", content: user0 }, { role: "assistant", content: "Sodium\nPotassium" },
+    ] });
+    await exportDataset({ format: "reasoning-sft", data, out: join(dir, "rsft.jsonl") });
+    const [withChain, without] = lines(join(dir, "rsft.jsonl")) as { messages: { content: string }[] }[];
+    expect(withChain!.messages[1]!.content).toBe(`${user0}\n/think`);
+    expect(withChain!.messages[2]!.content).toBe(`<think>\n${RECORDS[0]!.reasoning![0]}\n</think>\n\nSodium\nPotassium`);
+    expect(without!.messages[1]!.content).toBe(`${user1}/no_think`);
+    expect(without!.messages[2]!.content).toBe("<think>\n\n</think>\n\nno");
+  });
+
+  it("writes OpenRLHF and TRL GRPO rows whose labels the reward server reads", async () => {
+    await exportDataset({ format: "openrlhf", data, out: join(dir, "orl.jsonl") });
+    const [a, b] = lines(join(dir, "orl.jsonl")) as { input: { content: string }[]; label: string }[];
+    expect(JSON.parse(a!.label)).toEqual({ task: "labevents", ground_truth: '["Sodium","Potassium"]' });
+    expect(a!.input[1]!.content).toBe(`${user0}\n/think`);
+    expect(b!.input[1]!.content).toBe(`${user1}\n/no_think`);
+    await exportDataset({ format: "trl-grpo", data, out: join(dir, "grpo.jsonl") });
+    expect(lines(join(dir, "grpo.jsonl"))[1]).toMatchObject({ ground_truth: '"no"', task: "ICU_Stay_7day" });
+  });
+
+  it("drops records over the token limit", async () => {
+    const r = await exportDataset({ format: "sft", data, out: join(dir, "short.jsonl"), maxTokens: 60, counter: new EstimatedTokenCounter() });
+    expect(r.rows + r.droppedForLength).toBe(2);
+    expect(r.droppedForLength).toBeGreaterThan(0);
+  });
+
+  it.skipIf(!hasData)("writes verl Parquet with the physical schema of EHRMind's verl files", async () => {
+    const out = join(dir, "train.parquet");
+    expect((await exportDataset({ format: "verl", data, out })).rows).toBe(2);
+    const store = await Store.open(":memory:");
+    try {
+      const types = async (file: string) => new Map((await store.rows<{ column_name: string; column_type: string }>(`DESCRIBE SELECT * FROM '${file}'`)).map((c) => [c.column_name, c.column_type]));
+      const ours = await types(out);
+      const theirs = await types(join(DATA_DIR, "ehrmind-verl", "medcalc_test.parquet"));
+      for (const column of ["data_source", "prompt", "ability"]) expect(ours.get(column), column).toBe(theirs.get(column));
+      expect(ours.get("reward_model")).toMatch(/^STRUCT\(ground_truth VARCHAR, style VARCHAR\)$/);
+      expect(theirs.get("reward_model")).toMatch(/^STRUCT\(ground_truth .*, style VARCHAR\)$/);
+      expect(ours.get("extra_info")).toMatch(/^STRUCT\("index" BIGINT, split VARCHAR/);
+      expect(theirs.get("extra_info")).toBe('STRUCT("index" BIGINT, split VARCHAR)');
+      const [row] = await store.rows<{ ds: string; role: string; gt: string; style: string }>(`SELECT data_source AS ds, prompt[1].role AS role, reward_model.ground_truth AS gt, reward_model.style AS style FROM '${out}'`);
+      expect(row).toEqual({ ds: "labevents", role: "system", gt: '["Sodium","Potassium"]', style: "rule" });
+    } finally {
+      store.close();
+    }
+  });
+});
