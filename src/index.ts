@@ -52,4 +52,4 @@ export { synthesisPrompt, type PromptVariant, type SynthesisInput } from "./reas
 export { judgeChain, type RejectReason } from "./reasoning/filter.js";
 export { synthesizeChains, filterChains, samplePaths, type SynthesisOptions, type ChainLine } from "./reasoning/synthesize.js";
 export { runJobs, generateWithRetries, readCompleteLines, type JobOptions, type RetryPolicy } from "./eval/jobs.js";
-export { exportDataset, exportRow, rlMessages, groundTruthOf, EXPORT_FORMATS, type ExportFormat, type ExportOptions } from "./export/formats.js";
+export { exportDataset, exportRow, rlMessages, groundTruthOf, EXPORT_FORMATS, type ExportFormat, type ExportOptions as TrainingExportOptions } from "./export/formats.js";
