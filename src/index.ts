@@ -53,3 +53,5 @@ export { judgeChain, type RejectReason } from "./reasoning/filter.js";
 export { synthesizeChains, filterChains, samplePaths, type SynthesisOptions, type ChainLine } from "./reasoning/synthesize.js";
 export { runJobs, generateWithRetries, readCompleteLines, type JobOptions, type RetryPolicy } from "./eval/jobs.js";
 export { exportDataset, exportRow, rlMessages, groundTruthOf, EXPORT_FORMATS, type ExportFormat, type ExportOptions as TrainingExportOptions } from "./export/formats.js";
+export { rewardFor, type RewardOptions, type RewardResult, type RewardStyle } from "./rewards/core.js";
+export { rewardApp, serveRewards, type RewardServerOptions } from "./rewards/server.js";

@@ -8,6 +8,7 @@ import { registerGraph } from "./commands/graph.js";
 import { registerDemo } from "./commands/demo.js";
 import { registerIngest } from "./commands/ingest.js";
 import { registerReason } from "./commands/reason.js";
+import { registerReward } from "./commands/reward.js";
 import { registerShow } from "./commands/show.js";
 import { registerSynth } from "./commands/synth.js";
 import { registerTasks } from "./commands/tasks.js";
@@ -33,6 +34,7 @@ export function buildProgram(output: Output): Command {
   registerGraph(program, output);
   registerReason(program, output);
   registerExport(program, output);
+  registerReward(program, output);
   return program;
 }
 

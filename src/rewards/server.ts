@@ -1,0 +1,86 @@
+import { serve, type ServerType } from "@hono/node-server";
+import { Hono } from "hono";
+import { bearerAuth } from "hono/bearer-auth";
+import { bodyLimit } from "hono/body-limit";
+import type { AddressInfo } from "node:net";
+import { pino, type Logger } from "pino";
+import { z } from "zod";
+import { rewardFor, type RewardOptions } from "./core.js";
+
+export interface RewardServerOptions extends RewardOptions {
+  /** Required as `Authorization: Bearer <token>` when set. */
+  token?: string;
+  /** Completions per request (default 4,096). */
+  maxBatch?: number;
+  /** Request body limit in bytes (default 64 MiB). */
+  maxBodyBytes?: number;
+  logger?: Logger;
+}
+
+const openrlhf = z.object({ query: z.array(z.string()), prompts: z.array(z.string()).optional(), labels: z.array(z.string()) });
+const batch = z.object({ items: z.array(z.object({ task: z.string(), completion: z.string(), ground_truth: z.unknown() })) });
+
+/**
+ * The reward service RL engines call. OpenRLHF's protocol: `POST /get_reward` with `{query, prompts,
+ * labels}` (`query[i]` = templated prompt + completion; `labels[i]` = JSON `{"task", "ground_truth"}`)
+ * answers `{rewards, scores, extra_logs}`. `POST /score` takes `{items: [{task, completion, ground_truth}]}`.
+ */
+export function rewardApp(options: RewardServerOptions = {}): Hono {
+  const app = new Hono();
+  const log = options.logger ?? pino({ level: "silent" });
+  const maxBatch = options.maxBatch ?? 4096;
+  app.get("/health", (c) => c.json({ ok: true }));
+  if (options.token) app.use("/get_reward", bearerAuth({ token: options.token })).use("/score", bearerAuth({ token: options.token }));
+  const limit = bodyLimit({ maxSize: options.maxBodyBytes ?? 64 * 2 ** 20, onError: (c) => c.json({ error: "request body too large" }, 413) });
+  const read = async <T>(c: { req: { json: () => Promise<unknown> } }, schema: z.ZodType<T>): Promise<T | string> => {
+    let body: unknown;
+    try {
+      body = await c.req.json();
+    } catch {
+      return "body is not JSON";
+    }
+    const parsed = schema.safeParse(body);
+    if (!parsed.success) return `${parsed.error.issues[0]?.path.join(".") || "body"}: ${parsed.error.issues[0]?.message ?? "invalid"}`;
+    return parsed.data;
+  };
+  app.post("/get_reward", limit, async (c) => {
+    const started = performance.now();
+    const body = await read(c, openrlhf);
+    if (typeof body === "string") return c.json({ error: body }, 400);
+    if (body.query.length !== body.labels.length || (body.prompts && body.prompts.length !== body.query.length)) return c.json({ error: "query, prompts and labels must have the same length" }, 400);
+    if (body.query.length > maxBatch) return c.json({ error: `batch of ${body.query.length} exceeds ${maxBatch}` }, 413);
+    const results = body.query.map((query, i) => {
+      const prompt = body.prompts?.[i] ?? "";
+      const completion = prompt && query.startsWith(prompt) ? query.slice(prompt.length) : query;
+      let label: { task?: unknown; ground_truth?: unknown };
+      try {
+        label = JSON.parse(body.labels[i]!) as typeof label;
+      } catch {
+        label = {};
+      }
+      return rewardFor(String(label.task ?? ""), completion, label.ground_truth, options);
+    });
+    log.info({ route: "get_reward", n: results.length, ms: Math.round(performance.now() - started) }, "scored");
+    return c.json({
+      rewards: results.map((r) => r.score), scores: results.map((r) => r.score),
+      extra_logs: { format_ok: results.map((r) => (r.components.format ? 1 : 0)), correctness: results.map((r) => r.components.correctness) },
+    });
+  });
+  app.post("/score", limit, async (c) => {
+    const body = await read(c, batch);
+    if (typeof body === "string") return c.json({ error: body }, 400);
+    if (body.items.length > maxBatch) return c.json({ error: `batch of ${body.items.length} exceeds ${maxBatch}` }, 413);
+    return c.json({ results: body.items.map((i) => rewardFor(i.task, i.completion, i.ground_truth, options)) });
+  });
+  return app;
+}
+
+/** Serves the reward app (127.0.0.1 by default); `close` stops accepting and finishes requests in flight. */
+export async function serveRewards(options: RewardServerOptions & { host?: string; port?: number } = {}): Promise<{ url: string; close: () => Promise<void> }> {
+  const app = rewardApp(options);
+  const server: ServerType = await new Promise((resolveServer) => {
+    const s = serve({ fetch: app.fetch, hostname: options.host ?? "127.0.0.1", port: options.port ?? 0 }, () => resolveServer(s));
+  });
+  const address = server.address() as AddressInfo;
+  return { url: `http://${address.address.includes(":") ? `[${address.address}]` : address.address}:${address.port}`, close: () => new Promise((r) => server.close(() => r())) };
+}

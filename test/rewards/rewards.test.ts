@@ -1,0 +1,68 @@
+import { describe, expect, it } from "vitest";
+import { rewardFor } from "../../src/rewards/core.js";
+import { rewardApp, serveRewards } from "../../src/rewards/server.js";
+
+describe("reward core (hand-worked cases)", () => {
+  it("ehr-r1 style: F1 of the answer lines after an optional closed think block; yes/no for risk tasks", () => {
+    // Predicted {sodium, potassium}, gold {sodium, chloride}: P 1/2, R 1/2, F1 1/2.
+    expect(rewardFor("labevents", "<think>low sodium</think>\nSodium\nPotassium", '["Sodium","Chloride"]').score).toBeCloseTo(0.5, 12);
+    expect(rewardFor("prescriptions", "A\nB", ["A", "B", "C", "D"]).score).toBeCloseTo(2 / 3, 12); // F1, not recall
+    expect(rewardFor("ICU_Stay_7day", "Yes.", "yes").score).toBe(1);
+    expect(rewardFor("ICU_Stay_7day", "<think>\n\n</think>\n\nno", '"yes"').score).toBe(0);
+    expect(rewardFor("labevents", "<think>never closed Sodium", ["Sodium"])).toMatchObject({ score: 0, components: { format: false } });
+    expect(rewardFor("next_event", "labevents", "labevents").score).toBe(1);
+  });
+
+  it("ehrmind style: 0.1 + 1 for a correct well-formed answer, 0 for a wrong one, −2 for a broken format", () => {
+    const ok = '<think>k low</think><answer>{"answer": ["Potassium"]}</answer>';
+    expect(rewardFor("labevents", ok, ["Potassium"], { style: "ehrmind" }).score).toBeCloseTo(1.1, 12);
+    expect(rewardFor("labevents", ok, ["Glucose"], { style: "ehrmind" }).score).toBe(0);
+    expect(rewardFor("ICU_Stay_7day", '<think>x</think><answer>{"answer": "no"}</answer>', "no", { style: "ehrmind" }).score).toBeCloseTo(1.1, 12);
+    for (const broken of ["<think>x</think><answer>not json</answer>", "<answer>{}</answer><think></think>", '<think>a</think><think>b</think><answer>{"answer": "no"}</answer>', '<think>x</think><answer>{"value": 1}</answer>', ""]) {
+      expect(rewardFor("ICU_Stay_7day", broken, "no", { style: "ehrmind" }).score, broken).toBe(-2);
+    }
+  });
+
+  it("never throws: unknown tasks and broken ground truths score as a broken format, with the reason", () => {
+    expect(rewardFor("no_such_task", "x", "y", { style: "ehrmind" })).toMatchObject({ score: -2, components: { reason: "unknown task no_such_task" } });
+    expect(rewardFor("labevents", "x", "[broken", { style: "ehrmind" }).components.reason).toBe("ground truth is not valid JSON");
+    expect(rewardFor("labevents", undefined as unknown as string, ["x"]).score).toBe(0);
+  });
+});
+
+describe("reward server (OpenRLHF protocol)", () => {
+  const labels = [JSON.stringify({ task: "labevents", ground_truth: '["Sodium","Chloride"]' }), JSON.stringify({ task: "ICU_Stay_7day", ground_truth: '"yes"' })];
+
+  it("scores /get_reward batches, the completion being the query after its prompt", async () => {
+    const app = rewardApp();
+    const res = await app.request("/get_reward", { method: "POST", body: JSON.stringify({ query: ["PROMPT Sodium\nPotassium", "P2yes"], prompts: ["PROMPT ", "P2"], labels }), headers: { "content-type": "application/json" } });
+    expect(res.status).toBe(200);
+    const body = await res.json() as { rewards: number[]; scores: number[]; extra_logs: { format_ok: number[] } };
+    expect(body.rewards[0]).toBeCloseTo(0.5, 12);
+    expect(body.rewards[1]).toBe(1);
+    expect(body.extra_logs.format_ok).toEqual([1, 1]);
+    expect((await app.request("/health")).status).toBe(200);
+  });
+
+  it("rejects malformed requests, oversized batches and missing tokens with a reason", async () => {
+    const app = rewardApp({ maxBatch: 1, token: "s3cret" });
+    const post = (body: string, auth = true) => app.request("/get_reward", { method: "POST", body, headers: { "content-type": "application/json", ...(auth ? { authorization: "Bearer s3cret" } : {}) } });
+    expect((await post(JSON.stringify({ query: ["a"], labels }), false)).status).toBe(401);
+    const bad = await post("{not json");
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toEqual({ error: "body is not JSON" });
+    expect((await post(JSON.stringify({ query: ["a", "b"], labels }))).status).toBe(413);
+    expect(await (await post(JSON.stringify({ query: ["a"], labels: [labels[0]!, labels[1]!] }))).json()).toEqual({ error: "query, prompts and labels must have the same length" });
+  });
+
+  it("listens on loopback by default", async () => {
+    const server = await serveRewards();
+    try {
+      expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      const res = await fetch(`${server.url}/score`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ items: [{ task: "ICU_Stay_7day", completion: "yes", ground_truth: "yes" }] }) });
+      expect(((await res.json()) as { results: { score: number }[] }).results[0]!.score).toBe(1);
+    } finally {
+      await server.close();
+    }
+  });
+});
