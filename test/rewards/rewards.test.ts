@@ -66,3 +66,39 @@ describe("reward server (OpenRLHF protocol)", () => {
     }
   });
 });
+
+describe("engine shims", () => {
+  it("verl's compute_score and TRL's reward function call the server (run by Python when it is installed)", async () => {
+    const { execFileSync, execFile } = await import("node:child_process");
+    const { promisify } = await import("node:util");
+    // Async: the server answers from this same process, so the event loop must stay free.
+    const run = async (file: string, args: string[], env: NodeJS.ProcessEnv) => (await promisify(execFile)(file, args, { env, encoding: "utf8", timeout: 30_000 })).stdout;
+    const { writeFileSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    const { tmpdir } = await import("node:os");
+    const { VERL_SHIM, TRL_SHIM } = await import("../../src/rewards/shims.js");
+    expect(VERL_SHIM).toContain("def compute_score(data_source, solution_str, ground_truth, extra_info=None):");
+    expect(TRL_SHIM).toContain("def ehr_r1_reward(completions, ground_truth, task, **kwargs):");
+    let python: string | null = null;
+    try {
+      execFileSync("python3", ["--version"], { stdio: "ignore" });
+      python = "python3";
+    } catch {
+      console.warn("\n*** python3 not found: the shim round trip is SKIPPED ***\n");
+    }
+    if (!python) return;
+    const dir = tmpdir();
+    writeFileSync(join(dir, "ehr_r1_verl.py"), VERL_SHIM);
+    writeFileSync(join(dir, "ehr_r1_trl.py"), TRL_SHIM);
+    const server = await serveRewards();
+    try {
+      const env = { ...process.env, EHR_R1_REWARD_URL: server.url, PYTHONPATH: dir };
+      const verl = await run(python, ["-c", "from ehr_r1_verl import compute_score; print(compute_score('labevents', 'Sodium\\nPotassium', '[\"Sodium\", \"Chloride\"]'))"], env);
+      expect(Number(verl.trim())).toBeCloseTo(0.5, 12);
+      const trl = await run(python, ["-c", "from ehr_r1_trl import ehr_r1_reward; print(ehr_r1_reward([[{'role': 'assistant', 'content': 'yes'}], 'no'], ['\"yes\"', '\"yes\"'], ['ICU_Stay_7day', 'ICU_Stay_7day']))"], env);
+      expect(trl.trim()).toBe("[1, 0]");
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
+import { TRL_SHIM, VERL_SHIM } from "../../rewards/shims.js";
 import { pino } from "pino";
 import { InputError, UsageError } from "../../errors.js";
 import { rewardFor, type RewardStyle } from "../../rewards/core.js";
@@ -32,6 +33,16 @@ export function registerReward(program: Command, output: Output): void {
         n++;
       }
       output.err(`${n} completions, mean reward ${(n ? total / n : 0).toFixed(4)}\n`);
+    });
+  reward
+    .command("shim")
+    .description("write the Python file an engine loads to call the reward server (verl compute_score, TRL reward_funcs)")
+    .argument("<engine>", "verl or trl")
+    .requiredOption("--out <file.py>", "where to write it")
+    .action((engine: string, flags: { out: string }) => {
+      if (engine !== "verl" && engine !== "trl") throw new UsageError(`unknown engine ${engine}: expected verl or trl`);
+      writeFileSync(flags.out, engine === "verl" ? VERL_SHIM : TRL_SHIM);
+      output.out(`${flags.out}: ${engine === "verl" ? "custom_reward_function.path=<this file> custom_reward_function.name=compute_score" : "from <module> import ehr_r1_reward; GRPOTrainer(reward_funcs=[ehr_r1_reward], ...)"}\n`);
     });
   reward
     .command("serve")
