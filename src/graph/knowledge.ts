@@ -1,4 +1,5 @@
 import { literal, type Store } from "../store/database.js";
+import { ndcKeySql } from "../timeline/items.js";
 
 /** A path from a history concept to a target concept: concept, relation, concept, … */
 export type KnowledgePath = string[];
@@ -119,7 +120,7 @@ export async function dataKnowledge(store: Store): Promise<GraphKnowledge> {
     if (tables.has("icu.d_items")) await hierarchy(`SELECT DISTINCT label AS child, category AS parent FROM icu.d_items WHERE label IN ${inUse}`, "is charted under");
     if (tables.has("hosp.prescriptions") && tables.has("mapping.ndc_atc")) {
       await hierarchy(`SELECT DISTINCT trim(p.drug) AS child, a.atc_name AS parent FROM hosp.prescriptions p
-        JOIN mapping.ndc_atc a ON a.ndc = lpad(split_part(p.ndc, '.', 1), 11, '0') WHERE trim(p.drug) IN ${inUse}`, "belongs to the drug class");
+        JOIN mapping.ndc_atc a ON a.ndc = ${ndcKeySql("p.ndc")} WHERE trim(p.drug) IN ${inUse}`, "belongs to the drug class");
     }
   }
   await store.exec("CREATE SCHEMA IF NOT EXISTS graph; CREATE OR REPLACE TABLE graph.concept_parents (concept VARCHAR, relation VARCHAR, parent VARCHAR)");

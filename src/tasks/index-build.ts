@@ -4,7 +4,7 @@ import { literal, type Store } from "../store/database.js";
 import { itemContext, itemRowsSql, type ItemContext } from "../timeline/items.js";
 import { labelValuesSql } from "./label-values.js";
 import { assertTimeline } from "../timeline/read.js";
-import { memoryLimitBytes } from "../timeline/build.js";
+import { subjectShards, type SubjectShard } from "../timeline/build.js";
 import { TOOL_VERSION } from "../version.js";
 import { selectTasks, type TaskDefinition } from "./registry.js";
 
@@ -54,7 +54,7 @@ export async function buildTaskIndex(store: Store, options: IndexOptions = {}): 
   let done = 0;
   const progress = (name: string) => options.onProgress?.(name, ++done, total);
 
-  const shards = await shardsByRows(store, options.shardRows);
+  const shards = await subjectShards(store, Number(await store.value<bigint>("SELECT count(*) FROM timeline.rows")), "timeline.rows", options.shardRows);
   await store.transaction(async () => {
     await store.exec("CREATE SCHEMA IF NOT EXISTS tasks");
     await store.exec(`CREATE OR REPLACE TEMP TABLE index_rows (
@@ -107,31 +107,13 @@ export async function buildTaskIndex(store: Store, options: IndexOptions = {}): 
   };
 }
 
-interface Shard {
-  from: number;
-  to: number;
-}
-
 /** A shard's patients, and per table the row-id span of their rows (so source scans skip the rest). */
 interface Scope {
   where: string;
   rowids: Map<string, { min: bigint; max: bigint }>;
 }
 
-async function shardsByRows(store: Store, shardRows?: number): Promise<Shard[]> {
-  const total = Number(await store.value<bigint>("SELECT count(*) FROM timeline.rows"));
-  const perShard = shardRows ?? Math.max(200_000, Math.floor((await memoryLimitBytes(store)) / 1000));
-  const shards = Math.max(1, Math.ceil(total / perShard));
-  const min = -(2 ** 31);
-  const max = 2 ** 31;
-  if (shards === 1) return [{ from: min, to: max }];
-  const quantiles = Array.from({ length: shards - 1 }, (_, i) => ((i + 1) / shards).toFixed(6)).join(", ");
-  const cuts = [...new Set(await store.value<number[]>(`SELECT quantile_disc(subject_id, [${quantiles}]) FROM timeline.rows`))].sort((a, b) => a - b);
-  const bounds = [min, ...cuts, max];
-  return bounds.slice(0, -1).map((from, i) => ({ from, to: bounds[i + 1]! }));
-}
-
-async function shardScope(store: Store, shard: Shard): Promise<Scope> {
+async function shardScope(store: Store, shard: SubjectShard): Promise<Scope> {
   const where = `r.subject_id >= ${shard.from} AND r.subject_id < ${shard.to}`;
   const spans = await store.rows<{ f: string; lo: bigint | null; hi: bigint | null }>(
     `SELECT file_name AS f, min(src_row) AS lo, max(src_row) AS hi FROM timeline.rows r WHERE ${where} GROUP BY 1`,

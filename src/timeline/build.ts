@@ -58,7 +58,9 @@ export async function buildTimeline(store: Store, options: TimelineBuildOptions 
   }
 
   const sortKey = "subject_id, k_time, k_rank, k_row, placement, table_rank, src_row";
-  const shards = await shardBounds(store, present, options.shardRows);
+  let sourceRows = 0;
+  for (const s of present) sourceRows += Number(await store.value<bigint>(`SELECT count(*) FROM ${s.module}.${ident(s.table)}`));
+  const shards = await subjectShards(store, sourceRows, "hosp.patients", options.shardRows);
   const untimed = UNTIMED_EVENT_TABLES.map(literal).join(", ");
   await store.transaction(async () => {
     await store.exec("CREATE SCHEMA IF NOT EXISTS timeline");
@@ -140,21 +142,26 @@ export async function buildTimeline(store: Store, options: TimelineBuildOptions 
   };
 }
 
+/** Half-open subject_id range of one shard of patients. */
+export interface SubjectShard {
+  from: number;
+  to: number;
+}
+
 /**
- * Half-open subject_id ranges of about `shardRows` source rows each (default: what a window sort
- * fits in comfortably, from the store's memory limit). Bounds come from the patients table; the
- * first and last ranges are open-ended so no row is ever left out.
+ * Half-open subject_id ranges splitting `totalRows` rows into shards of about `shardRows` rows each
+ * (default: what a window sort fits in comfortably, from the store's memory limit). Cut points are
+ * quantiles of `subject_id` over `quantileTable`; the first and last ranges are open-ended so no row
+ * is ever left out.
  */
-async function shardBounds(store: Store, sources: readonly TimelineSource[], shardRows?: number): Promise<{ from: number; to: number }[]> {
-  let total = 0;
-  for (const s of sources) total += Number(await store.value<bigint>(`SELECT count(*) FROM ${s.module}.${ident(s.table)}`));
+export async function subjectShards(store: Store, totalRows: number, quantileTable: string, shardRows?: number): Promise<SubjectShard[]> {
   const perShard = shardRows ?? Math.max(200_000, Math.floor((await memoryLimitBytes(store)) / 1000));
-  const shards = Math.max(1, Math.ceil(total / perShard));
+  const shards = Math.max(1, Math.ceil(totalRows / perShard));
   const min = -(2 ** 31);
   const max = 2 ** 31;
   if (shards === 1) return [{ from: min, to: max }];
   const quantiles = Array.from({ length: shards - 1 }, (_, i) => ((i + 1) / shards).toFixed(6)).join(", ");
-  const cuts = [...new Set(await store.value<number[]>(`SELECT quantile_disc(subject_id, [${quantiles}]) FROM hosp.patients`))].sort((a, b) => a - b);
+  const cuts = [...new Set(await store.value<number[]>(`SELECT quantile_disc(subject_id, [${quantiles}]) FROM ${quantileTable}`))].sort((a, b) => a - b);
   const bounds = [min, ...cuts, max];
   return bounds.slice(0, -1).map((from, i) => ({ from, to: bounds[i + 1]! }));
 }

@@ -76,7 +76,7 @@ export function itemQueryParts(context: ItemContext, fileName: string, withDeriv
 }
 
 /** MIMIC stores NDCs as text; the reference cut them at '.', then left-padded to 11 digits. */
-const ndcKey = "lpad(split_part(t.ndc, '.', 1), 11, '0')";
+export const ndcKeySql = (column: string) => `lpad(split_part(${column}, '.', 1), 11, '0')`;
 
 function addDerived(context: ItemContext, fileName: string, derived: DerivedKey[], joins: string[]): void {
   const has = (table: string) => context.tables.has(table);
@@ -105,7 +105,7 @@ function addDerived(context: ItemContext, fileName: string, derived: DerivedKey[
   if (fileName === "diagnosis") icd("CCS Type", "mapping.ccs_diagnoses", "ccs");
   if (fileName === "prescriptions" || fileName === "medrecon") {
     if (has("mapping.ndc_atc")) {
-      joins.push(`LEFT JOIN (SELECT ndc, any_value(atc_name ORDER BY atc_name) AS atc_name FROM mapping.ndc_atc GROUP BY ndc) atc ON atc.ndc = ${ndcKey}`);
+      joins.push(`LEFT JOIN (SELECT ndc, any_value(atc_name ORDER BY atc_name) AS atc_name FROM mapping.ndc_atc GROUP BY ndc) atc ON atc.ndc = ${ndcKeySql("t.ndc")}`);
       derived.push({ key: "ATC Type", value: "atc.atc_name" });
     } else derived.push({ key: "ATC Type", value: "NULL" });
   }
@@ -157,31 +157,21 @@ export async function itemContext(store: Store): Promise<ItemContext> {
  * dictionary keys are read back.
  */
 export function itemRowsSql(context: ItemContext, fileName: string, where: string, withDerived: boolean, rowids?: { min: bigint; max: bigint }): string {
-  const source = timelineSource(fileName);
-  if (!source) throw new EhrR1Error(`timeline.events names an unknown table ${fileName}; rebuild the timelines`);
-  const table = `${source.module}.${ident(source.table)}`;
+  const source = sourceOf(fileName);
   const filter = `r.file_name = ${literal(fileName)} AND ${where}`;
   if (context.origin === "store") {
     const parts = itemQueryParts(context, fileName, withDerived);
-    const bound = rowids ? ` AND t.rowid BETWEEN ${rowids.min} AND ${rowids.max}` : "";
-    return `SELECT r.subject_id, r.seq, r.pos, ${itemJsonSql(parts)} AS item
-      FROM timeline.rows r JOIN ${table} t ON t.rowid = r.src_row ${parts.joins.join(" ")} WHERE ${filter}${bound}`;
+    return `SELECT r.subject_id, r.seq, r.pos, ${itemJsonSql(parts)} AS item ${storeRowsFrom(source, parts.joins, filter, rowids)}`;
   }
   const derived: DerivedKey[] = [];
   const joins: string[] = [];
   if (withDerived) addDerived(context, fileName, derived, joins);
-  const key = (k: string) => `json_extract_string(r.item, '$.${k}')`;
-  const integer = (k: string) => `TRY_CAST(TRY_CAST(${key(k)} AS DOUBLE) AS BIGINT)`;
   // Appended as text: json_merge_patch would drop keys whose value is null (a mapping miss must stay None).
   const extra = jsonObjectSql(derived.map((d) => [d.key, d.value] as const));
   const merged = derived.length
     ? `CASE WHEN CAST(r.item AS VARCHAR) = '{}' THEN ${extra} ELSE CAST(r.item AS VARCHAR)[:-2] || ',' || (${extra})[2:] END`
     : "CAST(r.item AS VARCHAR)";
-  // The dictionary joins are written against the source table `t`; here its keys are columns of `r`.
-  const onRows = (sql: string) => sql.replace(/\bt\./g, "r.");
-  return `SELECT r.subject_id, r.seq, r.pos, ${onRows(merged)} AS item
-    FROM (SELECT *, ${integer("itemid")} AS itemid, ${integer("icd_version")} AS icd_version, ${key("icd_code")} AS icd_code,
-            ${key("ndc")} AS ndc, ${key("note_id")} AS note_id FROM timeline.rows r WHERE ${filter}) r ${onRows(joins.join(" "))}`;
+  return `SELECT r.subject_id, r.seq, r.pos, ${onRows(merged)} AS item ${importedRowsFrom(joins, filter)}`;
 }
 
 /**
@@ -193,8 +183,7 @@ export function itemRowsSql(context: ItemContext, fileName: string, where: strin
 export function itemValuesSql(
   context: ItemContext, fileName: string, where: string, value: (keySql: (key: string) => string) => string, rowids?: { min: bigint; max: bigint },
 ): string {
-  const source = timelineSource(fileName);
-  if (!source) throw new EhrR1Error(`timeline.events names an unknown table ${fileName}; rebuild the timelines`);
+  const source = sourceOf(fileName);
   const derived: DerivedKey[] = [];
   const joins: string[] = [];
   addDerived(context, fileName, derived, joins);
@@ -202,18 +191,34 @@ export function itemValuesSql(
   if (context.origin === "store") {
     const parts = itemQueryParts(context, fileName, false);
     const keySql = (key: string) => derived.find((d) => d.key === key)?.value ?? parts.raw.find(([k]) => k === key)?.[1] ?? "NULL";
-    const bound = rowids ? ` AND t.rowid BETWEEN ${rowids.min} AND ${rowids.max}` : "";
-    return `SELECT r.subject_id, r.seq, r.pos, ${value(keySql)} AS v
-      FROM timeline.rows r JOIN ${source.module}.${ident(source.table)} t ON t.rowid = r.src_row ${joins.join(" ")} WHERE ${filter}${bound}`;
+    return `SELECT r.subject_id, r.seq, r.pos, ${value(keySql)} AS v ${storeRowsFrom(source, joins, filter, rowids)}`;
   }
-  const onRows = (sql: string) => sql.replace(/\bt\./g, "r.");
   const keySql = (key: string) => {
     const d = derived.find((x) => x.key === key);
     return d ? onRows(d.value) : `json_extract_string(r.item, ${literal(`$."${key}"`)})`;
   };
-  const integer = (k: string) => `TRY_CAST(TRY_CAST(json_extract_string(r.item, '$.${k}') AS DOUBLE) AS BIGINT)`;
-  return `SELECT r.subject_id, r.seq, r.pos, ${value(keySql)} AS v
-    FROM (SELECT *, ${integer("itemid")} AS itemid, ${integer("icd_version")} AS icd_version, json_extract_string(r.item, '$.icd_code') AS icd_code,
-            json_extract_string(r.item, '$.ndc') AS ndc, json_extract_string(r.item, '$.note_id') AS note_id FROM timeline.rows r WHERE ${filter}) r
-    ${onRows(joins.join(" "))}`;
+  return `SELECT r.subject_id, r.seq, r.pos, ${value(keySql)} AS v ${importedRowsFrom(joins, filter)}`;
+}
+
+function sourceOf(fileName: string): TimelineSource {
+  const source = timelineSource(fileName);
+  if (!source) throw new EhrR1Error(`timeline.events names an unknown table ${fileName}; rebuild the timelines`);
+  return source;
+}
+
+/** Built timelines: each row joined to its source row by row id (`rowids` bounds the scan). */
+function storeRowsFrom(source: TimelineSource, joins: readonly string[], filter: string, rowids?: { min: bigint; max: bigint }): string {
+  const bound = rowids ? ` AND t.rowid BETWEEN ${rowids.min} AND ${rowids.max}` : "";
+  return `FROM timeline.rows r JOIN ${source.module}.${ident(source.table)} t ON t.rowid = r.src_row ${joins.join(" ")} WHERE ${filter}${bound}`;
+}
+
+/** The dictionary joins are written against the source table `t`; on imported timelines its keys are columns of `r`. */
+const onRows = (sql: string) => sql.replace(/\bt\./g, "r.");
+
+/** Imported timelines: the item JSON, with the keys the dictionary joins use read back out of it. */
+function importedRowsFrom(joins: readonly string[], filter: string): string {
+  const key = (k: string) => `json_extract_string(r.item, '$.${k}')`;
+  const integer = (k: string) => `TRY_CAST(TRY_CAST(${key(k)} AS DOUBLE) AS BIGINT)`;
+  return `FROM (SELECT *, ${integer("itemid")} AS itemid, ${integer("icd_version")} AS icd_version, ${key("icd_code")} AS icd_code,
+      ${key("ndc")} AS ndc, ${key("note_id")} AS note_id FROM timeline.rows r WHERE ${filter}) r ${onRows(joins.join(" "))}`;
 }
