@@ -80,7 +80,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       split: { kind: "ratio", testRatio: 0.3 }, splitName: "test", force: true,
     });
     const data = join(bench.folder, "ehr-bench.jsonl");
-    const baseline = await createBaselineProvider(store, readBenchmark(data), { trainSubjects: await trainingSubjects(store, data), seed: options.seed });
+    const records = readBenchmark(data);
+    const baseline = await createBaselineProvider(store, records, { trainSubjects: await trainingSubjects(store, records), seed: options.seed });
     const runDir = join(options.cohortDir, "..", "baseline-run");
     rmSync(runDir, { recursive: true, force: true });
     const run = await runBenchmark({ data, providers: [baseline], profile: PROFILES["ehr-r1"]!, out: runDir });

@@ -74,6 +74,11 @@ export function parseWholeNumber(value: string): number {
   return n;
 }
 
+/** For options given several times (`--base-url a --base-url b`). */
+export function collectRepeated(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
 export function parseList(value: string): string[] {
   return value.split(",").map((s) => s.trim()).filter(Boolean);
 }

@@ -1,5 +1,6 @@
 import OpenAI from "openai";
 import { UsageError } from "../errors.js";
+import { cachedProvider } from "./cache.js";
 import { ProviderError, type Generation, type GenerateRequest, type Provider } from "./types.js";
 
 export interface OpenAICompatibleOptions {
@@ -110,6 +111,21 @@ export async function serverTokenCount(baseUrl: string, model: string, messages:
   if (typeof body.count === "number") return body.count;
   if (Array.isArray(body.tokens)) return body.tokens.length;
   throw new ProviderError(`${url.pathname} answered without a token count`, false);
+}
+
+/**
+ * One provider per server, after the loopback check on every URL; answers cached on disk when
+ * `cache` names a folder. The API key is the caller's (read from the environment), never logged.
+ */
+export function servedProviders(options: {
+  baseUrls: readonly string[]; model: string; allowRemote: readonly string[]; apiKey?: string; timeoutMs?: number; cache?: string;
+}): Provider[] {
+  if (!options.baseUrls.length) throw new UsageError("--base-url is required");
+  for (const url of options.baseUrls) checkEndpoint(url, options.allowRemote);
+  return options.baseUrls.map((baseUrl) => {
+    const provider = new OpenAICompatibleProvider({ baseUrl, model: options.model, apiKey: options.apiKey, timeoutMs: options.timeoutMs });
+    return options.cache ? cachedProvider(provider, options.cache, options.model) : provider;
+  });
 }
 
 function toProviderError(error: unknown): ProviderError {

@@ -26,7 +26,8 @@ async function evaluateBaselines(dir: string, db: string, tasks: string[], seed:
     const out = join(dir, "bench");
     await buildDataset(store, { name: "ehr-bench", out, seed, perTask: 300, split: { kind: "ratio", testRatio: 0.5 }, minEvents: 1, maxEvents: null, force: true });
     const data = join(out, "ehr-bench.jsonl");
-    const provider = await createBaselineProvider(store, readBenchmark(data), { trainSubjects: await trainingSubjects(store, data), seed });
+    const records = readBenchmark(data);
+    const provider = await createBaselineProvider(store, records, { trainSubjects: await trainingSubjects(store, records), seed });
     return await runBenchmark({ data, providers: [provider], profile: PROFILES["ehr-r1"]!, out: join(dir, "run"), tasks });
   } finally {
     store.close();

@@ -5,14 +5,13 @@ import { htmlReport, loadRun, markdownReport } from "../../eval/report.js";
 import { UsageError } from "../../errors.js";
 import { loadProfile } from "../../eval/profiles.js";
 import { runBenchmark } from "../../eval/runner.js";
-import { checkEndpoint, OpenAICompatibleProvider } from "../../providers/openai-compatible.js";
+import { servedProviders } from "../../providers/openai-compatible.js";
 import type { Provider } from "../../providers/types.js";
 import { createBaselineProvider } from "../../providers/baseline.js";
-import { cachedProvider } from "../../providers/cache.js";
 import { readBenchmark } from "../../eval/dataset.js";
 import { Store } from "../../store/database.js";
 import { trainingSubjects } from "../../eval/training-split.js";
-import { parseList, parseWholeNumber } from "../main.js";
+import { collectRepeated, parseList, parseWholeNumber } from "../main.js";
 import { formatNumber, formatTable, type Output } from "../output.js";
 
 interface RunFlags {
@@ -34,7 +33,6 @@ interface RunFlags {
   json?: boolean;
 }
 
-const collect = (value: string, previous: string[]) => [...previous, value];
 
 export function registerBench(program: Command, output: Output): void {
   const bench = program.command("bench").description("evaluate models on EHR-Bench");
@@ -45,12 +43,12 @@ export function registerBench(program: Command, output: Output): void {
     .requiredOption("--data <jsonl>", "EHR-Bench JSONL (from `ehr-r1 build ehr-bench`)")
     .option("--provider <kind>", "openai-compatible, or baseline (no server: count-based models fitted on the training split of --db)", "openai-compatible")
     .option("--db <file>", "the store the data was built from (for --provider baseline)")
-    .option("--base-url <url>", "OpenAI-compatible server (repeat to spread load over several)", collect, [])
+    .option("--base-url <url>", "OpenAI-compatible server (repeat to spread load over several)", collectRepeated, [])
     .option("--model <name>", "model name the server serves")
     .option("--profile <name-or-file>", "ehr-r1, ehr-r1-thinking, ehr-r1-72b, baseline-llm, or a JSON profile", "ehr-r1")
     .option("--concurrency <n>", "requests in flight", parseWholeNumber, 8)
     .option("--resume", "continue the run in --out")
-    .option("--allow-remote <host>", "allow a non-loopback server (the data leaves this machine)", collect, [])
+    .option("--allow-remote <host>", "allow a non-loopback server (the data leaves this machine)", collectRepeated, [])
     .option("--tasks <names>", "only these tasks", parseList)
     .option("--limit <n>", "only the first n samples", parseWholeNumber)
     .option("--retries <n>", "retries per sample on 429/5xx/timeouts/dropped connections", parseWholeNumber, 6)
@@ -64,15 +62,15 @@ export function registerBench(program: Command, output: Output): void {
       if (flags.provider === "baseline") {
         if (!flags.db) throw new UsageError("--provider baseline needs --db (the store the benchmark was built from)");
         store = await Store.open(flags.db, { readOnly: true, create: false });
-        providers = [await createBaselineProvider(store, readBenchmark(flags.data), { trainSubjects: await trainingSubjects(store, flags.data), seed: 42 })];
+        const records = readBenchmark(flags.data);
+        providers = [await createBaselineProvider(store, records, { trainSubjects: await trainingSubjects(store, records), seed: 42 })];
       } else if (flags.provider === "openai-compatible") {
         if (!flags.baseUrl.length) throw new UsageError("--base-url is required for --provider openai-compatible");
         if (!flags.model) throw new UsageError("--model is required for --provider openai-compatible");
-        for (const url of flags.baseUrl) checkEndpoint(url, flags.allowRemote);
         // The key comes from the environment only, and is never printed or written.
-        const apiKey = process.env.OPENAI_API_KEY;
-        providers = flags.baseUrl.map((baseUrl) => new OpenAICompatibleProvider({ baseUrl, model: flags.model!, apiKey, timeoutMs: flags.timeout * 1000 }));
-        if (flags.cache) providers = providers.map((p) => cachedProvider(p, flags.cache!, flags.model!));
+        providers = servedProviders({
+          baseUrls: flags.baseUrl, model: flags.model, allowRemote: flags.allowRemote, apiKey: process.env.OPENAI_API_KEY, timeoutMs: flags.timeout * 1000, cache: flags.cache,
+        });
       } else {
         throw new UsageError(`--provider ${flags.provider}: expected openai-compatible or baseline`);
       }

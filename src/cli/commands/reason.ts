@@ -1,15 +1,11 @@
 import type { Command } from "commander";
 import { UsageError } from "../../errors.js";
-import { cachedProvider } from "../../providers/cache.js";
-import { checkEndpoint, OpenAICompatibleProvider } from "../../providers/openai-compatible.js";
-import type { Provider } from "../../providers/types.js";
+import { servedProviders } from "../../providers/openai-compatible.js";
 import type { PromptVariant } from "../../reasoning/prompts.js";
 import { filterChains, samplePaths, synthesizeChains } from "../../reasoning/synthesize.js";
 import { Store } from "../../store/database.js";
-import { parseWholeNumber } from "../main.js";
+import { collectRepeated, parseWholeNumber } from "../main.js";
 import { formatNumber, type Output } from "../output.js";
-
-const collect = (value: string, previous: string[]) => [...previous, value];
 
 export function registerReason(program: Command, output: Output): void {
   const reason = program.command("reason").description("reasoning chains for EHR-Ins (EHR-Ins-Reasoning)");
@@ -19,7 +15,7 @@ export function registerReason(program: Command, output: Output): void {
     .requiredOption("--data <jsonl>", "EHR-Ins JSONL (from `ehr-r1 build ehr-ins`)")
     .option("--db <file>", "store with graph.sample_paths (from `ehr-r1 graph build`), for the knowledge")
     .option("--variant <name>", "with-knowledge, without-knowledge or without-format", "with-knowledge")
-    .option("--base-url <url>", "OpenAI-compatible server (repeat for several)", collect, [])
+    .option("--base-url <url>", "OpenAI-compatible server (repeat for several)", collectRepeated, [])
     .requiredOption("--model <name>", "model name")
     .option("--n <n>", "chains per sample", parseWholeNumber, 3)
     .option("--temperature <t>", "sampling temperature", parseFloat, 0.5)
@@ -28,7 +24,7 @@ export function registerReason(program: Command, output: Output): void {
     .option("--require-graph", "only samples that have knowledge paths (implied by with-knowledge)")
     .option("--limit <n>", "only the first n samples", parseWholeNumber)
     .option("--cache <dir>", "answer repeated requests from this folder")
-    .option("--allow-remote <host>", "allow a non-loopback server (the data leaves this machine)", collect, [])
+    .option("--allow-remote <host>", "allow a non-loopback server (the data leaves this machine)", collectRepeated, [])
     .option("--price-input <usd>", "price per 1,000 input tokens, for the cost line", parseFloat)
     .option("--price-output <usd>", "price per 1,000 output tokens", parseFloat)
     .option("--resume", "continue the run in --out")
@@ -38,8 +34,7 @@ export function registerReason(program: Command, output: Output): void {
       requireGraph?: boolean; limit?: number; cache?: string; allowRemote: string[]; priceInput?: number; priceOutput?: number; resume?: boolean; out: string;
     }) => {
       if (!["with-knowledge", "without-knowledge", "without-format"].includes(flags.variant)) throw new UsageError(`--variant ${flags.variant}: expected with-knowledge, without-knowledge or without-format`);
-      if (!flags.baseUrl.length) throw new UsageError("--base-url is required");
-      for (const url of flags.baseUrl) checkEndpoint(url, flags.allowRemote);
+      const providers = servedProviders({ baseUrls: flags.baseUrl, model: flags.model, allowRemote: flags.allowRemote, apiKey: process.env.OPENAI_API_KEY, cache: flags.cache });
       if (flags.variant === "with-knowledge" && !flags.db) throw new UsageError("--variant with-knowledge needs --db (the knowledge paths come from graph.sample_paths)");
       let paths = new Map<string, string[][]>();
       if (flags.db) {
@@ -50,8 +45,6 @@ export function registerReason(program: Command, output: Output): void {
           store.close();
         }
       }
-      let providers: Provider[] = flags.baseUrl.map((baseUrl) => new OpenAICompatibleProvider({ baseUrl, model: flags.model, apiKey: process.env.OPENAI_API_KEY }));
-      if (flags.cache) providers = providers.map((p) => cachedProvider(p, flags.cache!, flags.model));
       const summary = await synthesizeChains({
         data: flags.data, providers, variant: flags.variant as PromptVariant, out: flags.out, n: flags.n, temperature: flags.temperature, maxTokens: flags.maxTokens,
         concurrency: flags.concurrency, resume: flags.resume, limit: flags.limit, requireGraph: flags.requireGraph,
