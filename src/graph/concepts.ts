@@ -58,3 +58,12 @@ async function addTextConcepts(store: Store, context: ItemContext, present: Set<
   }
   return added;
 }
+
+/**
+ * The history of a sample (§2.2): the concepts of its context events, of the admission record and of
+ * the previous discharge note. A join condition between a sample alias (with `b`, `e`,
+ * `admissions_id`, `last_discharge_id`) and a `graph.event_concepts` alias of the same patient.
+ */
+export function historyOn(sample: string, concept: string, begin = "b", end = "e"): string {
+  return `(${concept}.seq >= ${sample}.${begin} AND ${concept}.seq < ${sample}.${end}) OR ${concept}.seq = ${sample}.admissions_id OR ${concept}.seq = ${sample}.last_discharge_id`;
+}

@@ -1,6 +1,6 @@
 import { EhrR1Error } from "../errors.js";
 import { literal, type Store } from "../store/database.js";
-import { CONCEPT_TASKS } from "./concepts.js";
+import { CONCEPT_TASKS, historyOn } from "./concepts.js";
 
 export interface CooccurrenceOptions {
   tasks?: readonly string[];
@@ -45,7 +45,7 @@ export async function buildCooccurrence(store: Store, options: CooccurrenceOptio
       SELECT DISTINCT sid, unnest(CAST(target::JSON AS VARCHAR[])) AS t FROM co_samples;
       CREATE OR REPLACE TEMP TABLE co_history AS
       SELECT DISTINCT s.sid, c.concept AS h FROM co_samples s JOIN graph.event_concepts c ON c.subject_id = s.subject_id
-      WHERE (c.seq >= s.b AND c.seq < s.e) OR c.seq = s.admissions_id OR c.seq = s.last_discharge_id`);
+      WHERE ${historyOn("s", "c")}`);
     const inserted = await store.exec(`
       INSERT INTO graph.cooccurrence
       WITH n AS (SELECT count(*) AS n FROM co_samples),

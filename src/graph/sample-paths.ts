@@ -1,4 +1,5 @@
 import { literal, type Store } from "../store/database.js";
+import { historyOn } from "./concepts.js";
 import type { KnowledgeSource, PathLimits } from "./knowledge.js";
 
 export interface SamplePathOptions extends PathLimits {
@@ -51,15 +52,18 @@ async function chunkPaths(store: Store, knowledge: KnowledgeSource, options: Sam
   const table = options.source === "sampled" ? "tasks.sampled" : "tasks.task_index";
   const begin = options.source === "sampled" ? "period_begin" : "context_begin";
   const end = options.source === "sampled" ? "period_end" : "context_end";
-  const rows = await store.rows<{ task: string; s: number; anchor: number; t: string; h: string }>(`
-    WITH samples AS (
-      SELECT task, subject_id, anchor, ${begin} AS b, ${end} AS e, admissions_id, last_discharge_id, target FROM ${table}
-      WHERE task IN (${options.tasks.map(literal).join(", ") || "''"}) AND json_type(target) = 'ARRAY' AND subject_id BETWEEN ${range[0]} AND ${range[1]}
+  // The chunk's list-labelled samples and their target concepts; `only` narrows them further.
+  const samplesAndTargets = (only = "") => `
+    samples AS (
+      SELECT task, subject_id, anchor, ${begin} AS b, ${end} AS e, admissions_id, last_discharge_id, target FROM ${table} i
+      WHERE task IN (${options.tasks.map(literal).join(", ") || "''"}) AND json_type(target) = 'ARRAY' AND subject_id BETWEEN ${range[0]} AND ${range[1]} ${only}
     ),
-    targets AS (SELECT DISTINCT task, subject_id, anchor, unnest(CAST(target::JSON AS VARCHAR[])) AS t FROM samples),
+    targets AS (SELECT DISTINCT task, subject_id, anchor, unnest(CAST(target::JSON AS VARCHAR[])) AS t FROM samples)`;
+  const rows = await store.rows<{ task: string; s: number; anchor: number; t: string; h: string }>(`
+    WITH ${samplesAndTargets()},
     history AS (
       SELECT DISTINCT s.task, s.subject_id, s.anchor, c.concept AS h FROM samples s JOIN graph.event_concepts c ON c.subject_id = s.subject_id
-      WHERE (c.seq >= s.b AND c.seq < s.e) OR c.seq = s.admissions_id OR c.seq = s.last_discharge_id
+      WHERE ${historyOn("s", "c")}
     )
     SELECT x.task, x.subject_id AS s, x.anchor, x.t, h.h FROM targets x JOIN history h USING (task, subject_id, anchor)
     JOIN graph.cooccurrence c ON c.task = x.task AND c.target = x.t AND c.history = h.h
@@ -85,16 +89,11 @@ async function chunkPaths(store: Store, knowledge: KnowledgeSource, options: Sam
     for (let i = 0; i < withPairs.length; i += 5000) await store.exec(`INSERT INTO paired_samples VALUES ${withPairs.slice(i, i + 5000).join(", ")}`);
     // Joined on (sample, category), never target × every member of a category: the work stays linear.
     const linked = await store.rows<{ task: string; s: number; anchor: number; t: string; h: string; rh: string; p: string }>(`
-      WITH samples AS (
-        SELECT task, subject_id, anchor, ${begin} AS b, ${end} AS e, admissions_id, last_discharge_id, target FROM ${table} i
-        WHERE task IN (${options.tasks.map(literal).join(", ") || "''"}) AND json_type(target) = 'ARRAY' AND subject_id BETWEEN ${range[0]} AND ${range[1]}
-          AND NOT EXISTS (SELECT 1 FROM paired_samples p WHERE p.task = i.task AND p.subject_id = i.subject_id AND p.anchor = i.anchor)
-      ),
-      targets AS (SELECT DISTINCT task, subject_id, anchor, unnest(CAST(target::JSON AS VARCHAR[])) AS t FROM samples),
+      WITH ${samplesAndTargets("AND NOT EXISTS (SELECT 1 FROM paired_samples p WHERE p.task = i.task AND p.subject_id = i.subject_id AND p.anchor = i.anchor)")},
       history_categories AS (
         SELECT s.task, s.subject_id, s.anchor, p.parent, min(c.concept) AS h, arg_min(p.relation, c.concept) AS rh
         FROM samples s JOIN graph.event_concepts c ON c.subject_id = s.subject_id
-          AND ((c.seq >= s.b AND c.seq < s.e) OR c.seq = s.admissions_id OR c.seq = s.last_discharge_id)
+          AND (${historyOn("s", "c")})
         JOIN graph.concept_parents p ON p.concept = c.concept
         GROUP BY ALL
       ),

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { Store } from "../../store/database.js";
-import { buildEventConcepts } from "../../graph/concepts.js";
+import { buildEventConcepts, historyOn } from "../../graph/concepts.js";
 import { buildCooccurrence } from "../../graph/cooccurrence.js";
 import { dataKnowledge, GraphKnowledge } from "../../graph/knowledge.js";
 import { importUmls, UmlsKnowledge } from "../../graph/umls.js";
@@ -71,7 +71,7 @@ export function registerGraph(program: Command, output: Output): void {
         const [concepts] = await store.rows<{ targets: string | null; history: bigint }>(`
           SELECT (SELECT target FROM tasks.task_index WHERE task = ? AND subject_id = ? AND anchor = ? LIMIT 1) AS targets,
             (SELECT count(DISTINCT c.concept) FROM tasks.task_index i JOIN graph.event_concepts c ON c.subject_id = i.subject_id
-               AND ((c.seq >= i.context_begin AND c.seq < i.context_end) OR c.seq = i.admissions_id OR c.seq = i.last_discharge_id)
+               AND (${historyOn("i", "c", "context_begin", "context_end")})
              WHERE i.task = ? AND i.subject_id = ? AND i.anchor = ?) AS history`, [task!, Number(subject), Number(anchor), task!, Number(subject), Number(anchor)]);
         output.out(`targets: ${concepts?.targets ?? "?"}\nhistory concepts: ${concepts?.history ?? 0}\n\n`);
         const pairs = JSON.parse(row.pairs) as [string, string][];
