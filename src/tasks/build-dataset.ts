@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { createWriteStream, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { once } from "node:events";
 import { UsageError } from "../errors.js";
 import { fitToBudget } from "../render/budget.js";
@@ -8,6 +8,7 @@ import type { RenderFormat } from "../render/markdown.js";
 import { inputParts, joinInput } from "../render/sample.js";
 import type { TokenCounter } from "../render/tokenizer.js";
 import { literal, type Store } from "../store/database.js";
+import { replaceableFolder, writeFolder } from "../store/output-folder.js";
 import { readTrajectories } from "../timeline/read.js";
 import { TOOL_VERSION } from "../version.js";
 import { candidatePool, candidatesFor } from "./candidates.js";
@@ -61,8 +62,7 @@ export async function buildDataset(store: Store, options: DatasetOptions): Promi
   if (!config) throw new UsageError(`unknown dataset ${options.name}: use ehr-bench or ehr-ins, or give --config`);
   const split: SplitSpec = options.split ?? { kind: "ratio", testRatio: 0.1 };
   const splitName = options.splitName ?? preset?.split ?? "test";
-  const out = resolve(options.out);
-  if (existsSync(out) && readdirSync(out).length && !options.force) throw new UsageError(`${out} is not empty (use --force to replace it)`);
+  const out = replaceableFolder(options.out, options.force);
 
   const sampling = await sampleTaskIndex(store, {
     ...options, config, split, splitName,
@@ -77,10 +77,7 @@ export async function buildDataset(store: Store, options: DatasetOptions): Promi
     : "SELECT DISTINCT subject_id FROM tasks.task_index";
   const pool = await candidatePool(store, decisionTasks, poolSubjects, options.seed);
 
-  const staging = `${out}.partial-${process.pid}`;
-  rmSync(staging, { recursive: true, force: true });
-  mkdirSync(staging, { recursive: true });
-  try {
+  return writeFolder(out, async (staging) => {
     const jsonl = join(staging, `${options.name}.jsonl`);
     const stream = createWriteStream(jsonl);
     // Records go in patient order (then task, anchor): each batch of patients is rendered and written
@@ -123,13 +120,8 @@ export async function buildDataset(store: Store, options: DatasetOptions): Promi
       files: [jsonl, parquet].map((f) => ({ file: f.slice(staging.length + 1), sha256: createHash("sha256").update(readFileSync(f)).digest("hex"), records: sampling.samples })),
     };
     writeFileSync(join(staging, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
-    rmSync(out, { recursive: true, force: true });
-    renameSync(staging, out);
     return { folder: out, files: [`${options.name}.jsonl`, `${options.name}.parquet`, "manifest.json"], sampling, seconds: (performance.now() - started) / 1000 };
-  } catch (error) {
-    rmSync(staging, { recursive: true, force: true });
-    throw error;
-  }
+  });
 }
 
 interface SampledRow {

@@ -1,7 +1,7 @@
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { EhrR1Error, UsageError } from "../errors.js";
+import { join } from "node:path";
+import { EhrR1Error } from "../errors.js";
 import { literal, type Store } from "../store/database.js";
+import { replaceableFolder, writeFolder } from "../store/output-folder.js";
 
 /**
  * The reference's per-task index files (`task_index/all/<task>.csv`, §9.1): subject_id, hadm_id
@@ -10,14 +10,10 @@ import { literal, type Store } from "../store/database.js";
  */
 export async function exportTaskIndexCsv(store: Store, folder: string, options: { force?: boolean } = {}): Promise<{ folder: string; files: number; rows: number }> {
   if (!(await store.tableExists("tasks.task_index"))) throw new EhrR1Error(`${store.path} has no task index: run \`ehr-r1 tasks index --db ${store.path}\` first`);
-  const out = resolve(folder);
-  if (existsSync(out) && readdirSync(out).length && !options.force) throw new UsageError(`${out} is not empty (use --force to replace it)`);
+  const out = replaceableFolder(folder, options.force);
   const tasks = (await store.rows<{ task: string }>("SELECT DISTINCT task FROM tasks.task_index ORDER BY 1")).map((r) => r.task);
-  const staging = `${out}.partial-${process.pid}`;
-  rmSync(staging, { recursive: true, force: true });
-  mkdirSync(staging, { recursive: true });
   let rows = 0;
-  try {
+  await writeFolder(out, async (staging) => {
     for (const task of tasks) {
       const target = `CASE WHEN json_type(target) = 'ARRAY'
         THEN '[' || array_to_string(list_transform(CAST(target::JSON AS VARCHAR[]), x -> CAST(to_json(x) AS VARCHAR)), ', ') || ']'
@@ -29,11 +25,6 @@ export async function exportTaskIndexCsv(store: Store, folder: string, options: 
       ) TO ${literal(join(staging, `${task}.csv`))} (HEADER, DELIMITER ',')`);
       rows += Number(await store.value<bigint>(`SELECT count(*) FROM tasks.task_index WHERE task = ${literal(task)}`));
     }
-    rmSync(out, { recursive: true, force: true });
-    renameSync(staging, out);
-  } catch (error) {
-    rmSync(staging, { recursive: true, force: true });
-    throw error;
-  }
+  });
   return { folder: out, files: tasks.length, rows };
 }

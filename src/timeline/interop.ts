@@ -1,7 +1,8 @@
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { InputError, UsageError } from "../errors.js";
 import { literal, type Store } from "../store/database.js";
+import { replaceableFolder, writeFolder } from "../store/output-folder.js";
 import { TOOL_VERSION } from "../version.js";
 import { itemContext, itemRowsSql } from "./items.js";
 import { assertTimeline } from "./read.js";
@@ -29,8 +30,7 @@ export interface ExportSummary {
 export async function exportPatientsEhr(store: Store, folder: string, options: ExportOptions = {}): Promise<ExportSummary> {
   const started = performance.now();
   await assertTimeline(store);
-  const out = resolve(folder);
-  if (existsSync(out) && readdirSync(out).length && !options.force) throw new UsageError(`${out} is not empty (use --force to replace it)`);
+  const out = replaceableFolder(folder, options.force);
   const where = options.subjects?.length ? `r.subject_id IN (${options.subjects.map((s) => Math.trunc(s)).join(", ")})` : "true";
   const tables = (await store.rows<{ f: string }>("SELECT DISTINCT file_name AS f FROM timeline.events ORDER BY 1")).map((r) => r.f);
   const context = await itemContext(store);
@@ -44,22 +44,16 @@ export async function exportPatientsEhr(store: Store, folder: string, options: E
     FROM timeline.events e JOIN grouped g USING (subject_id, seq)
     ORDER BY e.subject_id, e.seq`);
   const subjects = (await store.rows<{ s: number }>("SELECT DISTINCT subject_id AS s FROM export_events ORDER BY 1")).map((r) => r.s);
-  const staging = `${out}.partial-${process.pid}`;
-  rmSync(staging, { recursive: true, force: true });
-  mkdirSync(staging, { recursive: true });
   try {
-    for (const [i, subject] of subjects.entries()) {
-      const file = join(staging, `${subject}.parquet`);
-      await store.exec(`COPY (SELECT file_name, starttime, endtime, hadm_id, items FROM export_events WHERE subject_id = ${subject} ORDER BY seq) TO ${literal(file)} (FORMAT parquet)`);
-      options.onProgress?.(i + 1, subjects.length);
-    }
-    const events = Number(await store.value<bigint>("SELECT count(*) FROM export_events"));
-    rmSync(out, { recursive: true, force: true });
-    renameSync(staging, out);
+    const events = await writeFolder(out, async (staging) => {
+      for (const [i, subject] of subjects.entries()) {
+        const file = join(staging, `${subject}.parquet`);
+        await store.exec(`COPY (SELECT file_name, starttime, endtime, hadm_id, items FROM export_events WHERE subject_id = ${subject} ORDER BY seq) TO ${literal(file)} (FORMAT parquet)`);
+        options.onProgress?.(i + 1, subjects.length);
+      }
+      return Number(await store.value<bigint>("SELECT count(*) FROM export_events"));
+    });
     return { folder: out, patients: subjects.length, events, seconds: (performance.now() - started) / 1000 };
-  } catch (error) {
-    rmSync(staging, { recursive: true, force: true });
-    throw error;
   } finally {
     await store.exec("DROP TABLE IF EXISTS temp.export_events");
   }
