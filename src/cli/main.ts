@@ -7,6 +7,7 @@ import { registerExport } from "./commands/export.js";
 import { registerGraph } from "./commands/graph.js";
 import { registerDemo } from "./commands/demo.js";
 import { registerIngest } from "./commands/ingest.js";
+import { registerMedcalc } from "./commands/medcalc.js";
 import { registerReason } from "./commands/reason.js";
 import { registerReward } from "./commands/reward.js";
 import { registerShow } from "./commands/show.js";
@@ -35,6 +36,7 @@ export function buildProgram(output: Output): Command {
   registerReason(program, output);
   registerExport(program, output);
   registerReward(program, output);
+  registerMedcalc(program, output);
   return program;
 }
 

@@ -5,7 +5,7 @@ import { bodyLimit } from "hono/body-limit";
 import type { AddressInfo } from "node:net";
 import { pino, type Logger } from "pino";
 import { z } from "zod";
-import { rewardFor, type RewardOptions } from "./core.js";
+import { labelProblem, rewardFor, type RewardOptions } from "./core.js";
 
 export interface RewardServerOptions extends RewardOptions {
   /** Required as `Authorization: Bearer <token>` when set. */
@@ -18,12 +18,14 @@ export interface RewardServerOptions extends RewardOptions {
 }
 
 const openrlhf = z.object({ query: z.array(z.string()), prompts: z.array(z.string()).optional(), labels: z.array(z.string()) });
-const batch = z.object({ items: z.array(z.object({ task: z.string(), completion: z.string(), ground_truth: z.unknown() })) });
+const batch = z.object({ items: z.array(z.object({ task: z.string(), completion: z.string(), ground_truth: z.unknown(), prompt: z.string().optional() })) });
 
 /**
  * The reward service RL engines call. OpenRLHF's protocol: `POST /get_reward` with `{query, prompts,
  * labels}` (`query[i]` = templated prompt + completion; `labels[i]` = JSON `{"task", "ground_truth"}`)
- * answers `{rewards, scores, extra_logs}`. `POST /score` takes `{items: [{task, completion, ground_truth}]}`.
+ * answers `{rewards, scores, extra_logs}`. `POST /score` takes `{items: [{task, completion, ground_truth, prompt?}]}`.
+ * A label naming an unknown task or holding a broken ground truth is a 400 naming its index: a
+ * misconfigured dataset should stop a run, not train it on penalties.
  */
 export function rewardApp(options: RewardServerOptions = {}): Hono {
   const app = new Hono();
@@ -49,16 +51,23 @@ export function rewardApp(options: RewardServerOptions = {}): Hono {
     if (typeof body === "string") return c.json({ error: body }, 400);
     if (body.query.length !== body.labels.length || (body.prompts && body.prompts.length !== body.query.length)) return c.json({ error: "query, prompts and labels must have the same length" }, 400);
     if (body.query.length > maxBatch) return c.json({ error: `batch of ${body.query.length} exceeds ${maxBatch}` }, 413);
+    const labels: { task: string; ground_truth: unknown }[] = [];
+    for (const [i, text] of body.labels.entries()) {
+      let label: { task?: unknown; ground_truth?: unknown };
+      try {
+        label = JSON.parse(text) as typeof label;
+      } catch {
+        return c.json({ error: `labels[${i}]: not JSON` }, 400);
+      }
+      if (!label || typeof label !== "object" || typeof label.task !== "string") return c.json({ error: `labels[${i}].task: expected a string` }, 400);
+      const problem = labelProblem(label.task, label.ground_truth);
+      if (problem) return c.json({ error: `labels[${i}]: ${problem}` }, 400);
+      labels.push({ task: label.task, ground_truth: label.ground_truth });
+    }
     const results = body.query.map((query, i) => {
       const prompt = body.prompts?.[i] ?? "";
       const completion = prompt && query.startsWith(prompt) ? query.slice(prompt.length) : query;
-      let label: { task?: unknown; ground_truth?: unknown };
-      try {
-        label = JSON.parse(body.labels[i]!) as typeof label;
-      } catch {
-        label = {};
-      }
-      return rewardFor(String(label.task ?? ""), completion, label.ground_truth, options);
+      return rewardFor(labels[i]!.task, completion, labels[i]!.ground_truth, prompt ? { ...options, prompt } : options);
     });
     log.info({ route: "get_reward", n: results.length, ms: Math.round(performance.now() - started) }, "scored");
     return c.json({
@@ -70,7 +79,11 @@ export function rewardApp(options: RewardServerOptions = {}): Hono {
     const body = await read(c, batch);
     if (typeof body === "string") return c.json({ error: body }, 400);
     if (body.items.length > maxBatch) return c.json({ error: `batch of ${body.items.length} exceeds ${maxBatch}` }, 413);
-    return c.json({ results: body.items.map((i) => rewardFor(i.task, i.completion, i.ground_truth, options)) });
+    for (const [i, item] of body.items.entries()) {
+      const problem = labelProblem(item.task, item.ground_truth);
+      if (problem) return c.json({ error: `items[${i}]: ${problem}` }, 400);
+    }
+    return c.json({ results: body.items.map((i) => rewardFor(i.task, i.completion, i.ground_truth, i.prompt ? { ...options, prompt: i.prompt } : options)) });
   });
   return app;
 }

@@ -8,6 +8,8 @@ export const DATA_DIR = resolve(process.env.EHR_R1_DATA ?? join(import.meta.dirn
 export const DEMO_DIR = join(DATA_DIR, "mimic-iv-demo-2.2");
 export const MAPPINGS_DIR = join(DATA_DIR, "mappings");
 export const hasData = existsSync(join(DEMO_DIR, "hosp", "patients.csv.gz"));
+export const MEDCALC_CSV = join(DATA_DIR, "medcalc-bench", "test_data.csv");
+export const EHRMIND_VERL_DIR = join(DATA_DIR, "ehrmind-verl");
 
 if (!hasData) {
   console.warn(`\n*** ${DATA_DIR} not found: tests that read the shared real data are SKIPPED (set EHR_R1_DATA) ***\n`);

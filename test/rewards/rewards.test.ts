@@ -24,7 +24,7 @@ describe("reward core (hand-worked cases)", () => {
   });
 
   it("never throws: unknown tasks and broken ground truths score as a broken format, with the reason", () => {
-    expect(rewardFor("no_such_task", "x", "y", { style: "ehrmind" })).toMatchObject({ score: -2, components: { reason: "unknown task no_such_task" } });
+    expect(rewardFor("no_such_task", "x", "y", { style: "ehrmind" })).toMatchObject({ score: -2, components: { reason: expect.stringMatching(/^unknown task or data source "no_such_task": expected an EHR-Bench task name \(admissions, .* or a data source containing "readmission", "medcalc", "matching", "new_"$/) } });
     expect(rewardFor("labevents", "x", "[broken", { style: "ehrmind" }).components.reason).toBe("ground truth is not valid JSON");
     expect(rewardFor("labevents", undefined as unknown as string, ["x"]).score).toBe(0);
   });
@@ -53,6 +53,38 @@ describe("reward server (OpenRLHF protocol)", () => {
     expect(await bad.json()).toEqual({ error: "body is not JSON" });
     expect((await post(JSON.stringify({ query: ["a", "b"], labels }))).status).toBe(413);
     expect(await (await post(JSON.stringify({ query: ["a"], labels: [labels[0]!, labels[1]!] }))).json()).toEqual({ error: "query, prompts and labels must have the same length" });
+  });
+
+  it("refuses labels with unknown tasks or broken ground truths, naming the index and the known tasks", async () => {
+    const app = rewardApp();
+    const post = async (labels: string[]) => {
+      const res = await app.request("/get_reward", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: labels.map(() => "x"), labels }) });
+      return { status: res.status, body: (await res.json()) as { error: string } };
+    };
+    const unknown = await post([labels[0]!, JSON.stringify({ task: "medcalx_typo", ground_truth: "1" })]);
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error).toMatch(/^labels\[1\]: unknown task or data source "medcalx_typo" .*"medcalc"/);
+    expect((await post([JSON.stringify({ task: "medcalc_lab_test", ground_truth: { target: "1" } })])).body.error).toBe("labels[0]: ground truth needs an integer calid");
+    expect((await post(["not json"])).body.error).toBe("labels[0]: not JSON");
+    expect((await post([JSON.stringify({ ground_truth: "1" })])).body.error).toBe("labels[0].task: expected a string");
+  });
+
+  it("answers every request of a concurrent load on loopback, in order, without errors", async () => {
+    const server = await serveRewards();
+    try {
+      const requests = Array.from({ length: 200 }, (_, r) => {
+        // Batch r: 16 completions, of which the first r % 17 say "yes" (reward 1), the rest "no" (0).
+        const query = Array.from({ length: 16 }, (_, i) => (i < r % 17 ? "yes" : "no"));
+        return fetch(`${server.url}/get_reward`, { method: "POST", headers: { "content-type": "application/json" },
+          body: JSON.stringify({ query, labels: query.map(() => JSON.stringify({ task: "ICU_Stay_7day", ground_truth: "yes" })) }) })
+          .then(async (res) => ({ r, status: res.status, rewards: ((await res.json()) as { rewards: number[] }).rewards }));
+      });
+      const results = await Promise.all(requests);
+      expect(results.every((x) => x.status === 200)).toBe(true);
+      for (const x of results) expect(x.rewards, `batch ${x.r}`).toEqual(Array.from({ length: 16 }, (_, i) => (i < x.r % 17 ? 1 : 0)));
+    } finally {
+      await server.close();
+    }
   });
 
   it("listens on loopback by default", async () => {
@@ -97,6 +129,9 @@ describe("engine shims", () => {
       expect(Number(verl.trim())).toBeCloseTo(0.5, 12);
       const trl = await run(python, ["-c", "from ehr_r1_trl import ehr_r1_reward; print(ehr_r1_reward([[{'role': 'assistant', 'content': 'yes'}], 'no'], ['\"yes\"', '\"yes\"'], ['ICU_Stay_7day', 'ICU_Stay_7day']))"], env);
       expect(trl.trim()).toBe("[1, 0]");
+      // verl's batch reward manager, with a MedCalc ground truth as verl reads it from Parquet (a dict).
+      const batch = await run(python, ["-c", "from ehr_r1_verl import compute_score_batch; print(compute_score_batch(data_sources=['medcalc_lab_test'], solution_strs=['x</think><answer>{\"answer\": 25.3}</answer>'], ground_truths=[{'calid': 2, 'lower_limit': '23.9761', 'target': '25.238', 'upper_limit': '26.4999'}], extra_infos=[None]))"], env);
+      expect(batch.trim()).toBe("[1.1]");
     } finally {
       await server.close();
     }

@@ -1,33 +1,87 @@
 import type { Command } from "commander";
 import { readFileSync, writeFileSync } from "node:fs";
-import { TRL_SHIM, VERL_SHIM } from "../../rewards/shims.js";
 import { pino } from "pino";
 import { InputError, UsageError } from "../../errors.js";
-import { rewardFor, type RewardStyle } from "../../rewards/core.js";
+import { labelProblem, REWARD_STYLES, rewardFor, type RewardOptions, type RewardStyle } from "../../rewards/core.js";
+import { EHRMIND_MATCHING_LABELS, TREC_MATCHING_LABELS } from "../../rewards/families.js";
 import { serveRewards } from "../../rewards/server.js";
-import { parseWholeNumber } from "../main.js";
+import { TRL_SHIM, VERL_SHIM } from "../../rewards/shims.js";
+import { parseList, parseWholeNumber } from "../main.js";
 import { type Output } from "../output.js";
+
+interface RewardFlags {
+  style: string;
+  formatBonus?: string;
+  wrongFormatPenalty?: string;
+  matchingLabels: string;
+  classCounts?: string;
+  tailTokens?: string[];
+}
+
+const finite = (flag: string, value: string | undefined): number | undefined => {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || value.trim() === "") throw new UsageError(`${flag} ${value}: expected a number`);
+  return n;
+};
+
+/** Reward options from the shared flags; a class-counts file is `{"<task>": [n0, n1], …}`. */
+function rewardOptions(flags: RewardFlags): RewardOptions {
+  if (!REWARD_STYLES.includes(flags.style as RewardStyle)) throw new UsageError(`--style ${flags.style}: expected ${REWARD_STYLES.join(" or ")}`);
+  if (!["trec", "ehrmind"].includes(flags.matchingLabels)) throw new UsageError(`--matching-labels ${flags.matchingLabels}: expected trec or ehrmind`);
+  let classCounts: RewardOptions["classCounts"];
+  if (flags.classCounts) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(flags.classCounts, "utf8"));
+    } catch (error) {
+      throw new InputError(flags.classCounts, undefined, `not a readable JSON file (${error instanceof Error ? error.message : String(error)})`);
+    }
+    const ok = parsed && typeof parsed === "object" && Object.values(parsed).every((v) => Array.isArray(v) && v.length === 2 && v.every((n) => Number.isInteger(n) && n > 0));
+    if (!ok) throw new InputError(flags.classCounts, undefined, 'expected {"<task>": [negatives, positives], …} with positive whole numbers');
+    classCounts = parsed as RewardOptions["classCounts"];
+  }
+  return {
+    style: flags.style as RewardStyle, formatBonus: finite("--format-bonus", flags.formatBonus), wrongFormatPenalty: finite("--wrong-format-penalty", flags.wrongFormatPenalty),
+    matchingLabels: flags.matchingLabels === "ehrmind" ? EHRMIND_MATCHING_LABELS : TREC_MATCHING_LABELS, classCounts, tailTokens: flags.tailTokens,
+  };
+}
+
+const withRewardFlags = (command: Command): Command =>
+  command
+    .option("--style <style>", "EHR-Bench tasks: ehr-r1 (think block, then answer lines) or ehrmind (<think>…</think><answer>{json}</answer>)", "ehr-r1")
+    .option("--format-bonus <x>", "paid with a correct answer when the format holds (default 0.1 under EHRMIND rules, 0 under EHR-R1's)")
+    .option("--wrong-format-penalty <x>", "score of a broken format (default −2 under EHRMIND rules, 0 under EHR-R1's)")
+    .option("--matching-labels <names>", "trial-matching label names by index: trec (Irrelevant, Excluded, Eligible) or ehrmind (its swapped 0/1)", "trec")
+    .option("--class-counts <json>", 'EHRSHOT-style weights on _test splits: {"<task>": [negatives, positives]}')
+    .option("--tail-tokens <list>", "tokens allowed after </answer> (comma-separated)", parseList);
 
 export function registerReward(program: Command, output: Output): void {
   const reward = program.command("reward").description("verifiable rewards for RL engines");
-  reward
-    .command("score")
-    .description("score a JSONL of completions ({task, completion, ground_truth} per line) offline")
+  withRewardFlags(reward.command("score").description("score a JSONL of completions ({task, completion, ground_truth, prompt?} per line) offline"))
     .requiredOption("--data <jsonl>", "completions to score")
-    .option("--style <style>", "ehr-r1 or ehrmind", "ehr-r1")
-    .action((flags: { data: string; style: string }) => {
-      if (!["ehr-r1", "ehrmind"].includes(flags.style)) throw new UsageError(`--style ${flags.style}: expected ehr-r1 or ehrmind`);
+    .action((flags: RewardFlags & { data: string }) => {
+      const options = rewardOptions(flags);
       let total = 0;
       let n = 0;
-      for (const [i, line] of readFileSync(flags.data, "utf8").split("\n").entries()) {
+      let text: string;
+      try {
+        text = readFileSync(flags.data, "utf8");
+      } catch {
+        throw new InputError(flags.data, undefined, "cannot read the file");
+      }
+      for (const [i, line] of text.split("\n").entries()) {
         if (!line.trim()) continue;
-        let item: { task?: unknown; completion?: unknown; ground_truth?: unknown };
+        let item: { task?: unknown; completion?: unknown; ground_truth?: unknown; prompt?: unknown };
         try {
           item = JSON.parse(line) as typeof item;
         } catch {
           throw new InputError(flags.data, i + 1, "not JSON");
         }
-        const r = rewardFor(String(item.task ?? ""), String(item.completion ?? ""), item.ground_truth, { style: flags.style as RewardStyle });
+        if (typeof item.task !== "string") throw new InputError(flags.data, i + 1, "task: expected a string");
+        const problem = labelProblem(item.task, item.ground_truth);
+        if (problem) throw new InputError(flags.data, i + 1, problem);
+        const r = rewardFor(item.task, typeof item.completion === "string" ? item.completion : "", item.ground_truth, typeof item.prompt === "string" ? { ...options, prompt: item.prompt } : options);
         output.out(`${JSON.stringify({ line: i + 1, ...r })}\n`);
         total += r.score;
         n++;
@@ -44,17 +98,14 @@ export function registerReward(program: Command, output: Output): void {
       writeFileSync(flags.out, engine === "verl" ? VERL_SHIM : TRL_SHIM);
       output.out(`${flags.out}: ${engine === "verl" ? "custom_reward_function.path=<this file> custom_reward_function.name=compute_score" : "from <module> import ehr_r1_reward; GRPOTrainer(reward_funcs=[ehr_r1_reward], ...)"}\n`);
     });
-  reward
-    .command("serve")
-    .description("the reward server (OpenRLHF protocol: POST /get_reward; POST /score; GET /health)")
+  withRewardFlags(reward.command("serve").description("the reward server (OpenRLHF protocol: POST /get_reward; POST /score; GET /health)"))
     .option("--host <host>", "address to bind (default loopback only)", "127.0.0.1")
     .option("--port <n>", "port", parseWholeNumber, 5000)
-    .option("--style <style>", "ehr-r1 or ehrmind", "ehr-r1")
     .option("--max-batch <n>", "completions per request", parseWholeNumber, 4096)
-    .action(async (flags: { host: string; port: number; style: string; maxBatch: number }) => {
-      if (!["ehr-r1", "ehrmind"].includes(flags.style)) throw new UsageError(`--style ${flags.style}: expected ehr-r1 or ehrmind`);
+    .action(async (flags: RewardFlags & { host: string; port: number; maxBatch: number }) => {
+      const options = rewardOptions(flags);
       // The token comes from the environment only, never from the command line (it would show in process lists).
-      const server = await serveRewards({ host: flags.host, port: flags.port, style: flags.style as RewardStyle, maxBatch: flags.maxBatch, token: process.env.EHR_R1_REWARD_TOKEN, logger: pino() });
+      const server = await serveRewards({ ...options, host: flags.host, port: flags.port, maxBatch: flags.maxBatch, token: process.env.EHR_R1_REWARD_TOKEN, logger: pino() });
       output.err(`reward server on ${server.url} (${flags.style} style${process.env.EHR_R1_REWARD_TOKEN ? ", bearer token required" : ""}); Ctrl-C stops it\n`);
       await new Promise<void>((resolveStop) => {
         const stop = () => void server.close().then(resolveStop);

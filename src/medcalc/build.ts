@@ -1,0 +1,135 @@
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { InputError, UsageError } from "../errors.js";
+import { firstLine, ident, literal, Store } from "../store/database.js";
+import { replaceableFolder, writeFolder } from "../store/output-folder.js";
+import { uniformSql } from "../tasks/sample.js";
+import { medcalcPromptParts, type MedcalcPromptOptions } from "./prompt.js";
+
+/** MedCalc-Bench v1.0's columns, in file order; the first two are integers, the rest text. */
+export const MEDCALC_COLUMNS = [
+  "Row Number", "Calculator ID", "Calculator Name", "Category", "Output Type", "Note ID", "Note Type", "Patient Note",
+  "Question", "Relevant Entities", "Ground Truth Answer", "Lower Limit", "Upper Limit", "Ground Truth Explanation",
+] as const;
+
+export type MedcalcExportFormat = "verl" | "openrlhf" | "trl-grpo";
+export const MEDCALC_EXPORT_FORMATS: readonly MedcalcExportFormat[] = ["verl", "openrlhf", "trl-grpo"];
+
+export interface MedcalcBuildOptions extends MedcalcPromptOptions {
+  /** MedCalc-Bench test CSV: `test` (and the tail of `val`). */
+  test?: string;
+  /** MedCalc-Bench train CSV: a category-balanced `val` head and a shuffled, length-filtered `train`. */
+  train?: string;
+  out: string;
+  format?: MedcalcExportFormat;
+  /** Validation rows in all, split evenly over the categories (EHRMIND: 100 → 14 × 7 = 98). */
+  valSize?: number;
+  /** Train prompts longer than this many whitespace-separated words are dropped (EHRMIND: 1,024). */
+  maxWords?: number;
+  seed?: number;
+  force?: boolean;
+}
+
+/**
+ * Loads a MedCalc-Bench CSV into `table` with its file order in `ord`. Columns are checked by name
+ * before any row is read, so a wrong file says which columns are missing.
+ */
+export async function loadMedcalcCsv(store: Store, file: string, table: string): Promise<number> {
+  const path = resolve(file);
+  if (!existsSync(path)) throw new InputError(path, undefined, "no such file");
+  let header: string[];
+  try {
+    header = (await store.rows<{ column_name: string }>(`DESCRIBE SELECT * FROM read_csv(${literal(path)}, header = true, all_varchar = true)`)).map((r) => r.column_name);
+  } catch (error) {
+    throw new InputError(path, undefined, `not a readable CSV (${firstLine(error)})`);
+  }
+  const missing = MEDCALC_COLUMNS.filter((c) => !header.includes(c));
+  if (missing.length) throw new InputError(path, 1, `not a MedCalc-Bench CSV: missing column(s) ${missing.map((c) => JSON.stringify(c)).join(", ")}`);
+  const columns = MEDCALC_COLUMNS.map((c, i) => (i < 2 ? `TRY_CAST(${ident(c)} AS BIGINT) AS ${ident(c)}` : ident(c))).join(", ");
+  try {
+    await store.exec(`CREATE OR REPLACE TABLE ${table} AS
+      SELECT row_number() OVER () - 1 AS ord, ${columns}
+      FROM read_csv(${literal(path)}, header = true, all_varchar = true, quote = '"', escape = '"', strict_mode = true)`);
+  } catch (error) {
+    throw new InputError(path, undefined, error instanceof Error ? error.message.split("\n").slice(0, 2).join(" ") : String(error));
+  }
+  const bad = await store.rows<{ ord: number; what: string }>(`SELECT ord::INTEGER AS ord, CASE WHEN "Row Number" IS NULL THEN 'Row Number' WHEN "Calculator ID" IS NULL THEN 'Calculator ID' ELSE 'Category' END AS what
+    FROM ${table} WHERE "Row Number" IS NULL OR "Calculator ID" IS NULL OR coalesce("Category", '') = '' ORDER BY ord LIMIT 1`);
+  // +2: the header is line 1 and ord counts from 0 (notes with newlines make this a record number).
+  if (bad[0]) throw new InputError(path, bad[0].ord + 2, `record ${bad[0].ord + 1}: "${bad[0].what}" is missing or not an integer`);
+  return Number(await store.value(`SELECT count(*) FROM ${table}`));
+}
+
+/** EHRMIND's merged category names (the train CSV spells two of them differently). */
+const MERGED_CATEGORY = `CASE "Category" WHEN 'lab test' THEN 'lab' WHEN 'dosage conversion' THEN 'dosage' ELSE "Category" END`;
+
+/** One row per prompt: the source columns plus the verl columns, as SQL over a `rows` relation with ord, split, data_source, idx. */
+function verlSelect(options: MedcalcPromptOptions): string {
+  const p = medcalcPromptParts(options);
+  const user = `${literal(p.before)} || "Patient Note" || ${literal(p.between)} || "Question" || ${literal(p.after)}`;
+  const messages = p.system ? `[{'content': ${literal(p.system)}, 'role': 'system'}, {'content': ${user}, 'role': 'user'}]` : `[{'content': ${user}, 'role': 'user'}]`;
+  return `SELECT ${MEDCALC_COLUMNS.map(ident).join(", ")}, data_source, ${messages} AS prompt, 'medcalc' AS ability,
+    {'ground_truth': {'calid': "Calculator ID", 'lower_limit': "Lower Limit", 'target': "Ground Truth Answer", 'upper_limit': "Upper Limit"}, 'style': 'rule'} AS reward_model,
+    {'index': idx, 'split': split} AS extra_info`;
+}
+
+/** The engine's columns over the verl relation `v`. */
+function formatSelect(format: MedcalcExportFormat, template: MedcalcPromptOptions["template"]): string {
+  if (format === "verl") return "SELECT * EXCLUDE (ord) FROM v ORDER BY ord";
+  // A pre-templated Llama-3 string goes in as text (no chat template applied by the engine); messages as a list.
+  const prompt = template === "messages" ? "prompt" : "prompt[1].content";
+  const truth = "to_json(reward_model.ground_truth)";
+  if (format === "openrlhf") return `SELECT ${prompt} AS input, to_json({'task': data_source, 'ground_truth': reward_model.ground_truth})::VARCHAR AS label FROM v ORDER BY ord`;
+  return `SELECT ${prompt} AS prompt, ${truth}::VARCHAR AS ground_truth, data_source AS task FROM v ORDER BY ord`;
+}
+
+/**
+ * EHRMIND's MedCalc RL files (src/dataset/medcalc/rl/data_process.py): `test` from the test CSV;
+ * from the train CSV, `val` = the first valSize/7 rows of each category in file order followed by the
+ * test rows, and `train` = the rest, shuffled (seeded) and filtered to prompts of ≤ maxWords words.
+ */
+export async function buildMedcalc(options: MedcalcBuildOptions): Promise<{ file: string; split: string; rows: number }[]> {
+  if (!options.test && !options.train) throw new UsageError("give --test and/or --train (MedCalc-Bench CSV files)");
+  const format = options.format ?? "verl";
+  if (!MEDCALC_EXPORT_FORMATS.includes(format)) throw new UsageError(`unknown format ${format} (expected ${MEDCALC_EXPORT_FORMATS.join(", ")})`);
+  const out = replaceableFolder(options.out, options.force);
+  const ext = format === "verl" ? "parquet" : "jsonl";
+  const store = await Store.open(":memory:");
+  try {
+    const splits: [string, string][] = [];
+    if (options.test) {
+      await loadMedcalcCsv(store, options.test, "test_csv");
+      await store.exec(`CREATE TABLE test_rows AS SELECT ord, 'test' AS split, 'medcalc_' || "Category" || '_test' AS data_source, ord AS idx, * EXCLUDE (ord) FROM test_csv`);
+      splits.push(["test", "SELECT * FROM test_rows"]);
+    }
+    if (options.train) {
+      await loadMedcalcCsv(store, options.train, "train_csv");
+      const categories = Number(await store.value(`SELECT count(DISTINCT ${MERGED_CATEGORY}) FROM train_csv`));
+      const smallest = Number(await store.value(`SELECT min(n) FROM (SELECT count(*) AS n FROM train_csv GROUP BY ${MERGED_CATEGORY})`));
+      const perClass = Math.min(smallest, Math.floor((options.valSize ?? 100) / categories));
+      await store.exec(`CREATE TABLE ranked AS SELECT *, row_number() OVER (PARTITION BY ${MERGED_CATEGORY} ORDER BY ord) AS category_rank FROM train_csv`);
+      await store.exec(`CREATE TABLE val_rows AS SELECT ord, 'val' AS split, 'medcalc_val' AS data_source, row_number() OVER (ORDER BY ord) - 1 AS idx, * EXCLUDE (ord, category_rank)
+        FROM ranked WHERE category_rank <= ${perClass}`);
+      const prompt = medcalcPromptParts(options);
+      const words = `len(regexp_split_to_array(trim(${literal(prompt.before)} || "Patient Note" || ${literal(prompt.between)} || "Question" || ${literal(prompt.after)}), '\\s+'))`;
+      await store.exec(`CREATE TABLE train_rows AS
+        WITH kept AS (SELECT *, ${uniformSql(literal(String(options.seed ?? 42)), "ord::VARCHAR")} AS u FROM ranked WHERE category_rank > ${perClass} AND ${words} <= ${options.maxWords ?? 1024})
+        SELECT row_number() OVER (ORDER BY u, ord) - 1 AS ord, 'train' AS split, 'medcalc_train' AS data_source, row_number() OVER (ORDER BY u, ord) - 1 AS idx, * EXCLUDE (ord, category_rank, u) FROM kept`);
+      splits.push(["train", "SELECT * FROM train_rows"]);
+      // val rows first, then the test rows (when given), as EHRMIND's val file.
+      splits.push(["val", options.test ? "SELECT * FROM val_rows UNION ALL SELECT ord + 1e9::BIGINT, * EXCLUDE (ord) FROM test_rows" : "SELECT * FROM val_rows"]);
+    }
+    return await writeFolder(out, async (staging) => {
+      const written: { file: string; split: string; rows: number }[] = [];
+      for (const [split, rows] of splits) {
+        const file = join(staging, `${split}.${ext}`);
+        await store.exec(`COPY (WITH rows AS (${rows}), v AS (${verlSelect(options)}, ord FROM rows) ${formatSelect(format, options.template)})
+          TO ${literal(file)} (FORMAT ${format === "verl" ? "parquet" : "json"})`);
+        written.push({ file: join(out, `${split}.${ext}`), split, rows: Number(await store.value(`SELECT count(*) FROM (${rows})`)) });
+      }
+      return written;
+    });
+  } finally {
+    store.close();
+  }
+}

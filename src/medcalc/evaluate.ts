@@ -1,0 +1,144 @@
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { InputError, UsageError } from "../errors.js";
+import { bootstrapInterval } from "../eval/metrics/bootstrap.js";
+import { rewardFor } from "../rewards/core.js";
+import { isPyDict, parsePyJson, pyStrOf } from "../rewards/python-json.js";
+import { firstLine, literal, Store } from "../store/database.js";
+import { loadMedcalcCsv } from "./build.js";
+import { medcalcCorrect, type MedcalcTruth } from "./correctness.js";
+
+/**
+ * - `eval`: EHRMIND's offline scorer (cal_result.py): the first `<answer>{…}</answer>` JSON, else a
+ *   bare `"answer": 12.5` anywhere; no format required. Its fallback's `int()` fails on decimals;
+ *   here the number is read as written.
+ * - `reward`: correct only where the RL reward is positive (format rules included).
+ */
+export type MedcalcScoring = "eval" | "reward";
+
+export interface MedcalcEvalRow {
+  index: number;
+  rowNumber: number;
+  category: string;
+  calid: number;
+  truth: MedcalcTruth;
+  dataSource: string;
+}
+
+export interface MedcalcEvalSummary {
+  scoring: MedcalcScoring;
+  n: number;
+  missing: number;
+  categories: Record<string, { n: number; correct: number; accuracy: number; ci_low: number; ci_high: number }>;
+  calculators: Record<string, { n: number; correct: number; accuracy: number }>;
+  overall: { n: number; correct: number; accuracy: number; ci_low: number; ci_high: number };
+}
+
+/** The answer string the offline scorer checks (`str(json["answer"])`), "" when none is found. */
+export function evalAnswer(text: string): string {
+  const block = /<answer>\s*(\{[\s\S]*?\})\s*<\/answer>/.exec(text);
+  if (block) {
+    try {
+      const value = parsePyJson(block[1]!);
+      if (isPyDict(value)) return value.has("answer") ? pyStrOf(value.get("answer")!) : "";
+    } catch {
+      // fall through to the bare "answer": number form, as the reference does
+    }
+  }
+  const bare = /"answer"\s*:\s*"?([\d\s.]+)"?/.exec(text);
+  return bare ? bare[1]!.trim() : "";
+}
+
+const MERGED: Record<string, string> = { "lab test": "lab", "dosage conversion": "dosage" };
+
+/** The rows of a MedCalc-Bench CSV, or of a verl Parquet built from one (ours or EHRMIND's). */
+export async function readMedcalcRows(file: string): Promise<MedcalcEvalRow[]> {
+  const path = resolve(file);
+  const store = await Store.open(":memory:");
+  try {
+    if (path.endsWith(".parquet")) {
+      await store.exec(`CREATE TABLE rows AS SELECT row_number() OVER () - 1 AS ord, * FROM read_parquet(${literal(path)})`).catch((error: unknown) => {
+        throw new InputError(path, undefined, `not a readable Parquet file (${firstLine(error)})`);
+      });
+    } else await loadMedcalcCsv(store, path, "rows");
+    const columns = new Set((await store.rows<{ column_name: string }>("DESCRIBE rows")).map((r) => r.column_name));
+    for (const c of ["Row Number", "Calculator ID", "Category", "Ground Truth Answer", "Lower Limit", "Upper Limit"]) {
+      if (!columns.has(c)) throw new InputError(path, undefined, `missing column ${JSON.stringify(c)}`);
+    }
+    const source = columns.has("data_source") ? "data_source" : `'medcalc_' || "Category" || '_test'`;
+    const rows = await store.rows<{ ord: number; rn: number; category: string; calid: number; target: string; lo: string; hi: string; ds: string }>(
+      `SELECT ord::INTEGER AS ord, "Row Number"::INTEGER AS rn, "Category" AS category, "Calculator ID"::INTEGER AS calid, "Ground Truth Answer" AS target,
+        "Lower Limit" AS lo, "Upper Limit" AS hi, ${source} AS ds FROM rows ORDER BY ord`,
+    );
+    return rows.map((r) => ({
+      index: r.ord, rowNumber: r.rn, category: MERGED[r.category] ?? r.category, calid: r.calid, dataSource: r.ds,
+      truth: { target: r.target, calid: r.calid, lower_limit: r.lo, upper_limit: r.hi },
+    }));
+  } finally {
+    store.close();
+  }
+}
+
+/** Completions keyed by `index` (row position) or `row_number` ("Row Number"), text in `completion`, `output` or `generated_text`. */
+export function readCompletions(file: string): Map<string, string> {
+  const path = resolve(file);
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch {
+    throw new InputError(path, undefined, "cannot read the completions file");
+  }
+  const out = new Map<string, string>();
+  for (const [i, line] of text.split("\n").entries()) {
+    if (!line.trim()) continue;
+    let item: Record<string, unknown>;
+    try {
+      item = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      throw new InputError(path, i + 1, "not JSON");
+    }
+    const key = item.index !== undefined ? `i${Number(item.index)}` : item.row_number !== undefined ? `r${Number(item.row_number)}` : null;
+    const completion = item.completion ?? item.output ?? item.generated_text;
+    if (!key || key.endsWith("NaN")) throw new InputError(path, i + 1, "needs an index (row position) or a row_number");
+    if (typeof completion !== "string") throw new InputError(path, i + 1, "needs the model's text as completion, output or generated_text");
+    if (out.has(key)) throw new InputError(path, i + 1, `a second completion for ${key.startsWith("i") ? "index" : "row_number"} ${key.slice(1)}`);
+    out.set(key, completion);
+  }
+  return out;
+}
+
+/** Accuracy per category (lab, risk, severity, diagnosis, date, dosage, physical), per calculator and overall (micro). */
+export function evaluateMedcalc(rows: readonly MedcalcEvalRow[], completions: ReadonlyMap<string, string>, scoring: MedcalcScoring = "eval", seed = 0): MedcalcEvalSummary {
+  if (!["eval", "reward"].includes(scoring)) throw new UsageError(`unknown scoring ${scoring} (expected eval or reward)`);
+  const scored: { category: string; calid: number; correct: number }[] = [];
+  let missing = 0;
+  for (const row of rows) {
+    const text = completions.get(`i${row.index}`) ?? completions.get(`r${row.rowNumber}`);
+    if (text === undefined) {
+      missing++;
+      continue;
+    }
+    const correct = scoring === "eval" ? medcalcCorrect(evalAnswer(text), row.truth).correct : rewardFor(row.dataSource, text, row.truth).components.correctness > 0 ? 1 : 0;
+    scored.push({ category: row.category, calid: row.calid, correct });
+  }
+  const summarize = (items: typeof scored) => {
+    const correct = items.reduce((a, s) => a + s.correct, 0);
+    const [lo, hi] = bootstrapInterval(items.length, (ix) => ix.reduce((a, i) => a + items[i]!.correct, 0) / ix.length, { seed });
+    return { n: items.length, correct, accuracy: items.length ? correct / items.length : Number.NaN, ci_low: lo, ci_high: hi };
+  };
+  const group = (key: (s: (typeof scored)[number]) => string) => {
+    const groups = new Map<string, typeof scored>();
+    for (const s of scored) {
+      const list = groups.get(key(s)) ?? [];
+      list.push(s);
+      groups.set(key(s), list);
+    }
+    return [...groups].sort(([a], [b]) => a.localeCompare(b, "en", { numeric: true }));
+  };
+  const calculators: MedcalcEvalSummary["calculators"] = {};
+  for (const [id, items] of group((s) => String(s.calid))) {
+    const correct = items.reduce((a, s) => a + s.correct, 0);
+    calculators[id] = { n: items.length, correct, accuracy: correct / items.length };
+  }
+  return { scoring, n: scored.length, missing, categories: Object.fromEntries(group((s) => s.category).map(([c, items]) => [c, summarize(items)])), calculators, overall: summarize(scored) };
+}
