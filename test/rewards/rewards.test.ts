@@ -63,7 +63,7 @@ describe("reward server (OpenRLHF protocol)", () => {
     };
     const unknown = await post([labels[0]!, JSON.stringify({ task: "medcalx_typo", ground_truth: "1" })]);
     expect(unknown.status).toBe(400);
-    expect(unknown.body.error).toMatch(/^labels\[1\]: unknown task or data source "medcalx_typo" .*"medcalc"/);
+    expect(unknown.body.error).toMatch(/^labels\[1\]: unknown task or data source "medcalx_typo": .*"medcalc"/);
     expect((await post([JSON.stringify({ task: "medcalc_lab_test", ground_truth: { target: "1" } })])).body.error).toBe("labels[0]: ground truth needs an integer calid");
     expect((await post(["not json"])).body.error).toBe("labels[0]: not JSON");
     expect((await post([JSON.stringify({ ground_truth: "1" })])).body.error).toBe("labels[0].task: expected a string");
