@@ -7,6 +7,7 @@ import { SYSTEM_PROMPT } from "../render/budget.js";
 import type { ChatMessage, TokenCounter } from "../render/tokenizer.js";
 import { literal, Store } from "../store/database.js";
 import type { DatasetRecord } from "../tasks/build-dataset.js";
+import { mixOrder } from "./mix.js";
 
 /**
  * Training files for the engines (reference-reasoning-training-eval.md §5, §6.6; ecosystem.md):
@@ -28,19 +29,48 @@ export interface ExportOptions {
   counter?: TokenCounter;
   /** The split name written into verl's `extra_info`. */
   split?: string;
+  /** A second dataset mixed in (EHR-R1's MultipleDataset): shuffled together, or by curriculum. */
+  mix?: string;
+  curriculum?: boolean;
+  seed?: number;
+  /**
+   * RL formats: risk-task ground truths become `{"target", "weight"}` with EHRSHOT's balanced weights
+   * 0.5·N/N_class from this file's label counts per task, so a rare correct "yes" earns more.
+   */
+  classWeighted?: boolean;
 }
 
 const userText = (r: DatasetRecord) => `${r.input}\n${r.instruction}`;
 const isRisk = (r: DatasetRecord) => r.task_info.task_type === "risk_prediction";
 /** The value the reward side scores against: the label list, or the yes/no (or text) answer. */
-export const groundTruthOf = (r: DatasetRecord) => JSON.stringify(r.task_info.label ?? (isRisk(r) ? r.output : r.output.split("\n")));
+const goldOf = (r: DatasetRecord): unknown => r.task_info.label ?? (isRisk(r) ? r.output : r.output.split("\n"));
+export const groundTruthOf = (r: DatasetRecord, weight?: number) => JSON.stringify(weight === undefined ? goldOf(r) : { target: goldOf(r), weight });
+
+/** EHRSHOT-style class weights per risk task and label: 0.5·N/N_label over the records. */
+export function classWeights(records: readonly DatasetRecord[]): Map<string, Map<string, number>> {
+  const counts = new Map<string, Map<string, number>>();
+  for (const r of records) {
+    if (!isRisk(r)) continue;
+    const task = String(r.task_info.task);
+    const byLabel = counts.get(task) ?? new Map<string, number>();
+    const label = String(goldOf(r)).trim().toLowerCase();
+    byLabel.set(label, (byLabel.get(label) ?? 0) + 1);
+    counts.set(task, byLabel);
+  }
+  for (const byLabel of counts.values()) {
+    const total = [...byLabel.values()].reduce((a, b) => a + b, 0);
+    // Two classes (yes/no) as in EHRSHOT; the factor is 1/(number of classes) in general.
+    for (const [label, n] of byLabel) byLabel.set(label, total / (byLabel.size * n));
+  }
+  return counts;
+}
 
 /** The GRPO prompt (§6.6): decision tasks think, risk tasks answer directly. */
 export function rlMessages(r: DatasetRecord): ChatMessage[] {
   return [{ role: "system", content: SYSTEM_PROMPT }, { role: "user", content: `${userText(r)}\n${isRisk(r) ? "/no_think" : "/think"}` }];
 }
 
-export function exportRow(format: ExportFormat, r: DatasetRecord, index: number, split: string): Record<string, unknown> {
+export function exportRow(format: ExportFormat, r: DatasetRecord, index: number, split: string, weight?: number): Record<string, unknown> {
   const task = String(r.task_info.task);
   switch (format) {
     case "sft":
@@ -56,12 +86,12 @@ export function exportRow(format: ExportFormat, r: DatasetRecord, index: number,
     case "verl":
       return {
         data_source: task, prompt: rlMessages(r).map((m) => ({ content: m.content, role: m.role })), ability: "ehr",
-        reward_model: { ground_truth: groundTruthOf(r), style: "rule" }, extra_info: { index, split, task },
+        reward_model: { ground_truth: groundTruthOf(r, weight), style: "rule" }, extra_info: { index, split, task },
       };
     case "openrlhf":
-      return { input: rlMessages(r), label: JSON.stringify({ task, ground_truth: groundTruthOf(r) }) };
+      return { input: rlMessages(r), label: JSON.stringify({ task, ground_truth: groundTruthOf(r, weight) }) };
     case "trl-grpo":
-      return { prompt: rlMessages(r), ground_truth: groundTruthOf(r), task };
+      return { prompt: rlMessages(r), ground_truth: groundTruthOf(r, weight), task };
   }
 }
 
@@ -75,7 +105,12 @@ function tokensOf(format: ExportFormat, row: Record<string, unknown>, counter: T
 export async function exportDataset(options: ExportOptions): Promise<{ file: string; rows: number; droppedForLength: number }> {
   if (!EXPORT_FORMATS.includes(options.format)) throw new UsageError(`unknown export format ${options.format} (expected ${EXPORT_FORMATS.join(", ")})`);
   if (options.maxTokens !== undefined && !options.counter) throw new UsageError("--max-tokens needs a tokenizer (--tokenizer) or the estimate");
-  const records = readBenchmark(options.data);
+  if (options.classWeighted && (options.format === "sft" || options.format === "reasoning-sft")) throw new UsageError("--class-weighted applies to the RL formats (verl, openrlhf, trl-grpo)");
+  if (options.curriculum && !options.mix) throw new UsageError("--curriculum needs a second dataset (--mix)");
+  const first = readBenchmark(options.data);
+  const second = options.mix ? readBenchmark(options.mix) : [];
+  const records = options.mix ? mixOrder(first.length, second.length, options).map(([d, i]) => (d === 0 ? first[i]! : second[i]!)) : first;
+  const weights = options.classWeighted ? classWeights(records) : null;
   const out = resolve(options.out);
   mkdirSync(dirname(out), { recursive: true });
   const jsonl = options.format === "verl" ? `${out}.rows-${process.pid}.jsonl` : `${out}.partial-${process.pid}`;
@@ -84,7 +119,8 @@ export async function exportDataset(options: ExportOptions): Promise<{ file: str
   let dropped = 0;
   try {
     for (const [i, record] of records.entries()) {
-      const row = exportRow(options.format, record, i, options.split ?? "train");
+      const weight = weights?.get(String(record.task_info.task))?.get(String(goldOf(record)).trim().toLowerCase());
+      const row = exportRow(options.format, record, i, options.split ?? "train", weight);
       if (options.maxTokens !== undefined && tokensOf(options.format, row, options.counter!) > options.maxTokens) {
         dropped++;
         continue;

@@ -2,6 +2,8 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { exportDataset } from "../../src/export/formats.js";
+import { mixOrder } from "../../src/export/mix.js";
+import { rewardFor } from "../../src/rewards/core.js";
 import { EstimatedTokenCounter } from "../../src/render/tokenizer.js";
 import { Store } from "../../src/store/database.js";
 import { TASKS } from "../../src/tasks/registry.js";
@@ -71,5 +73,46 @@ describe("training exports", () => {
     } finally {
       store.close();
     }
+  });
+});
+
+describe("mixing two datasets (EHR-R1's MultipleDataset)", () => {
+  it("without curriculum: one seeded permutation of both", () => {
+    const order = mixOrder(30, 10, { seed: 1 });
+    expect(order.map(([d, i]) => `${d}:${i}`).sort()).toEqual([...Array.from({ length: 30 }, (_, i) => `0:${i}`), ...Array.from({ length: 10 }, (_, i) => `1:${i}`)].sort());
+    expect(mixOrder(30, 10, { seed: 1 })).toEqual(order);
+    expect(mixOrder(30, 10, { seed: 2 })).not.toEqual(order);
+  });
+
+  it("with curriculum: nothing of the second dataset before thr = 1 − 2·n₂/n₁ of the run, all of it by the end", () => {
+    for (const seed of [1, 2, 3]) {
+      // n₁ = 100, n₂ = 20: thr = 0.6, so the first 0.6 × 120 = 72 positions are all from dataset 1.
+      const order = mixOrder(100, 20, { curriculum: true, seed });
+      expect(order).toHaveLength(120);
+      expect(order.slice(0, 72).every(([d]) => d === 0)).toBe(true);
+      expect(order.filter(([d]) => d === 1)).toHaveLength(20);
+      expect(new Set(order.map(([d, i]) => `${d}:${i}`)).size).toBe(120);
+    }
+    // n₂ > n₁/2: thr < 0, so the second dataset is drawn from the start.
+    expect(mixOrder(10, 10, { curriculum: true, seed: 1 }).slice(0, 10).some(([d]) => d === 1)).toBe(true);
+  });
+});
+
+describe("class-weighted RL exports", () => {
+  const dir = tempDir();
+  it("weights risk ground truths 0.5·N/N_class from the file's own counts, and the reward pays that weight", async () => {
+    const risk = TASKS.find((t) => t.name === "ICU_Stay_7day")!;
+    // 1 yes, 3 no: weights 0.5·4/1 = 2 and 0.5·4/3 = 2/3.
+    const labels = ["yes", "no", "no", "no"];
+    const data = join(dir, "risk.jsonl");
+    writeFileSync(data, labels.map((label, idx) => JSON.stringify({ idx, instruction: risk.instruction, input: "x", output: label, candidates: ["yes", "no"], task_info: { task: "ICU_Stay_7day", task_type: "risk_prediction", label } })).join("\n"));
+    await exportDataset({ format: "trl-grpo", data, out: join(dir, "w.jsonl"), classWeighted: true });
+    const rows = readFileSync(join(dir, "w.jsonl"), "utf8").trimEnd().split("\n").map((l) => JSON.parse(l) as { ground_truth: string; task: string });
+    expect(rows.map((r) => JSON.parse(r.ground_truth))).toEqual([{ target: "yes", weight: 2 }, { target: "no", weight: 2 / 3 }, { target: "no", weight: 2 / 3 }, { target: "no", weight: 2 / 3 }]);
+    expect(rewardFor(rows[0]!.task, "<think>\n\n</think>\n\nyes", rows[0]!.ground_truth).score).toBe(2);
+    expect(rewardFor(rows[1]!.task, "no", rows[1]!.ground_truth).score).toBeCloseTo(2 / 3, 12);
+    expect(rewardFor(rows[1]!.task, "yes", rows[1]!.ground_truth).score).toBe(0);
+    await expect(exportDataset({ format: "sft", data, out: join(dir, "x.jsonl"), classWeighted: true })).rejects.toThrow(/RL formats/);
+    expect((await exportDataset({ format: "sft", data, mix: data, curriculum: true, out: join(dir, "mixed.jsonl") })).rows).toBe(8);
   });
 });

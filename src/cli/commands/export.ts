@@ -15,10 +15,14 @@ export function registerExport(program: Command, output: Output): void {
     .option("--split <name>", "split name written into verl's extra_info", "train")
     .option("--max-tokens <n>", "drop records whose prompt and answer exceed n tokens", parseWholeNumber)
     .option("--tokenizer <dir>", "model folder for --max-tokens (default: a conservative estimate)")
-    .action(async (format: string, flags: { data: string; out: string; split: string; maxTokens?: number; tokenizer?: string }) => {
+    .option("--mix <jsonl>", "a second dataset mixed in (EHR-R1's MultipleDataset): shuffled together with --data")
+    .option("--curriculum", "hold --mix back, then phase it in towards the end (EHR-R1's --curriculum); train without shuffling")
+    .option("--seed <n>", "shuffle seed for --mix", parseWholeNumber, 42)
+    .option("--class-weighted", "RL formats: weight risk-task ground truths 0.5·N/N_class (EHRSHOT's balanced weighting)")
+    .action(async (format: string, flags: { data: string; out: string; split: string; maxTokens?: number; tokenizer?: string; mix?: string; curriculum?: boolean; seed: number; classWeighted?: boolean }) => {
       if (!EXPORT_FORMATS.includes(format as ExportFormat)) throw new UsageError(`unknown export format ${format} (expected ${EXPORT_FORMATS.join(", ")})`);
       const counter = flags.maxTokens === undefined ? undefined : flags.tokenizer ? ModelTokenizer.load(flags.tokenizer) : new EstimatedTokenCounter();
-      const r = await exportDataset({ format: format as ExportFormat, data: flags.data, out: flags.out, split: flags.split, maxTokens: flags.maxTokens, counter });
+      const r = await exportDataset({ ...flags, format: format as ExportFormat, counter });
       output.out(`${r.file}: ${formatNumber(r.rows)} rows${r.droppedForLength ? `, ${formatNumber(r.droppedForLength)} dropped over ${flags.maxTokens} tokens` : ""}\n`);
     });
 }
