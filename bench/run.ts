@@ -5,7 +5,8 @@
  * - rendering, single core, with and without tokenization (bench/render.ts);
  * - indexing all 46 tasks, against a bare scan of the timelines (bench/tasks.ts);
  * - concepts, co-occurrence lift and knowledge paths for every decision sample (bench/graph.ts);
- * - the evaluation runner's overhead against a 50 ms loopback server at concurrency 64 (bench/runner.ts).
+ * - the evaluation runner's overhead against a 50 ms loopback server at concurrency 64 (bench/runner.ts);
+ * - the reward server against a bare hono endpoint, batches of 1 and 256, and offline scoring (bench/rewards.ts).
  * Each phase runs in its own process so its peak RSS is its own. Prints one JSON document.
  *
  *   BENCH_PATIENTS (default 10000), BENCH_MEMORY_LIMIT (default 1GB), BENCH_DIR (default a temp folder)
@@ -26,6 +27,7 @@ import { renderBenchmark } from "./render.js";
 import { tasksBenchmark } from "./tasks.js";
 import { runnerBenchmark } from "./runner.js";
 import { graphBenchmark } from "./graph.js";
+import { rewardsBenchmark } from "./rewards.js";
 
 const memoryLimit = process.env.BENCH_MEMORY_LIMIT ?? "1GB";
 
@@ -71,6 +73,7 @@ async function main(): Promise<void> {
   if (phase === "timeline") return void process.stdout.write(JSON.stringify(await timelineBenchmark(args[0]!, memoryLimit)));
   if (phase === "graph") return void process.stdout.write(JSON.stringify(await graphBenchmark(args[0]!, memoryLimit)));
   if (phase === "runner") return void process.stdout.write(JSON.stringify(await runnerBenchmark()));
+  if (phase === "rewards") return void process.stdout.write(JSON.stringify(await rewardsBenchmark()));
   if (phase === "tasks") return void process.stdout.write(JSON.stringify(await tasksBenchmark(args[0]!, memoryLimit)));
   if (phase === "render") return void process.stdout.write(JSON.stringify(await renderBenchmark(args[0]!, memoryLimit)));
 
@@ -93,9 +96,10 @@ async function main(): Promise<void> {
   const tasks = child<Record<string, unknown>>("tasks", join(dir, "bench.duckdb"));
   const graph = child<Record<string, unknown>>("graph", join(dir, "bench.duckdb"));
   const runner = child<Record<string, unknown>>("runner");
+  const rewards = child<Record<string, unknown>>("rewards");
   const synthRows = Object.values(synth.rows).reduce((a, b) => a + b, 0);
   const result = {
-    benchmarks: ["ingest", "timeline", "render", "tasks", "graph", "runner"],
+    benchmarks: ["ingest", "timeline", "render", "tasks", "graph", "runner", "rewards"],
     machine: { cores: cpus().length, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, platform: process.platform },
     input: { patients, files: files.length, compressedMb: +(bytes / 2 ** 20).toFixed(1), rows: ingest.rows, duckdbMemoryLimit: memoryLimit },
     figures: {
@@ -115,6 +119,7 @@ async function main(): Promise<void> {
     tasks,
     graph,
     runner,
+    rewards,
   };
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   if (!process.env.BENCH_DIR) rmSync(dir, { recursive: true, force: true });

@@ -36,8 +36,12 @@ export function assistantTurn(transcript: string): string | null {
  */
 export function responseUnderRules(completion: string, prompt?: string): string {
   if (prompt) {
-    const turn = assistantTurn(prompt + completion);
-    if (turn !== null) return turn;
+    // The last marker of prompt + completion, without building that string: the completion's own
+    // marker if it has one, else the prompt's (whose tail, e.g. a prefilled <think>, then counts).
+    const own = assistantTurn(completion);
+    if (own !== null) return own;
+    const prefill = assistantTurn(prompt);
+    if (prefill !== null) return `${prefill}${completion}`.trim();
   }
   const text = completion.trim();
   return !text.includes("<think>") && text.includes("</think>") ? `<think>${text}` : text;
