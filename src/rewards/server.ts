@@ -78,7 +78,8 @@ export function rewardApp(options: RewardServerOptions = {}): Hono {
     });
     log.info({ route: "get_reward", n: results.length, ms: Math.round(performance.now() - started) }, "scored");
     return c.json({
-      rewards: results.map((r) => r.score), scores: results.map((r) => r.score),
+      // `scores` drive OpenRLHF's dynamic filtering and must lie in [0, 1]: correctness, 0 for a broken format.
+      rewards: results.map((r) => r.score), scores: results.map((r) => (r.components.format ? Math.min(1, Math.max(0, r.components.correctness)) : 0)),
       extra_logs: { format_ok: results.map((r) => (r.components.format ? 1 : 0)), correctness: results.map((r) => r.components.correctness) },
     });
   });

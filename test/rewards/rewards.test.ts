@@ -42,6 +42,14 @@ describe("reward server (OpenRLHF protocol)", () => {
     expect(body.rewards[1]).toBe(1);
     expect(body.extra_logs.format_ok).toEqual([1, 1]);
     expect((await app.request("/health")).status).toBe(200);
+    // EHRMIND rules: rewards 1.1 / −2, while scores (OpenRLHF's filter input) stay in [0, 1].
+    const medcalc = JSON.stringify({ task: "medcalc_lab_test", ground_truth: { calid: 39, lower_limit: "14.25", target: "15", upper_limit: "15.75" } });
+    const mixed = await app.request("/get_reward", { method: "POST", headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query: ['<think>x</think><answer>{"answer": 15}</answer>', "no tags"], labels: [medcalc, medcalc] }) });
+    const m = (await mixed.json()) as { rewards: number[]; scores: number[] };
+    expect(m.rewards[0]).toBeCloseTo(1.1, 12);
+    expect(m.rewards[1]).toBe(-2);
+    expect(m.scores).toEqual([1, 0]);
   });
 
   it("rejects malformed requests, oversized batches and missing tokens with a reason", async () => {
