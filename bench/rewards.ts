@@ -57,7 +57,7 @@ async function load(kind: "reward" | "bare", batch: number, requests: number): P
  */
 export async function rewardsBenchmark(): Promise<Record<string, unknown>> {
   const result: Record<string, unknown> = {};
-  for (const [batch, requests] of [[1, 4000], [256, 60]] as const) {
+  for (const [batch, requests] of [[1, 4000], [256, 200]] as const) {
     const bare = await load("bare", batch, requests);
     const reward = await load("reward", batch, requests);
     result[`batch${batch}`] = {
