@@ -1,4 +1,6 @@
-import { rmSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { exportDataset, groundTruthOf } from "./export/formats.js";
+import { rewardFor } from "./rewards/core.js";
 import { Store } from "./store/database.js";
 import { type StoreSummary, summarizeStore } from "./store/summary.js";
 import { type IngestProgress, ingestMimic } from "./sources/mimic-iv/ingest.js";
@@ -11,7 +13,7 @@ import { EstimatedTokenCounter } from "./render/tokenizer.js";
 import { buildTimeline, type TimelineBuildSummary } from "./timeline/build.js";
 import { readTrajectory } from "./timeline/read.js";
 import { selectWindow } from "./timeline/select.js";
-import { buildDataset } from "./tasks/build-dataset.js";
+import { buildDataset, type DatasetRecord } from "./tasks/build-dataset.js";
 import { buildTaskIndex, type IndexSummary } from "./tasks/index-build.js";
 import type { SampleSummary } from "./tasks/sample.js";
 import { readBenchmark } from "./eval/dataset.js";
@@ -21,7 +23,6 @@ import { runBenchmark } from "./eval/runner.js";
 import type { RunSummary } from "./eval/score.js";
 import { trainingSubjects } from "./eval/training-split.js";
 import { createBaselineProvider } from "./providers/baseline.js";
-import { writeFileSync } from "node:fs";
 
 export interface DemoOptions {
   cohortDir: string;
@@ -46,6 +47,8 @@ export interface DemoResult {
   bench: { folder: string; sampling: SampleSummary };
   /** The built-in baselines evaluated on that EHR-Bench, and the report written about them. */
   evaluation: { run: string; summary: RunSummary; report: string; markdown: string };
+  /** The EHR-Bench as verl GRPO Parquet, and the baselines' outputs scored by the GRPO reward (EHR-R1 rules). */
+  training: { verl: string; rows: number; baselineMeanReward: number };
 }
 
 const EXAMPLE_BUDGET = 1500;
@@ -90,12 +93,29 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const loaded = loadRun(runDir);
     writeFileSync(report, htmlReport([loaded]), { mode: 0o600 });
     writeFileSync(markdown, markdownReport([loaded]), { mode: 0o600 });
+    const training = await trainingHandOff(data, runDir, join(options.cohortDir, "..", "training"), records);
     return {
       cohortDir: synth.out, dbPath: options.dbPath, synthSeconds: synth.seconds, ingestSeconds: ingest.seconds,
       store: await summarizeStore(store), timeline, example, taskIndex, bench: { folder: bench.folder, sampling: bench.sampling },
-      evaluation: { run: runDir, summary: run.summary, report, markdown },
+      evaluation: { run: runDir, summary: run.summary, report, markdown }, training,
     };
   } finally {
     store.close();
   }
+}
+
+/** The hand-off to RL engines: verl Parquet of the EHR-Bench, and the GRPO reward of the baselines' answers. */
+async function trainingHandOff(data: string, runDir: string, folder: string, records: readonly DatasetRecord[]): Promise<DemoResult["training"]> {
+  const verl = join(folder, "ehr-bench.verl.parquet");
+  const { rows } = await exportDataset({ format: "verl", data, out: verl, split: "test" });
+  const gold = new Map(records.map((r) => [r.idx, groundTruthOf(r)]));
+  let total = 0;
+  let n = 0;
+  for (const line of readFileSync(join(runDir, "results.jsonl"), "utf8").split("\n")) {
+    if (!line.trim()) continue;
+    const result = JSON.parse(line) as { idx: number; task: string; output: string | null };
+    total += rewardFor(result.task, result.output ?? "", gold.get(result.idx)).score;
+    n++;
+  }
+  return { verl, rows, baselineMeanReward: n ? total / n : 0 };
 }

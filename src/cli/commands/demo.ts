@@ -50,6 +50,7 @@ export function registerDemo(program: Command, output: Output): void {
           `tasks     ${formatNumber(result.taskIndex.samples)} samples of ${result.taskIndex.tasks.length} tasks indexed in ${result.taskIndex.seconds.toFixed(1)} s\n` +
           `EHR-Bench ${formatNumber(b.samples)} samples from ${formatNumber(b.patients)} test patients in ${result.bench.folder}\n` +
           `baselines decision ${f(ev.groups.decision)}, risk AUROC ${f(ev.groups.risk)}, overall ${f(ev.groups.overall)} (macro); report ${result.evaluation.report}\n` +
+          `training  ${formatNumber(result.training.rows)} GRPO prompts in ${result.training.verl} (verl); baselines' mean GRPO reward ${result.training.baselineMeanReward.toFixed(3)}\n` +
           `next:     ehr-r1 show <subject_id> --db ${result.dbPath} [--hadm ID] [--max-tokens N --tokenizer DIR]\n` +
           `          ehr-r1 db info --db ${result.dbPath}    ehr-r1 sql --db ${result.dbPath} "SELECT * FROM timeline.events LIMIT 5"\n`,
       );
