@@ -132,6 +132,25 @@ describe("ingest of bad input", () => {
     expect(existsSync(fresh)).toBe(false);
   });
 
+  it.skipIf(process.platform !== "linux")("reports a full disk and leaves the store unchanged (a file-size limit makes the writes fail)", async () => {
+    const before = await snapshot();
+    // ~4 MB of new lab rows: far more than the 64 KiB the limit leaves above the current file.
+    write("hosp/labevents.csv.gz", LAB_HEADER + Array.from({ length: 40_000 }, (_, i) => LAB_OK.replace(/^1,/, `${i + 1},`)).join(""));
+    const { spawnSync } = await import("node:child_process");
+    const { statSync } = await import("node:fs");
+    const blocks = Math.ceil(statSync(db).size / 1024) + 64;
+    const cli = join(import.meta.dirname, "..", "bin", "ehr-r1.js");
+    // SIGXFSZ ignored: a write past the limit fails with EFBIG, as one on a full disk fails with ENOSPC.
+    const run = spawnSync("bash", ["-c", `trap '' XFSZ; ulimit -f ${blocks}; exec "${process.execPath}" "${cli}" ingest "${root}" --db "${db}"`], { encoding: "utf8" });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/disk full while loading .*labevents\.csv\.gz: .*(File too large|No space left).* — the database was left as it was before the command/);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+    expect(await snapshot()).toBe(before);
+    // With room again, the same ingest completes on the same file.
+    const summary = await ingestMimic([root], db, {});
+    expect(summary.tables.find((t) => t.table === "hosp.labevents")).toMatchObject({ status: "loaded", rows: 40_000 });
+  });
+
   it("removes staging tables a killed ingest left behind, and keeps the live tables", async () => {
     const before = await snapshot();
     const store = await Store.open(db);
