@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import OpenAI from "openai";
 import pLimit from "p-limit";
+import { Agent, request } from "undici";
 import { PROFILES } from "../src/eval/profiles.js";
 import { runBenchmark } from "../src/eval/runner.js";
 import { OpenAICompatibleProvider } from "../src/providers/openai-compatible.js";
@@ -49,6 +50,9 @@ export async function runnerBenchmark(): Promise<Record<string, unknown>> {
     const client = new OpenAI({ baseURL: `http://127.0.0.1:${port}/v1`, apiKey: "EMPTY", maxRetries: 0 });
     const sdk = await bare(() => client.chat.completions.create(body as unknown as OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming));
     const raw = await bare(async () => (await fetch(`http://127.0.0.1:${port}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) })).json());
+    // The floor of any Node HTTP client here: undici's request() with nothing around it.
+    const agent = new Agent({ keepAliveTimeout: 30_000, connections: 512 });
+    const floor = await bare(async () => (await request(`http://127.0.0.1:${port}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body), dispatcher: agent })).body.json());
     // Warm-up: connections and JIT.
     await runBenchmark({ data, providers: [provider], profile: PROFILES["ehr-r1"]!, out: join(dir, "warm"), concurrency: CONCURRENCY, limit: 256 });
     const serverCpu = () => {
@@ -78,6 +82,9 @@ export async function runnerBenchmark(): Promise<Record<string, unknown>> {
       bareSdkCpuMsPerRequest: sdk.cpuMs,
       bareFetchRequestsPerSecond: raw.rate,
       bareFetchCpuMsPerRequest: raw.cpuMs,
+      bareUndiciRequestRequestsPerSecond: floor.rate,
+      bareUndiciRequestCpuMsPerRequest: floor.cpuMs,
+      ratioRunnerToBareUndiciRequest: +(REQUESTS / seconds / floor.rate).toFixed(3),
       ratioRunnerToBareSdk: +(REQUESTS / seconds / sdk.rate).toFixed(3),
       cpuMsPerRequest: +((used.user + used.system) / 1000 / REQUESTS).toFixed(3),
       serverCpuMsPerRequest: +((serverCpu() - serverBefore) / REQUESTS).toFixed(3),

@@ -1,3 +1,4 @@
+import { requestFetch } from "./http-transport.js";
 import OpenAI from "openai";
 import { UsageError } from "../errors.js";
 import { cachedProvider } from "./cache.js";
@@ -42,7 +43,7 @@ export class OpenAICompatibleProvider implements Provider {
 
   constructor(private readonly options: OpenAICompatibleOptions) {
     this.id = `openai-compatible:${options.model}@${options.baseUrl}`;
-    this.client = new OpenAI({ baseURL: options.baseUrl, apiKey: options.apiKey ?? "EMPTY", maxRetries: 0, timeout: options.timeoutMs ?? 600_000 });
+    this.client = new OpenAI({ baseURL: options.baseUrl, apiKey: options.apiKey ?? "EMPTY", maxRetries: 0, timeout: options.timeoutMs ?? 600_000, fetch: requestFetch() });
   }
 
   async generate(request: GenerateRequest): Promise<Generation[]> {
