@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: on one synthetic MIMIC-IV cohort,
- * - ingest, against DuckDB's bare read_csv scan of the same files (parsing and typing every column, writing nothing);
+ * - ingest, against DuckDB's bare read_csv scan of the same files (parsing and typing every column, writing nothing),
+ *   and against the barest persistent load (CREATE TABLE AS read_csv per file, no checks);
  * - timeline build, against a bare DuckDB sort of the same rows (bench/timeline.ts);
  * - rendering, single core, with and without tokenization (bench/render.ts);
  * - indexing all 46 tasks, against a bare scan of the timelines (bench/tasks.ts);
@@ -53,6 +54,35 @@ async function scanPhase(cohort: string): Promise<PhaseResult> {
   return { seconds, rows, peakRssMb: process.resourceUsage().maxRSS / 1024 };
 }
 
+/**
+ * The barest persistent load: one CREATE TABLE AS read_csv per file into a fresh database file,
+ * two connections (as ingest), no checks, no rejects, no staging, no metadata. Whatever any ingest
+ * into DuckDB tables costs beyond this is ours.
+ */
+async function ctasPhase(cohort: string, db: string): Promise<PhaseResult> {
+  rmSync(db, { force: true });
+  const files = discoverMimic([cohort]).files.filter((f) => f.spec.loadByDefault);
+  const headers = await Promise.all(files.map(async (f) => (await readCsvHeader(f.path)).map((c) => c.toLowerCase())));
+  const store = await Store.open(db, { memoryLimit });
+  const started = performance.now();
+  let next = 0;
+  let rows = 0;
+  await Promise.all(Array.from({ length: 2 }, async () => {
+    const connection = await store.fork();
+    while (next < files.length) {
+      const i = next++;
+      await connection.exec(`CREATE TABLE t${i} AS SELECT * FROM ${readCsvSql(files[i]!.path, files[i]!.spec, headers[i]!)}`);
+      const n = Number(await connection.value(`SELECT count(*) FROM t${i}`));
+      rows += n; // read after the await: `rows += await …` would add to a stale total
+    }
+    connection.close();
+  }));
+  const seconds = (performance.now() - started) / 1000;
+  store.close();
+  rmSync(db, { force: true });
+  return { seconds, rows, peakRssMb: process.resourceUsage().maxRSS / 1024 };
+}
+
 async function ingestPhase(cohort: string, db: string): Promise<PhaseResult> {
   rmSync(db, { force: true });
   const started = performance.now();
@@ -69,6 +99,7 @@ function child<T = PhaseResult>(phase: string, ...args: string[]): T {
 async function main(): Promise<void> {
   const [phase, ...args] = process.argv.slice(2);
   if (phase === "scan") return void process.stdout.write(JSON.stringify(await scanPhase(args[0]!)));
+  if (phase === "ctas") return void process.stdout.write(JSON.stringify(await ctasPhase(args[0]!, args[1]!)));
   if (phase === "ingest") return void process.stdout.write(JSON.stringify(await ingestPhase(args[0]!, args[1]!)));
   if (phase === "timeline") return void process.stdout.write(JSON.stringify(await timelineBenchmark(args[0]!, memoryLimit)));
   if (phase === "graph") return void process.stdout.write(JSON.stringify(await graphBenchmark(args[0]!, memoryLimit)));
@@ -91,6 +122,7 @@ async function main(): Promise<void> {
   const ingest = child("ingest", cohort, join(dir, "bench.duckdb"));
   const scanB = child("scan", cohort);
   const scan = scanA.seconds <= scanB.seconds ? scanA : scanB;
+  const ctas = child("ctas", cohort, join(dir, "ctas.duckdb"));
   const timeline = child<Record<string, unknown>>("timeline", join(dir, "bench.duckdb"));
   const render = child<Record<string, unknown>>("render", join(dir, "bench.duckdb"));
   const tasks = child<Record<string, unknown>>("tasks", join(dir, "bench.duckdb"));
@@ -109,11 +141,14 @@ async function main(): Promise<void> {
       lowerBoundScanSeconds: +scan.seconds.toFixed(2),
       lowerBoundRowsPerSecond: Math.round(scan.rows / scan.seconds),
       ratioIngestToScan: +(ingest.seconds / scan.seconds).toFixed(3),
+      bareCtasSeconds: +ctas.seconds.toFixed(2),
+      ratioBareCtasToScan: +(ctas.seconds / scan.seconds).toFixed(3),
+      ratioIngestToBareCtas: +(ingest.seconds / ctas.seconds).toFixed(3),
       synthSeconds: +synthSeconds.toFixed(2),
       synthRowsPerSecond: Math.round(synthRows / synthSeconds),
     },
     targets: { ratioIngestToScan: 1.5, ingestPeakRssMb: 2048 },
-    checks: { rowsMatchScan: scan.rows === ingest.rows },
+    checks: { rowsMatchScan: scan.rows === ingest.rows, ctasRowsMatchScan: ctas.rows === scan.rows },
     timeline,
     render,
     tasks,
