@@ -2,17 +2,10 @@ import { spawn } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { main } from "../src/cli/main.js";
-import type { Output } from "../src/cli/output.js";
+import { runCli } from "./helpers/cli.js";
 import { MEDCALC_CSV, tempDir } from "./helpers/data.js";
 
-async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const output: Output = { out: (t) => void (out += t), err: (t) => void (err += t), interactive: false };
-  const code = await main(["node", "ehr-r1", ...args], output);
-  return { code, out, err };
-}
+const run = runCli;
 
 describe("command line: rewards and MedCalc", () => {
   const dir = tempDir();

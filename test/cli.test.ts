@@ -1,16 +1,9 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { main } from "../src/cli/main.js";
-import type { Output } from "../src/cli/output.js";
+import { runCli } from "./helpers/cli.js";
 import { tempDir } from "./helpers/data.js";
 
-async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const output: Output = { out: (t) => void (out += t), err: (t) => void (err += t), interactive: false };
-  const code = await main(["node", "ehr-r1", ...args], output);
-  return { code, out, err };
-}
+const run = runCli;
 
 describe("command line", () => {
   const dir = tempDir();

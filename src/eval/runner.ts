@@ -8,6 +8,7 @@ import type { DatasetRecord } from "../tasks/build-dataset.js";
 import { TOOL_VERSION } from "../version.js";
 import { goldOf, readBenchmark } from "./dataset.js";
 import { promptFor, type ModelProfile } from "./profiles.js";
+import type { ChatMessage } from "../render/tokenizer.js";
 import { scoreSample, summarize, type RunSummary, type ScoredSample } from "./score.js";
 
 export interface RunOptions {
@@ -26,6 +27,11 @@ export interface RunOptions {
   tasks?: readonly string[];
   limit?: number;
   signal?: AbortSignal;
+  /**
+   * Samples whose prompt (chat template included) exceeds maxTokens are recorded as errors and never
+   * sent: a server would refuse them, and a silent cut would drop the patient's history unseen.
+   */
+  promptBudget?: { maxTokens: number; count: (messages: readonly ChatMessage[], provider: Provider) => Promise<number> | number };
   onProgress?: (done: number, total: number) => void;
   onResult?: (result: ResultLine) => void;
 }
@@ -52,6 +58,8 @@ export interface ResultLine {
   error: string | null;
   attempts: number;
   latency_ms: number;
+  /** Prompt tokens, when a budget was checked. */
+  prompt_tokens?: number;
 }
 
 export interface RunResult {
@@ -128,8 +136,24 @@ async function runOne(record: DatasetRecord, provider: Provider, options: RunOpt
     signal: options.signal,
   };
   const started = performance.now();
+  let promptTokens: number | undefined;
+  if (options.promptBudget) {
+    try {
+      promptTokens = await options.promptBudget.count(prompt.messages, provider);
+    } catch (error) {
+      return failedLine(record, `counting prompt tokens failed: ${error instanceof Error ? error.message : String(error)}`, 0, started);
+    }
+    if (promptTokens > options.promptBudget.maxTokens) {
+      return { ...failedLine(record, `prompt has ${promptTokens} tokens, over the budget of ${options.promptBudget.maxTokens}`, 0, started), prompt_tokens: promptTokens };
+    }
+  }
   const { generations, error, attempts } = await generateWithRetries(provider, request, options);
-  if (generations) return scoreLine(record, generations, attempts, performance.now() - started);
+  const counted = promptTokens === undefined ? {} : { prompt_tokens: promptTokens };
+  if (generations) return { ...scoreLine(record, generations, attempts, performance.now() - started), ...counted };
+  return { ...failedLine(record, error, attempts, started), ...counted };
+}
+
+function failedLine(record: DatasetRecord, error: string | null, attempts: number, started: number): ResultLine {
   return {
     id: String(record.idx), idx: record.idx, task: String(record.task_info.task), output: null, reasoning: null, answer: null, p_yes: null, p_yes_source: null,
     value: 0, scores: {}, failure: null, error, attempts, latency_ms: Math.round(performance.now() - started),

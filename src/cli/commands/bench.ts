@@ -4,8 +4,9 @@ import { resolve } from "node:path";
 import { htmlReport, loadRun, markdownReport } from "../../eval/report.js";
 import { UsageError } from "../../errors.js";
 import { loadProfile } from "../../eval/profiles.js";
-import { runBenchmark } from "../../eval/runner.js";
-import { servedProviders } from "../../providers/openai-compatible.js";
+import { runBenchmark, type RunOptions } from "../../eval/runner.js";
+import { servedProviders, serverTokenCount } from "../../providers/openai-compatible.js";
+import { ModelTokenizer } from "../../render/tokenizer.js";
 import type { Provider } from "../../providers/types.js";
 import { createBaselineProvider } from "../../providers/baseline.js";
 import { readBenchmark } from "../../eval/dataset.js";
@@ -29,6 +30,9 @@ interface RunFlags {
   retries: number;
   timeout: number;
   cache?: string;
+  maxPromptTokens?: number;
+  tokenizer?: string;
+  serverTokenize?: boolean;
   out: string;
   json?: boolean;
 }
@@ -54,6 +58,9 @@ export function registerBench(program: Command, output: Output): void {
     .option("--retries <n>", "retries per sample on 429/5xx/timeouts/dropped connections", parseWholeNumber, 6)
     .option("--timeout <seconds>", "per-request timeout", parseWholeNumber, 600)
     .option("--cache <dir>", "answer repeated requests from this folder (keyed by a hash of the whole request)")
+    .option("--max-prompt-tokens <n>", "record samples whose prompt (chat template included) exceeds n tokens as errors, unsent", parseWholeNumber)
+    .option("--tokenizer <dir>", "model folder whose tokenizer and chat template count prompt tokens for --max-prompt-tokens")
+    .option("--server-tokenize", "count prompt tokens with the server's /tokenize (vLLM, SGLang) for --max-prompt-tokens")
     .requiredOption("--out <dir>", "run folder")
     .option("--json", "print the summary as JSON")
     .action(async (flags: RunFlags) => {
@@ -74,10 +81,21 @@ export function registerBench(program: Command, output: Output): void {
       } else {
         throw new UsageError(`--provider ${flags.provider}: expected openai-compatible or baseline`);
       }
+      const profile = loadProfile(flags.profile);
+      let promptBudget: RunOptions["promptBudget"];
+      if (flags.maxPromptTokens !== undefined) {
+        if (flags.tokenizer) {
+          const tokenizer = ModelTokenizer.load(flags.tokenizer);
+          promptBudget = { maxTokens: flags.maxPromptTokens, count: (messages) => tokenizer.count(tokenizer.applyChatTemplate(messages, { addGenerationPrompt: true, enableThinking: profile.thinking })) };
+        } else if (flags.serverTokenize && flags.provider === "openai-compatible") {
+          // servedProviders keeps the order of --base-url, so each provider counts on its own server.
+          promptBudget = { maxTokens: flags.maxPromptTokens, count: (messages, provider) => serverTokenCount(flags.baseUrl[providers.indexOf(provider)] ?? flags.baseUrl[0]!, flags.model!, messages, { apiKey: process.env.OPENAI_API_KEY }) };
+        } else throw new UsageError("--max-prompt-tokens needs --tokenizer <model folder>, or --server-tokenize with an OpenAI-compatible server");
+      }
       const started = performance.now();
       const result = await runBenchmark({
-        data: flags.data, providers, profile: loadProfile(flags.profile), out: flags.out, concurrency: flags.concurrency, resume: flags.resume,
-        tasks: flags.tasks, limit: flags.limit, retries: flags.retries,
+        data: flags.data, providers, profile, out: flags.out, concurrency: flags.concurrency, resume: flags.resume,
+        tasks: flags.tasks, limit: flags.limit, retries: flags.retries, promptBudget,
         onProgress: flags.json || !output.interactive ? undefined : (done, total) => {
           const seconds = (performance.now() - started) / 1000;
           const rate = done / Math.max(seconds, 1e-3);
