@@ -7,6 +7,7 @@ import { registerExport } from "./commands/export.js";
 import { registerGraph } from "./commands/graph.js";
 import { registerDemo } from "./commands/demo.js";
 import { registerIngest } from "./commands/ingest.js";
+import { registerMatching } from "./commands/matching.js";
 import { registerMedcalc } from "./commands/medcalc.js";
 import { registerReason } from "./commands/reason.js";
 import { registerReward } from "./commands/reward.js";
@@ -37,6 +38,7 @@ export function buildProgram(output: Output): Command {
   registerExport(program, output);
   registerReward(program, output);
   registerMedcalc(program, output);
+  registerMatching(program, output);
   return program;
 }
 

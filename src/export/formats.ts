@@ -5,7 +5,7 @@ import { UsageError } from "../errors.js";
 import { readBenchmark } from "../eval/dataset.js";
 import { SYSTEM_PROMPT } from "../render/budget.js";
 import type { ChatMessage, TokenCounter } from "../render/tokenizer.js";
-import { literal, Store } from "../store/database.js";
+import { jsonlToParquet } from "../store/parquet.js";
 import type { DatasetRecord } from "../tasks/build-dataset.js";
 import { mixOrder } from "./mix.js";
 
@@ -131,14 +131,12 @@ export async function exportDataset(options: ExportOptions): Promise<{ file: str
     stream.end();
     await once(stream, "finish");
     if (options.format === "verl") {
-      const store = await Store.open(":memory:");
       try {
-        await store.exec(`COPY (SELECT * FROM read_json(${literal(jsonl)}, format = 'newline_delimited', columns = {
-          data_source: 'VARCHAR', prompt: 'STRUCT("content" VARCHAR, "role" VARCHAR)[]', ability: 'VARCHAR',
-          reward_model: 'STRUCT(ground_truth VARCHAR, style VARCHAR)', extra_info: 'STRUCT("index" BIGINT, split VARCHAR, task VARCHAR)'}))
-          TO ${literal(`${out}.partial-${process.pid}`)} (FORMAT parquet)`);
+        await jsonlToParquet(jsonl, `${out}.partial-${process.pid}`, {
+          data_source: "VARCHAR", prompt: 'STRUCT("content" VARCHAR, "role" VARCHAR)[]', ability: "VARCHAR",
+          reward_model: "STRUCT(ground_truth VARCHAR, style VARCHAR)", extra_info: 'STRUCT("index" BIGINT, split VARCHAR, task VARCHAR)',
+        });
       } finally {
-        store.close();
         rmSync(jsonl, { force: true });
       }
     }

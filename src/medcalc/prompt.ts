@@ -1,15 +1,8 @@
-/**
- * EHRMIND's MedCalc prompt (reference-ehrmind-rewards.md §3.1.3): one user turn holding the whole
- * Llama-3 template and ending in the generation prefill `Let me solve this step by step.\n<think>`,
- * or (`messages`) a system and a user message for any model's own chat template, without prefill.
- */
-export type MedcalcTemplate = "llama3" | "messages";
-export const MEDCALC_TEMPLATES: readonly MedcalcTemplate[] = ["llama3", "messages"];
+/** EHRMIND's MedCalc prompt (reference-ehrmind-rewards.md §3.1.3) inside EHRMIND's wrapper (../ehrmind/template.ts). */
+import { EHRMIND_SYSTEM, EHRMIND_TEMPLATES, LLAMA3_HEAD, LLAMA3_TAIL, type EhrmindTemplate } from "../ehrmind/template.js";
 
-export const EHRMIND_SYSTEM = "You are a helpful assistant. You first think about the reasoning process in the mind and then provide the user with the answer.";
-const LLAMA3_HEAD = `<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n${EHRMIND_SYSTEM}<|eot_id|>\n<|start_header_id|>user<|end_header_id|>\n`;
-export const LLAMA3_PREFILL = "Let me solve this step by step.\n<think>";
-const LLAMA3_TAIL = `<|eot_id|>\n<|start_header_id|>assistant<|end_header_id|>\n${LLAMA3_PREFILL}`;
+export type MedcalcTemplate = EhrmindTemplate;
+export const MEDCALC_TEMPLATES = EHRMIND_TEMPLATES;
 
 const TASK = "You are a helpful assistant for calculating a score for a given patient note. Please think step-by-step to solve the question and then generate the required score.\nHere is the patient note:\n```";
 const BETWEEN = "```\n\nHere is the task:\n```";
