@@ -19,7 +19,7 @@ describe("command line: rewards and MedCalc", () => {
     const ok = await run("reward", "score", "--data", data);
     expect(ok.code).toBe(0);
     expect(ok.out.trim().split("\n").map((l) => (JSON.parse(l) as { score: number }).score)).toEqual([1, 1.1]);
-    expect(ok.err).toBe("2 completions, mean reward 1.0500\n");
+    expect(ok.err).toMatch(/^task +n +mean reward +format ok +correct\n[- ]+\nICU_Stay_7day +1 +1\.0000 +100\.0% +100\.0%\nreadmission_test +1 +1\.1000 +100\.0% +100\.0%\n2 completions, mean reward 1\.0500\n$/);
     writeFileSync(data, `${JSON.stringify({ task: "ICU_Stay_7day", completion: "yes", ground_truth: "yes" })}\n${JSON.stringify({ task: "nope", completion: "", ground_truth: "" })}\n`);
     const bad = await run("reward", "score", "--data", data);
     expect(bad.code).toBe(1);

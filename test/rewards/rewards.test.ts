@@ -117,7 +117,7 @@ describe("engine shims", () => {
     const { join } = await import("node:path");
     const { tmpdir } = await import("node:os");
     const { VERL_SHIM, TRL_SHIM } = await import("../../src/rewards/shims.js");
-    expect(VERL_SHIM).toContain("def compute_score(data_source, solution_str, ground_truth, extra_info=None):");
+    expect(VERL_SHIM).toContain("def compute_score(data_source, solution_str, ground_truth, extra_info=None, **kwargs):");
     expect(TRL_SHIM).toContain("def ehr_r1_reward(completions, ground_truth, task, **kwargs):");
     let python: string | null = null;
     try {
@@ -140,6 +140,8 @@ describe("engine shims", () => {
       // verl's batch reward manager, with a MedCalc ground truth as verl reads it from Parquet (a dict).
       const batch = await run(python, ["-c", "from ehr_r1_verl import compute_score_batch; print(compute_score_batch(data_sources=['medcalc_lab_test'], solution_strs=['x</think><answer>{\"answer\": 25.3}</answer>'], ground_truths=[{'calid': 2, 'lower_limit': '23.9761', 'target': '25.238', 'upper_limit': '26.4999'}], extra_infos=[None]))"], env);
       expect(batch.trim()).toBe("[1.1]");
+      const details = await run(python, ["-c", "from ehr_r1_verl import compute_score; print(compute_score('ICU_Stay_7day', 'maybe', '\"yes\"'))"], { ...env, EHR_R1_REWARD_DETAILS: "1" });
+      expect(details.trim()).toBe("{'score': 0, 'format_ok': 1, 'correctness': 0}");
     } finally {
       await server.close();
     }

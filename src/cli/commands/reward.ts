@@ -7,7 +7,7 @@ import { EHRMIND_MATCHING_LABELS, TREC_MATCHING_LABELS } from "../../rewards/fam
 import { serveRewards } from "../../rewards/server.js";
 import { TRL_SHIM, VERL_SHIM } from "../../rewards/shims.js";
 import { parseList, parseWholeNumber } from "../main.js";
-import { type Output } from "../output.js";
+import { formatTable, type Output } from "../output.js";
 
 interface RewardFlags {
   style: string;
@@ -62,8 +62,7 @@ export function registerReward(program: Command, output: Output): void {
     .requiredOption("--data <jsonl>", "completions to score")
     .action((flags: RewardFlags & { data: string }) => {
       const options = rewardOptions(flags);
-      let total = 0;
-      let n = 0;
+      const byTask = new Map<string, { n: number; total: number; formatOk: number; correct: number }>();
       let text: string;
       try {
         text = readFileSync(flags.data, "utf8");
@@ -83,10 +82,20 @@ export function registerReward(program: Command, output: Output): void {
         if (problem) throw new InputError(flags.data, i + 1, problem);
         const r = rewardFor(item.task, typeof item.completion === "string" ? item.completion : "", item.ground_truth, typeof item.prompt === "string" ? { ...options, prompt: item.prompt } : options);
         output.out(`${JSON.stringify({ line: i + 1, ...r })}\n`);
-        total += r.score;
-        n++;
+        const t = byTask.get(item.task) ?? { n: 0, total: 0, formatOk: 0, correct: 0 };
+        t.n++;
+        t.total += r.score;
+        t.formatOk += r.components.format ? 1 : 0;
+        t.correct += r.components.format && r.components.correctness > 0 ? 1 : 0;
+        byTask.set(item.task, t);
       }
-      output.err(`${n} completions, mean reward ${(n ? total / n : 0).toFixed(4)}\n`);
+      const all = [...byTask.values()].reduce((a, t) => ({ n: a.n + t.n, total: a.total + t.total }), { n: 0, total: 0 });
+      // Per task: accuracy is the share of well-formed answers with a positive correctness (EHRMIND's validation metric for 0/1 tasks).
+      const rows = [...byTask].sort(([a], [b]) => a.localeCompare(b)).map(([task, t]) => ({
+        task, n: t.n, "mean reward": (t.total / t.n).toFixed(4), "format ok": `${((100 * t.formatOk) / t.n).toFixed(1)}%`, "correct": `${((100 * t.correct) / t.n).toFixed(1)}%`,
+      }));
+      if (rows.length) output.err(formatTable(["task", "n", "mean reward", "format ok", "correct"], rows));
+      output.err(`${all.n} completions, mean reward ${(all.n ? all.total / all.n : 0).toFixed(4)}\n`);
     });
   reward
     .command("shim")
