@@ -77,6 +77,19 @@ describe("reward server (OpenRLHF protocol)", () => {
     expect((await post([JSON.stringify({ ground_truth: "1" })])).body.error).toBe("labels[0].task: expected a string");
   });
 
+  it("refuses bodies over the size limit and wrongly typed fields, naming the field, and keeps serving", async () => {
+    const app = rewardApp({ maxBodyBytes: 200 });
+    const big = await app.request("/get_reward", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: ["x".repeat(500)], labels: ["{}"] }) });
+    expect([big.status, await big.json()]).toEqual([413, { error: "request body too large" }]);
+    const typed = await app.request("/get_reward", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: [1], labels: ["{}"] }) });
+    expect(typed.status).toBe(400);
+    expect(((await typed.json()) as { error: string }).error).toMatch(/^query\.0: /);
+    const items = await app.request("/score", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ items: [{ task: "ICU_Stay_7day", completion: 5 }] }) });
+    expect(((await items.json()) as { error: string }).error).toMatch(/^items\.0\.completion: /);
+    const ok = await app.request("/score", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ items: [{ task: "ICU_Stay_7day", completion: "no", ground_truth: "no" }] }) });
+    expect(ok.status).toBe(200);
+  });
+
   it("answers every request of a concurrent load on loopback, in order, without errors", async () => {
     const server = await serveRewards();
     try {
