@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { InputError, UsageError } from "../errors.js";
 import { bootstrapInterval } from "../eval/metrics/bootstrap.js";
+import { passAtK } from "../eval/score.js";
 import { rewardFor } from "../rewards/core.js";
 import { isPyDict, parsePyJson, pyStrOf } from "../rewards/python-json.js";
 import { firstLine, literal, Store } from "../store/database.js";
@@ -25,13 +26,26 @@ export interface MedcalcEvalRow {
   dataSource: string;
 }
 
+export interface CategorySummary {
+  n: number;
+  /** Correct rows (with several samples: the sum of each row's share of correct samples). */
+  correct: number;
+  accuracy: number;
+  ci_low: number;
+  ci_high: number;
+  /** With several samples per row: their (smallest) number, unbiased pass@k, and EHRMIND's gated pass at that k. */
+  samples?: number;
+  pass_at_k?: Record<string, number>;
+  ehrmind_pass_at_k?: number;
+}
+
 export interface MedcalcEvalSummary {
   scoring: MedcalcScoring;
   n: number;
   missing: number;
-  categories: Record<string, { n: number; correct: number; accuracy: number; ci_low: number; ci_high: number }>;
+  categories: Record<string, CategorySummary>;
   calculators: Record<string, { n: number; correct: number; accuracy: number }>;
-  overall: { n: number; correct: number; accuracy: number; ci_low: number; ci_high: number };
+  overall: CategorySummary;
 }
 
 /** The answer string the offline scorer checks (`str(json["answer"])`), "" when none is found. */
@@ -79,8 +93,11 @@ export async function readMedcalcRows(file: string): Promise<MedcalcEvalRow[]> {
   }
 }
 
-/** Completions keyed by `index` (row position) or `row_number` ("Row Number"), text in `completion`, `output` or `generated_text`. */
-export function readCompletions(file: string): Map<string, string> {
+/**
+ * Completions keyed by `index` (row position) or `row_number` ("Row Number"), text in `completion`,
+ * `output` or `generated_text`. Several lines for one row are several samples of it (pass@k).
+ */
+export function readCompletions(file: string): Map<string, string[]> {
   const path = resolve(file);
   let text: string;
   try {
@@ -88,7 +105,7 @@ export function readCompletions(file: string): Map<string, string> {
   } catch {
     throw new InputError(path, undefined, "cannot read the completions file");
   }
-  const out = new Map<string, string>();
+  const out = new Map<string, string[]>();
   for (const [i, line] of text.split("\n").entries()) {
     if (!line.trim()) continue;
     let item: Record<string, unknown>;
@@ -101,33 +118,70 @@ export function readCompletions(file: string): Map<string, string> {
     const completion = item.completion ?? item.output ?? item.generated_text;
     if (!key || key.endsWith("NaN")) throw new InputError(path, i + 1, "needs an index (row position) or a row_number");
     if (typeof completion !== "string") throw new InputError(path, i + 1, "needs the model's text as completion, output or generated_text");
-    if (out.has(key)) throw new InputError(path, i + 1, `a second completion for ${key.startsWith("i") ? "index" : "row_number"} ${key.slice(1)}`);
-    out.set(key, completion);
+    out.set(key, [...(out.get(key) ?? []), completion]);
   }
   return out;
 }
 
-/** Accuracy per category (lab, risk, severity, diagnosis, date, dosage, physical), per calculator and overall (micro). */
-export function evaluateMedcalc(rows: readonly MedcalcEvalRow[], completions: ReadonlyMap<string, string>, scoring: MedcalcScoring = "eval", seed = 0): MedcalcEvalSummary {
+/** Small answer spaces (EHRMIND's analysis/cal_analysis.py): a lucky guess must not count as a pass. */
+const GATED: Record<string, { classes: number; per: number }> = { diagnosis: { classes: 7, per: 7 }, severity: { classes: 7, per: 7 }, risk: { classes: 21, per: 21 } };
+
+/**
+ * EHRMIND's pass for k samples of one row. Diagnosis, severity and risk need ⌊k/7⌋+2 (⌊k/21⌋+2 for risk)
+ * answers equal, as strings, to the ground truth, and an answer distribution whose entropy (natural
+ * log) is below 0.8·ln 7 (0.8·ln 21); unreadable answers form one class. Other categories: any correct sample.
+ */
+export function ehrmindPass(category: string, answers: readonly string[], correct: readonly number[], target: string): boolean {
+  const gate = GATED[category];
+  if (!gate) return correct.some((c) => c > 0);
+  const k = answers.length;
+  const exact = answers.filter((a) => a === target).length;
+  const counts = new Map<string, number>();
+  for (const a of answers) counts.set(a || "None", (counts.get(a || "None") ?? 0) + 1);
+  const entropy = -[...counts.values()].reduce((h, n) => h + (n / k) * Math.log(n / k + 1e-8), 0);
+  return exact >= Math.floor(k / gate.per) + 2 && entropy < 0.8 * Math.log(gate.classes);
+}
+
+interface ScoredRow {
+  category: string;
+  calid: number;
+  /** Share of the row's samples that are correct (1 or 0 with one sample). */
+  correct: number;
+  samples: number;
+  passes: Record<number, number>;
+  ehrmindPass: number;
+}
+
+/**
+ * Accuracy per category (lab, risk, severity, diagnosis, date, dosage, physical), per calculator and
+ * overall (micro). With several samples per row, accuracy is the mean over samples, and each category
+ * also gets unbiased pass@k and EHRMIND's gated pass at the smallest sample count.
+ */
+export function evaluateMedcalc(rows: readonly MedcalcEvalRow[], completions: ReadonlyMap<string, readonly string[]>, scoring: MedcalcScoring = "eval", seed = 0): MedcalcEvalSummary {
   if (!["eval", "reward"].includes(scoring)) throw new UsageError(`unknown scoring ${scoring} (expected eval or reward)`);
-  const scored: { category: string; calid: number; correct: number }[] = [];
-  let missing = 0;
-  for (const row of rows) {
-    const text = completions.get(`i${row.index}`) ?? completions.get(`r${row.rowNumber}`);
-    if (text === undefined) {
-      missing++;
-      continue;
-    }
-    const correct = scoring === "eval" ? medcalcCorrect(evalAnswer(text), row.truth).correct : rewardFor(row.dataSource, text, row.truth).components.correctness > 0 ? 1 : 0;
-    scored.push({ category: row.category, calid: row.calid, correct });
-  }
-  const summarize = (items: typeof scored) => {
+  const present = rows.map((row) => ({ row, texts: completions.get(`i${row.index}`) ?? completions.get(`r${row.rowNumber}`) })).filter((x) => x.texts?.length);
+  const k = present.length ? Math.min(...present.map((x) => x.texts!.length)) : 1;
+  const ks = [...new Set([1, 2, 4, 8, 16, 32, 64, k])].filter((x) => x <= k).sort((a, b) => a - b);
+  const scored: ScoredRow[] = present.map(({ row, texts }) => {
+    const answers = texts!.map((t) => evalAnswer(t));
+    const correct = texts!.map((t, i) => (scoring === "eval" ? medcalcCorrect(answers[i]!, row.truth).correct : rewardFor(row.dataSource, t, row.truth).components.correctness > 0 ? 1 : 0));
+    const c = correct.reduce((a: number, b) => a + b, 0);
+    return {
+      category: row.category, calid: row.calid, correct: c / texts!.length, samples: texts!.length,
+      passes: Object.fromEntries(ks.map((x) => [x, passAtK(texts!.length, c, x)])),
+      ehrmindPass: k > 1 ? Number(ehrmindPass(row.category, answers.slice(0, k), correct.slice(0, k), row.truth.target)) : 0,
+    };
+  });
+  const summarize = (items: ScoredRow[]) => {
     const correct = items.reduce((a, s) => a + s.correct, 0);
     const [lo, hi] = bootstrapInterval(items.length, (ix) => ix.reduce((a, i) => a + items[i]!.correct, 0) / ix.length, { seed });
-    return { n: items.length, correct, accuracy: items.length ? correct / items.length : Number.NaN, ci_low: lo, ci_high: hi };
+    const multi = k > 1 && items.length
+      ? { samples: k, pass_at_k: Object.fromEntries(ks.map((x) => [x, items.reduce((a, s) => a + s.passes[x]!, 0) / items.length])), ehrmind_pass_at_k: items.reduce((a, s) => a + s.ehrmindPass, 0) / items.length }
+      : {};
+    return { n: items.length, correct, accuracy: items.length ? correct / items.length : Number.NaN, ci_low: lo, ci_high: hi, ...multi };
   };
-  const group = (key: (s: (typeof scored)[number]) => string) => {
-    const groups = new Map<string, typeof scored>();
+  const group = (key: (s: ScoredRow) => string) => {
+    const groups = new Map<string, ScoredRow[]>();
     for (const s of scored) {
       const list = groups.get(key(s)) ?? [];
       list.push(s);
@@ -140,5 +194,8 @@ export function evaluateMedcalc(rows: readonly MedcalcEvalRow[], completions: Re
     const correct = items.reduce((a, s) => a + s.correct, 0);
     calculators[id] = { n: items.length, correct, accuracy: correct / items.length };
   }
-  return { scoring, n: scored.length, missing, categories: Object.fromEntries(group((s) => s.category).map(([c, items]) => [c, summarize(items)])), calculators, overall: summarize(scored) };
+  return {
+    scoring, n: scored.length, missing: rows.length - scored.length,
+    categories: Object.fromEntries(group((s) => s.category).map(([c, items]) => [c, summarize(items)])), calculators, overall: summarize(scored),
+  };
 }

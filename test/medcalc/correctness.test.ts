@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { medcalcCorrect } from "../../src/medcalc/correctness.js";
-import { evalAnswer } from "../../src/medcalc/evaluate.js";
+import { ehrmindPass, evalAnswer } from "../../src/medcalc/evaluate.js";
 import { parsePyJson, pyStrOf } from "../../src/rewards/python-json.js";
 import { evalPyNumber, pyRound } from "../../src/rewards/python-number.js";
 
@@ -58,5 +58,25 @@ describe("Python's view of JSON answers", () => {
     expect(evalAnswer('x <answer> {"answer": 25.0} </answer> <answer>{"answer": 3}</answer>')).toBe("25.0");
     expect(evalAnswer('<answer>{"answer": 25.3,}</answer> so "answer": 25.3')).toBe("25.3"); // the reference's int() fails here
     expect(evalAnswer("no answer at all")).toBe("");
+  });
+});
+
+describe("EHRMIND's gated pass@k (analysis/cal_analysis.py)", () => {
+  const pass = (category: string, answers: string[], target: string) => ehrmindPass(category, answers, answers.map((a) => (a === target ? 1 : 0)), target);
+  it("needs ⌊k/7⌋+2 exact answers and a low-entropy answer distribution for diagnosis and severity", () => {
+    expect(pass("diagnosis", Array(12).fill("3"), "3")).toBe(true); // 12 ≥ 3, entropy 0
+    // 3 of 12 right, 9 the same wrong answer: entropy −(¼ ln ¼ + ¾ ln ¾) = 0.562 < 0.8 ln 7 = 1.557
+    expect(pass("severity", [...Array(3).fill("3"), ...Array(9).fill("4")], "3")).toBe(true);
+    expect(pass("diagnosis", [...Array(2).fill("3"), ...Array(10).fill("4")], "3")).toBe(false); // 2 < 3
+    // 3 right, 9 all different: entropy = ¼ ln 4 + 9·(1/12) ln 12 = 0.347 + 1.864 = 2.210 ≥ 1.557
+    expect(pass("diagnosis", [...Array(3).fill("3"), "a", "b", "c", "d", "e", "f", "g", "h", "i"], "3")).toBe(false);
+    expect(pass("diagnosis", Array(12).fill("3.0"), "3")).toBe(false); // exact strings only
+  });
+  it("risk: ⌊k/21⌋+2 exact and entropy below 0.8 ln 21 = 2.436; other categories: any correct sample", () => {
+    // 2 right, 10 distinct: entropy = (1/6) ln 6 + (10/12) ln 12 = 0.299 + 2.071 = 2.369 < 2.436
+    expect(pass("risk", ["7", "7", "a", "b", "c", "d", "e", "f", "g", "h", "i", "j"], "7")).toBe(true);
+    expect(pass("risk", ["7", "a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k"], "7")).toBe(false);
+    expect(ehrmindPass("lab", ["1", "2"], [0, 1], "25.2")).toBe(true);
+    expect(ehrmindPass("lab", ["1", "2"], [0, 0], "25.2")).toBe(false);
   });
 });

@@ -143,4 +143,16 @@ describe.skipIf(!present)("MedCalc-Bench v1.0 (the real 1,047-row test set)", ()
     writeFileSync(join(dir, "by-index.jsonl"), `${raw.map((r, i) => JSON.stringify({ index: i, generated_text: said(r.gt) })).join("\n")}\n`);
     expect(evaluateMedcalc(await readMedcalcRows(join(EHRMIND_VERL_DIR, "medcalc_test.parquet")), readCompletions(join(dir, "by-index.jsonl")), "reward").overall.correct).toBe(1047);
   });
+
+  it("with several samples per row: mean accuracy and unbiased pass@k", async () => {
+    // The first 20 rows (lab, Creatinine Clearance), 4 samples each: one right, three wrong.
+    const lines = raw.slice(0, 20).flatMap((r) => [said(r.gt), said("-1"), said("-2"), said("-3")].map((completion) => JSON.stringify({ row_number: r.rn, completion })));
+    writeFileSync(join(dir, "samples.jsonl"), `${lines.join("\n")}\n`);
+    const summary = evaluateMedcalc(await readMedcalcRows(MEDCALC_CSV), readCompletions(join(dir, "samples.jsonl")));
+    // pass@1 = 1/4; pass@2 = 1 − C(3,2)/C(4,2) = 1/2; pass@4 = 1
+    expect(summary.overall).toMatchObject({ n: 20, correct: 5, accuracy: 0.25, samples: 4, ehrmind_pass_at_k: 1 });
+    expect(summary.overall.pass_at_k!["1"]).toBeCloseTo(0.25, 12);
+    expect(summary.overall.pass_at_k!["2"]).toBeCloseTo(0.5, 12);
+    expect(summary.overall.pass_at_k!["4"]).toBeCloseTo(1, 12);
+  });
 });

@@ -34,7 +34,7 @@ export function registerMedcalc(program: Command, output: Output): void {
     .command("eval")
     .description("accuracy per calculator category and overall for completions of MedCalc-Bench rows")
     .requiredOption("--data <file>", "MedCalc-Bench CSV or a verl Parquet built from it")
-    .requiredOption("--completions <jsonl>", "one {index | row_number, completion} per line")
+    .requiredOption("--completions <jsonl>", "one {index | row_number, completion} per line; several per row for pass@k")
     .option("--scoring <scoring>", "eval (EHRMIND's offline scorer) | reward (positive RL reward)", "eval")
     .option("--out <file.json>", "also write the summary as JSON")
     .option("--format <format>", "table | json", "table")
@@ -43,10 +43,13 @@ export function registerMedcalc(program: Command, output: Output): void {
       const summary = evaluateMedcalc(await readMedcalcRows(flags.data), readCompletions(flags.completions), flags.scoring as MedcalcScoring);
       if (flags.out) writeFileSync(flags.out, `${JSON.stringify(summary, null, 2)}\n`, { mode: 0o600 });
       if (flags.format === "json") return output.out(`${JSON.stringify(summary, null, 2)}\n`);
+      const k = summary.overall.samples;
+      const passColumns = k ? [`pass@${k} %`, `EHRMIND pass@${k} %`] : [];
       const rows = [...Object.entries(summary.categories), ["overall", summary.overall] as const].map(([category, s]) => ({
-        category, n: s.n, correct: s.correct, "accuracy %": pct(s.accuracy), "95% CI": `${pct(s.ci_low)}–${pct(s.ci_high)}`,
+        category, n: s.n, correct: +s.correct.toFixed(2), "accuracy %": pct(s.accuracy), "95% CI": `${pct(s.ci_low)}–${pct(s.ci_high)}`,
+        ...(k ? { [passColumns[0]!]: pct(s.pass_at_k?.[k] ?? Number.NaN), [passColumns[1]!]: pct(s.ehrmind_pass_at_k ?? Number.NaN) } : {}),
       }));
-      output.out(formatTable(["category", "n", "correct", "accuracy %", "95% CI"], rows));
+      output.out(formatTable(["category", "n", "correct", "accuracy %", "95% CI", ...passColumns], rows));
       if (summary.missing) output.err(`${formatNumber(summary.missing)} rows had no completion and are left out\n`);
     });
 }
