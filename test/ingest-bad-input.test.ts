@@ -113,6 +113,20 @@ describe("ingest of bad input", () => {
     await expectFailure(/labevents\.csv\.gz: not a gzip file/);
   });
 
+  it("checks files against the download's SHA256SUMS.txt, naming the file, and loads it anyway with --no-sha256sums", async () => {
+    const { createHash } = await import("node:crypto");
+    const { readFileSync } = await import("node:fs");
+    write("hosp/labevents.csv.gz", LAB_HEADER + LAB_OK + LAB_OK.replace(/^1,/, "2,"));
+    const sha = (rel: string) => createHash("sha256").update(readFileSync(join(root, rel))).digest("hex");
+    // A right sum for patients, a wrong one for labevents (as after a damaged copy).
+    writeFileSync(join(root, "SHA256SUMS.txt"), `${sha("hosp/patients.csv")} hosp/patients.csv\n${"0".repeat(64)}  hosp/labevents.csv.gz\n`);
+    await expectFailure(new RegExp(`labevents\\.csv\\.gz: SHA-256 ${sha("hosp/labevents.csv.gz")} does not match 0{64} in .*SHA256SUMS\\.txt: the file is damaged or was changed after download`));
+    const summary = await ingestMimic([root], db, { sha256sums: false });
+    expect(summary.tables.find((t) => t.table === "hosp.labevents")).toMatchObject({ status: "loaded", rows: 2 });
+    writeFileSync(join(root, "SHA256SUMS.txt"), `${sha("hosp/labevents.csv.gz")} hosp/labevents.csv.gz\n`);
+    expect((await ingestMimic([root], db, { force: true })).tables.find((t) => t.table === "hosp.labevents")?.rows).toBe(2);
+  });
+
   it("reports an unreadable file", async () => {
     rmSync(join(root, "hosp", "labevents.csv.gz"));
     mkdirSync(join(root, "hosp", "labevents.csv.gz"));

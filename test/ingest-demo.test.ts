@@ -89,6 +89,14 @@ describeWithData("ingest of the MIMIC-IV demo", () => {
     expect(Number(labs.size_bytes)).toBe(1_963_979);
     expect(labs.tool_version).toMatch(/^\d+\.\d+\.\d+/);
   });
+
+  it("checks every file against the demo's SHA256SUMS.txt and records the published checksum", async () => {
+    const { readFileSync } = await import("node:fs");
+    const published = new Map(readFileSync(join(DEMO_DIR, "SHA256SUMS.txt"), "utf8").trim().split("\n").map((l) => [l.split(" ").at(-1)!, l.split(" ")[0]!] as const));
+    const rows = (await store.rows<{ path: string; sha256: string | null }>("SELECT source_path AS path, sha256 FROM meta.loads")).filter((r) => r.path.startsWith(DEMO_DIR));
+    expect(rows).toHaveLength(30); // the 32 loads less the two mapping files
+    for (const r of rows) expect(r.sha256, r.path).toBe(published.get(r.path.slice(DEMO_DIR.length + 1)));
+  });
 });
 
 describeWithData("re-ingest", () => {

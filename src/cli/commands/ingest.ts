@@ -11,6 +11,7 @@ interface IngestFlags {
   only?: string[];
   maxErrors?: number;
   checksum?: boolean;
+  sha256sums: boolean;
   force?: boolean;
   commitPerTable?: boolean;
   mappings?: string;
@@ -65,6 +66,7 @@ export function registerIngest(program: Command, output: Output): void {
     .option("--only <tables>", "load only these tables, comma-separated (labevents or hosp.labevents)", parseList)
     .option("--max-errors <n>", "bad rows tolerated per table; they go to meta.rejects (default 0: fail on the first)", parseWholeNumber)
     .option("--checksum", "record a SHA-256 of every source file")
+    .option("--no-sha256sums", "do not check files against the download's SHA256SUMS.txt")
     .option("--force", "reload tables even if their files are unchanged")
     .option("--commit-per-table", "commit after each table instead of once for the whole command")
     .option("--mappings <dir>", "folder with ccs_diagnoses.csv, ccs_procedures.csv, ndc_atc.csv (or the reference's d_ccs_*/d_atc_* names)")
@@ -80,6 +82,7 @@ export function registerIngest(program: Command, output: Output): void {
         only: flags.only,
         maxErrors: flags.maxErrors,
         checksum: flags.checksum,
+        sha256sums: flags.sha256sums,
         force: flags.force,
         commit: flags.commitPerTable ? "table" : "all",
         mappings: mappingFilesFrom(flags),

@@ -1,5 +1,5 @@
-import { existsSync, readdirSync, statSync } from "node:fs";
-import { basename, join, resolve } from "node:path";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
 import { InputError } from "../../errors.js";
 import { MODULES, type Module, REQUIRED_TABLES, type TableSpec, tableSpec } from "./schema.js";
 
@@ -8,6 +8,10 @@ export interface SourceFile {
   path: string;
   sizeBytes: bigint;
   mtime: Date;
+  /** The SHA-256 the download's SHA256SUMS.txt lists for this file (PhysioNet ships one per release). */
+  expectedSha256?: string;
+  /** That SHA256SUMS.txt. */
+  sumsFile?: string;
 }
 
 export interface Discovery {
@@ -51,7 +55,10 @@ export function discoverMimic(roots: readonly string[]): Discovery {
 
   const files: SourceFile[] = [];
   const unknown: string[] = [];
+  const sums = new Map<string, Map<string, string> | null>();
   for (const [module, dir] of modules) {
+    const root = dirname(dir);
+    if (!sums.has(root)) sums.set(root, readSha256Sums(join(root, "SHA256SUMS.txt")));
     const byTable = new Map<string, string>();
     for (const entry of readdirSync(dir).sort()) {
       const match = CSV_NAME.exec(entry);
@@ -69,7 +76,8 @@ export function discoverMimic(roots: readonly string[]): Discovery {
       byTable.set(spec.name, path);
       const stat = statSync(path);
       if (!stat.isFile()) throw new InputError(path, undefined, "cannot read: not a regular file");
-      files.push({ spec, path, sizeBytes: BigInt(stat.size), mtime: stat.mtime });
+      const expected = sums.get(root)?.get(`${module}/${entry}`);
+      files.push({ spec, path, sizeBytes: BigInt(stat.size), mtime: stat.mtime, ...(expected ? { expectedSha256: expected, sumsFile: join(root, "SHA256SUMS.txt") } : {}) });
     }
     for (const required of REQUIRED_TABLES[module]) {
       if (!byTable.has(required)) {
@@ -81,4 +89,15 @@ export function discoverMimic(roots: readonly string[]): Discovery {
     throw new InputError(roots.map((r) => resolve(r)).join(", "), undefined, "module hosp/ not found: patients and admissions are required");
   }
   return { modules, files, unknown };
+}
+
+/** `<sha256> <relative path>` per line (sha256sum's format, one or two spaces, optional `*`); null without the file. */
+export function readSha256Sums(path: string): Map<string, string> | null {
+  if (!existsSync(path)) return null;
+  const sums = new Map<string, string>();
+  for (const line of readFileSync(path, "utf8").split("\n")) {
+    const m = /^([0-9a-fA-F]{64}) [ *]?(.+?)\s*$/.exec(line);
+    if (m) sums.set(m[2]!.replace(/^\.\//, ""), m[1]!.toLowerCase());
+  }
+  return sums;
 }

@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { basename, dirname, join, resolve } from "node:path";
+import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { UsageError } from "../../errors.js";
 import { TABLES, type TableSpec } from "../mimic-iv/schema.js";
+import { sha256File } from "../mimic-iv/source-file.js";
 import {
   CHART_ITEMS, type Code, COMORBIDITIES, DRUGS, ED_ONLY, EXTRA_DATE_ITEMS, HCPCS, ICU_PROCEDURES, INFUSIONS, INGREDIENTS, LABS,
   OUTPUT_ITEMS, SCENARIOS,
@@ -86,6 +87,7 @@ export async function synthesizeCohort(outDir: string, options: SynthOptions): P
     await Promise.all([...writers.values()].map((w) => w.close()));
     writeMappings(join(staging, "mappings"));
     writeFileSync(join(staging, "README.txt"), readme(patients, seed));
+    await writeSha256Sums(staging);
     rmSync(out, { recursive: true, force: true });
     renameSync(staging, out);
   } catch (error) {
@@ -173,4 +175,14 @@ Every record here is invented: no real patient is described. The layout, file na
 MIMIC-IV v2.2 (hosp, icu), MIMIC-IV-ED 2.2 (ed) and MIMIC-IV-Note 2.2 (note). mappings/ holds crosswalks
 for the generator's own codes (its CCS groups and drug classes are made up, not AHRQ CCS or WHO ATC).
 `;
+}
+
+/** SHA256SUMS.txt over every file, as a PhysioNet release has (ingest checks files against it). */
+async function writeSha256Sums(root: string): Promise<void> {
+  const files = readdirSync(root, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => relative(root, join(e.parentPath, e.name)).split(sep).join("/"))
+    .sort();
+  const lines = await Promise.all(files.map(async (f) => `${await sha256File(join(root, f))} ${f}`));
+  writeFileSync(join(root, "SHA256SUMS.txt"), `${lines.join("\n")}\n`);
 }
