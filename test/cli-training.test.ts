@@ -28,6 +28,19 @@ describe("command line: rewards and MedCalc", () => {
     expect((await run("reward", "score", "--data", data, "--class-counts", join(dir, "missing.json"))).err).toMatch(/missing\.json: not a readable JSON file/);
   });
 
+  it("reward score --group-size gives GRPO advantages and counts groups without signal", async () => {
+    const data = join(dir, "groups.jsonl");
+    const line = (completion: string) => JSON.stringify({ task: "ICU_Stay_7day", completion, ground_truth: "yes" });
+    // Group 1 rewards 1, 0, 0, 0: mean 1/4, unbiased std √((9/16 + 3/16)/3) = 1/2, advantages 1.5, −0.5, −0.5, −0.5.
+    // Group 2 all 0: no signal.
+    writeFileSync(data, [line("yes"), line("no"), line("no"), line("no"), line("no"), line("no"), line("no"), line("no")].join("\n"));
+    const run = await runCli("reward", "score", "--data", data, "--group-size", "4");
+    const advantages = run.out.trim().split("\n").map((l) => (JSON.parse(l) as { advantage: number }).advantage);
+    const expected = [1.5, -0.5, -0.5, -0.5, 0, 0, 0, 0].map((a) => (a * 0.5) / (0.5 + 1e-6));
+    advantages.forEach((a, i) => expect(a).toBeCloseTo(expected[i]!, 9));
+    expect(run.err).toMatch(/groups without signal\n[- ]+\nICU_Stay_7day +8 +0\.1250 +100\.0% +12\.5% +1 of 2\n/);
+  });
+
   it("reward serve answers on loopback and stops cleanly on SIGTERM", async () => {
     const child = spawn(process.execPath, [join(import.meta.dirname, "..", "bin", "ehr-r1.js"), "reward", "serve", "--port", "0", "--style", "ehrmind"], { stdio: ["ignore", "pipe", "pipe"] });
     const url = await new Promise<string>((resolveUrl, reject) => {

@@ -4,6 +4,7 @@ import { pino } from "pino";
 import { InputError, UsageError } from "../../errors.js";
 import { labelProblem, REWARD_STYLES, rewardFor, type RewardOptions, type RewardStyle } from "../../rewards/core.js";
 import { EHRMIND_MATCHING_LABELS, TREC_MATCHING_LABELS } from "../../rewards/families.js";
+import { groupAdvantages, zeroVariance } from "../../rewards/grpo.js";
 import { serveRewards } from "../../rewards/server.js";
 import { TRL_SHIM, VERL_SHIM } from "../../rewards/shims.js";
 import { parseList, parseWholeNumber } from "../main.js";
@@ -60,9 +61,21 @@ export function registerReward(program: Command, output: Output): void {
   const reward = program.command("reward").description("verifiable rewards for RL engines");
   withRewardFlags(reward.command("score").description("score a JSONL of completions ({task, completion, ground_truth, prompt?} per line) offline"))
     .requiredOption("--data <jsonl>", "completions to score")
-    .action((flags: RewardFlags & { data: string }) => {
+    .option("--group-size <n>", "consecutive lines are GRPO groups of n samples of one prompt: print advantages, count groups without signal", parseWholeNumber)
+    .action((flags: RewardFlags & { data: string; groupSize?: number }) => {
       const options = rewardOptions(flags);
-      const byTask = new Map<string, { n: number; total: number; formatOk: number; correct: number }>();
+      const byTask = new Map<string, { n: number; total: number; formatOk: number; correct: number; groups: number; flat: number }>();
+      const group: { line: number; task: string; result: ReturnType<typeof rewardFor> }[] = [];
+      const flush = () => {
+        const advantages = flags.groupSize ? groupAdvantages(group.map((g) => g.result.score)) : [];
+        for (const [j, g] of group.entries()) output.out(`${JSON.stringify({ line: g.line, ...g.result, ...(flags.groupSize ? { advantage: advantages[j] } : {}) })}\n`);
+        if (flags.groupSize && group.length) {
+          const t = byTask.get(group[0]!.task)!;
+          t.groups++;
+          if (zeroVariance(group.map((g) => g.result.score))) t.flat++;
+        }
+        group.length = 0;
+      };
       let text: string;
       try {
         text = readFileSync(flags.data, "utf8");
@@ -81,20 +94,26 @@ export function registerReward(program: Command, output: Output): void {
         const problem = labelProblem(item.task, item.ground_truth);
         if (problem) throw new InputError(flags.data, i + 1, problem);
         const r = rewardFor(item.task, typeof item.completion === "string" ? item.completion : "", item.ground_truth, typeof item.prompt === "string" ? { ...options, prompt: item.prompt } : options);
-        output.out(`${JSON.stringify({ line: i + 1, ...r })}\n`);
-        const t = byTask.get(item.task) ?? { n: 0, total: 0, formatOk: 0, correct: 0 };
+        const t = byTask.get(item.task) ?? { n: 0, total: 0, formatOk: 0, correct: 0, groups: 0, flat: 0 };
         t.n++;
         t.total += r.score;
         t.formatOk += r.components.format ? 1 : 0;
         t.correct += r.components.format && r.components.correctness > 0 ? 1 : 0;
         byTask.set(item.task, t);
+        group.push({ line: i + 1, task: item.task, result: r });
+        if (group.length >= (flags.groupSize ?? 1)) flush();
+      }
+      if (group.length) {
+        if (flags.groupSize) output.err(`the last group has ${group.length} of ${flags.groupSize} samples\n`);
+        flush();
       }
       const all = [...byTask.values()].reduce((a, t) => ({ n: a.n + t.n, total: a.total + t.total }), { n: 0, total: 0 });
       // Per task: accuracy is the share of well-formed answers with a positive correctness (EHRMIND's validation metric for 0/1 tasks).
       const rows = [...byTask].sort(([a], [b]) => a.localeCompare(b)).map(([task, t]) => ({
         task, n: t.n, "mean reward": (t.total / t.n).toFixed(4), "format ok": `${((100 * t.formatOk) / t.n).toFixed(1)}%`, "correct": `${((100 * t.correct) / t.n).toFixed(1)}%`,
+        ...(flags.groupSize ? { "groups without signal": `${t.flat} of ${t.groups}` } : {}),
       }));
-      if (rows.length) output.err(formatTable(["task", "n", "mean reward", "format ok", "correct"], rows));
+      if (rows.length) output.err(formatTable(["task", "n", "mean reward", "format ok", "correct", ...(flags.groupSize ? ["groups without signal"] : [])], rows));
       output.err(`${all.n} completions, mean reward ${(all.n ? all.total / all.n : 0).toFixed(4)}\n`);
     });
   reward
