@@ -201,8 +201,8 @@ interface StagedLoad {
   plan: LoadPlan;
   /** Staging table in the target's schema, renamed onto the target by swapIn. */
   staging: string;
-  /** Staging copy of the table's rejected rows, in schema meta. */
-  rejects: string;
+  /** Staging copy of the table's rejected rows, in schema meta (null when none could be tolerated). */
+  rejects: string | null;
   sha256: string | null;
   result: TableResult;
 }
@@ -285,7 +285,10 @@ async function stageTable(connection: Store, plan: LoadPlan, maxErrors: number, 
   ].join(", ");
   await connection.exec(`DROP TABLE IF EXISTS temp.${rejects}; DROP TABLE IF EXISTS temp.${rejects}_scan;`);
   if (options.onProgress) await connection.exec("SET enable_progress_bar = true; SET enable_progress_bar_print = false;");
-  const sql = `CREATE OR REPLACE TABLE ${staging} AS SELECT ${projection} FROM ${readCsvSql(file.path, spec, plan.header, rejects)}`;
+  const load = (withRejects: boolean) => connection.exec(`CREATE OR REPLACE TABLE ${staging} AS SELECT ${projection} FROM ${readCsvSql(file.path, spec, plan.header, withRejects ? rejects : undefined)}`);
+  // With no bad row tolerated, the first one fails the load anyway: parse without the rejects
+  // machinery (about 8 % faster) and, only when that fails, parse again with it to name the row.
+  let withRejects = maxErrors > 0;
 
   const ticker = options.onProgress ? setInterval(() => {
     const p = connection.connection.progress;
@@ -293,35 +296,44 @@ async function stageTable(connection: Store, plan: LoadPlan, maxErrors: number, 
   }, 200) : undefined;
   let sha256: string | null = null;
   try {
-    const [load, check] = await Promise.allSettled([
-      connection.exec(sql),
-      integrityCheck(file, options),
-    ]);
+    const [loaded, check] = await Promise.allSettled([load(withRejects), integrityCheck(file, options)]);
     if (check.status === "rejected") throw check.reason;
-    if (load.status === "rejected") throw describeLoadError(load.reason, file.path);
+    if (loaded.status === "rejected") {
+      const described = describeLoadError(loaded.reason, file.path);
+      if (withRejects || !(described instanceof InputError)) throw described;
+      withRejects = true;
+      await load(true).catch((again: unknown) => {
+        throw describeLoadError(again, file.path);
+      });
+      const found = Number(await connection.value(`SELECT count(*) FROM temp.${rejects}`));
+      if (found === 0) throw described;
+    }
     sha256 = check.value;
   } finally {
     if (ticker) clearInterval(ticker);
   }
 
-  const rejected = await connection.rows<{ line: bigint; column_name: string | null; error_type: string; error_message: string; csv_line: string }>(
-    `SELECT line, column_name, error_type, error_message, csv_line FROM temp.${rejects} ORDER BY line, column_idx`,
-  );
-  const badLines = new Set(rejected.map((r) => r.line)).size;
-  if (badLines > maxErrors) {
-    const first = rejected[0]!;
-    const column = first.column_name ? `column "${first.column_name}": ` : "";
-    const more = badLines > 1 ? ` (${badLines} bad rows in all; --max-errors ${maxErrors})` : "";
-    throw new InputError(file.path, Number(first.line), `${column}${first.error_message}; row: ${clip(first.csv_line)}${more}`);
+  let badLines = 0;
+  if (withRejects) {
+    const rejected = await connection.rows<{ line: bigint; column_name: string | null; error_type: string; error_message: string; csv_line: string }>(
+      `SELECT line, column_name, error_type, error_message, csv_line FROM temp.${rejects} ORDER BY line, column_idx`,
+    );
+    badLines = new Set(rejected.map((r) => r.line)).size;
+    if (badLines > maxErrors) {
+      const first = rejected[0]!;
+      const column = first.column_name ? `column "${first.column_name}": ` : "";
+      const more = badLines > 1 ? ` (${badLines} bad rows in all; --max-errors ${maxErrors})` : "";
+      throw new InputError(file.path, Number(first.line), `${column}${first.error_message}; row: ${clip(first.csv_line)}${more}`);
+    }
+    await connection.exec(
+      `CREATE OR REPLACE TABLE ${rejectsCopy} AS SELECT ?::VARCHAR AS table_name, ?::VARCHAR AS source_path, line, column_name, error_type, error_message, csv_line FROM temp.${rejects}`,
+      [name, file.path],
+    );
   }
-  await connection.exec(
-    `CREATE OR REPLACE TABLE ${rejectsCopy} AS SELECT ?::VARCHAR AS table_name, ?::VARCHAR AS source_path, line, column_name, error_type, error_message, csv_line FROM temp.${rejects}`,
-    [name, file.path],
-  );
   const rows = Number(await connection.value<bigint>(`SELECT count(*) FROM ${staging}`));
   const seconds = (performance.now() - started) / 1000;
   return {
-    plan, staging, rejects: rejectsCopy, sha256,
+    plan, staging, rejects: withRejects ? rejectsCopy : null, sha256,
     result: { table: name, path: file.path, status: "loaded", rows, rejected: badLines, seconds, missingColumns: plan.missing, extraColumns: plan.extra },
   };
 }
@@ -350,8 +362,10 @@ async function swapIn(store: Store, load: StagedLoad): Promise<void> {
   await store.exec(`DROP TABLE IF EXISTS ${spec.module}.${ident(spec.name)}`);
   await store.exec(`ALTER TABLE ${load.staging} RENAME TO ${ident(spec.name)}`);
   await store.exec("DELETE FROM meta.rejects WHERE table_name = ?", [result.table]);
-  await store.exec(`INSERT INTO meta.rejects SELECT * FROM ${load.rejects}`);
-  await store.exec(`DROP TABLE ${load.rejects}`);
+  if (load.rejects) {
+    await store.exec(`INSERT INTO meta.rejects SELECT * FROM ${load.rejects}`);
+    await store.exec(`DROP TABLE ${load.rejects}`);
+  }
   await recordLoad(store, {
     table_name: result.table,
     source_path: load.plan.file.path,
