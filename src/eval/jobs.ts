@@ -1,4 +1,4 @@
-import { appendFileSync, closeSync, existsSync, ftruncateSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, closeSync, existsSync, ftruncateSync, openSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import pLimit from "p-limit";
 import { EhrR1Error, UsageError } from "../errors.js";
 import { ProviderError, type Generation, type GenerateRequest, type Provider } from "../providers/types.js";
@@ -6,7 +6,8 @@ import { ProviderError, type Generation, type GenerateRequest, type Provider } f
 /**
  * Long model work as an append-only JSONL file keyed by item id: each finished item is one line
  * written in one call; a killed run leaves at most one partial line, which a resume drops; finished
- * items are never run twice. Results files are readable by their owner only.
+ * items are never run twice; items that ended in an error run again on resume. Results files are
+ * readable by their owner only.
  */
 export interface JobOptions<T, L extends { id: string }> {
   items: readonly T[];
@@ -19,11 +20,23 @@ export interface JobOptions<T, L extends { id: string }> {
   onLine?: (line: L, done: number, total: number) => void;
 }
 
-export async function runJobs<T, L extends { id: string }>(options: JobOptions<T, L>): Promise<{ lines: Map<string, L>; ran: number; resumed: number }> {
+export async function runJobs<T, L extends { id: string }>(options: JobOptions<T, L>): Promise<{ lines: Map<string, L>; ran: number; resumed: number; retried: number }> {
   const lines = new Map<string, L>();
+  let retried = 0;
   if (existsSync(options.path)) {
     if (!options.resume) throw new UsageError(`${options.path} exists: pass --resume to continue that run, or choose another --out`);
-    for (const line of readCompleteLines<L>(options.path)) lines.set(line.id, line);
+    const previous = readCompleteLines<L>(options.path);
+    for (const line of previous) lines.set(line.id, line);
+    // Items that failed (a server down, a request that never succeeded) run again on resume. The
+    // file is rewritten without them (beside it, then renamed), so no id ever has two lines.
+    const failed = [...lines.values()].filter((l) => typeof (l as { error?: unknown }).error === "string");
+    if (failed.length || lines.size < previous.length) {
+      for (const l of failed) lines.delete(l.id);
+      const rewrite = `${options.path}.rewrite-${process.pid}`;
+      writeFileSync(rewrite, [...lines.values()].map((l) => `${JSON.stringify(l)}\n`).join(""), { mode: 0o600 });
+      renameSync(rewrite, options.path);
+      retried = failed.length;
+    }
   } else {
     writeFileSync(options.path, "", { mode: 0o600 });
   }
@@ -42,7 +55,7 @@ export async function runJobs<T, L extends { id: string }>(options: JobOptions<T
     options.onLine?.(line, lines.size, options.items.length);
   })));
   if (options.signal?.aborted) throw new EhrR1Error(`run stopped after ${ran} items; continue it with --resume`);
-  return { lines, ran, resumed };
+  return { lines, ran, resumed, retried };
 }
 
 export interface RetryPolicy {

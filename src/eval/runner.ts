@@ -68,6 +68,8 @@ export interface RunResult {
   samples: number;
   ran: number;
   resumed: number;
+  /** Samples that had failed before and ran again on resume. */
+  retried: number;
   errors: number;
   seconds: number;
 }
@@ -117,7 +119,7 @@ export async function runBenchmark(options: RunOptions): Promise<RunResult> {
   }));
   const summary = summarize(scored);
   writeFileSync(join(out, "summary.json"), `${JSON.stringify({ ...summary, run }, null, 2)}\n`, { mode: OWNER_ONLY });
-  return { out, summary, samples: records.length, ran: jobs.ran, resumed: jobs.resumed, errors, seconds: (performance.now() - started) / 1000 };
+  return { out, summary, samples: records.length, ran: jobs.ran, resumed: jobs.resumed, retried: jobs.retried, errors, seconds: (performance.now() - started) / 1000 };
 }
 
 async function runOne(record: DatasetRecord, provider: Provider, options: RunOptions): Promise<ResultLine> {

@@ -105,6 +105,21 @@ describe("benchmark runner against a loopback vLLM-format server", () => {
     expect(b).toEqual(a);
   });
 
+  it("runs the samples that failed again on resume, leaving one line per sample", async () => {
+    const out = join(dir, "dead-then-alive");
+    // The first run meets no server at all: every sample ends as a failed request.
+    const dead = new OpenAICompatibleProvider({ baseUrl: "http://127.0.0.1:9/v1", model: "ehr-r1-8b", timeoutMs: 1000 });
+    const first = await runBenchmark({ data, providers: [dead], profile: PROFILES["ehr-r1"]!, out, ...fast, retries: 0 });
+    expect(first.errors).toBe(RECORDS.length);
+    const second = await runBenchmark({ data, providers: [provider], profile: PROFILES["ehr-r1"]!, out, resume: true, ...fast });
+    expect(second.retried).toBe(RECORDS.length);
+    expect(second.errors).toBe(1); // FAULT:always500 still fails
+    const lines = results(out);
+    expect(lines).toHaveLength(RECORDS.length);
+    expect(new Set(lines.map((l) => l.id)).size).toBe(RECORDS.length);
+    expect(lines.filter((l) => l.error).map((l) => l.idx)).toEqual([10]);
+  });
+
   it("spreads requests over several servers", async () => {
     const second = await startFakeServer();
     try {

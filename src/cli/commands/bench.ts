@@ -105,7 +105,7 @@ export function registerBench(program: Command, output: Output): void {
       store?.close();
       if (flags.json) return void output.out(`${JSON.stringify(result, null, 2)}\n`);
       printSummary(result.summary, output);
-      output.out(`${result.out}: ${formatNumber(result.samples)} samples (${formatNumber(result.resumed)} from before, ${formatNumber(result.errors)} failed requests) in ${result.seconds.toFixed(1)} s\n`);
+      output.out(`${result.out}: ${formatNumber(result.samples)} samples (${formatNumber(result.resumed)} from before${result.retried ? `, ${formatNumber(result.retried)} failed ones run again` : ""}, ${formatNumber(result.errors)} failed requests) in ${result.seconds.toFixed(1)} s\n`);
     });
 }
 
