@@ -1,5 +1,6 @@
 import type { Command } from "commander";
-import { readFileSync, writeFileSync } from "node:fs";
+import { createReadStream, existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { createInterface } from "node:readline";
 import { pino } from "pino";
 import { InputError, UsageError } from "../../errors.js";
 import { labelProblem, REWARD_STYLES, rewardFor, type RewardOptions, type RewardStyle } from "../../rewards/core.js";
@@ -62,7 +63,7 @@ export function registerReward(program: Command, output: Output): void {
   withRewardFlags(reward.command("score").description("score a JSONL of completions ({task, completion, ground_truth, prompt?} per line) offline"))
     .requiredOption("--data <jsonl>", "completions to score")
     .option("--group-size <n>", "consecutive lines are GRPO groups of n samples of one prompt: print advantages, count groups without signal", parseWholeNumber)
-    .action((flags: RewardFlags & { data: string; groupSize?: number }) => {
+    .action(async (flags: RewardFlags & { data: string; groupSize?: number }) => {
       const options = rewardOptions(flags);
       const byTask = new Map<string, { n: number; total: number; formatOk: number; correct: number; groups: number; flat: number }>();
       const group: { line: number; task: string; result: ReturnType<typeof rewardFor> }[] = [];
@@ -76,13 +77,12 @@ export function registerReward(program: Command, output: Output): void {
         }
         group.length = 0;
       };
-      let text: string;
-      try {
-        text = readFileSync(flags.data, "utf8");
-      } catch {
-        throw new InputError(flags.data, undefined, "cannot read the file");
-      }
-      for (const [i, line] of text.split("\n").entries()) {
+      if (!existsSync(flags.data) || !statSync(flags.data).isFile()) throw new InputError(flags.data, undefined, "cannot read the file");
+      // Line by line: a file of rollouts may be far larger than memory.
+      const reader = createInterface({ input: createReadStream(flags.data, { encoding: "utf8" }), crlfDelay: Infinity });
+      let i = -1;
+      for await (const line of reader) {
+        i++;
         if (!line.trim()) continue;
         let item: { task?: unknown; completion?: unknown; ground_truth?: unknown; prompt?: unknown };
         try {
