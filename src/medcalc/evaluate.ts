@@ -19,6 +19,8 @@ export type MedcalcScoring = "eval" | "reward";
 
 export interface MedcalcEvalRow {
   index: number;
+  note: string;
+  question: string;
   rowNumber: number;
   category: string;
   calid: number;
@@ -76,16 +78,16 @@ export async function readMedcalcRows(file: string): Promise<MedcalcEvalRow[]> {
       });
     } else await loadMedcalcCsv(store, path, "rows");
     const columns = new Set((await store.rows<{ column_name: string }>("DESCRIBE rows")).map((r) => r.column_name));
-    for (const c of ["Row Number", "Calculator ID", "Category", "Ground Truth Answer", "Lower Limit", "Upper Limit"]) {
+    for (const c of ["Row Number", "Calculator ID", "Category", "Patient Note", "Question", "Ground Truth Answer", "Lower Limit", "Upper Limit"]) {
       if (!columns.has(c)) throw new InputError(path, undefined, `missing column ${JSON.stringify(c)}`);
     }
     const source = columns.has("data_source") ? "data_source" : `'medcalc_' || "Category" || '_test'`;
-    const rows = await store.rows<{ ord: number; rn: number; category: string; calid: number; target: string; lo: string; hi: string; ds: string }>(
-      `SELECT ord::INTEGER AS ord, "Row Number"::INTEGER AS rn, "Category" AS category, "Calculator ID"::INTEGER AS calid, "Ground Truth Answer" AS target,
+    const rows = await store.rows<{ ord: number; rn: number; category: string; calid: number; note: string; question: string; target: string; lo: string; hi: string; ds: string }>(
+      `SELECT ord::INTEGER AS ord, "Row Number"::INTEGER AS rn, "Category" AS category, "Calculator ID"::INTEGER AS calid, "Patient Note" AS note, "Question" AS question, "Ground Truth Answer" AS target,
         "Lower Limit" AS lo, "Upper Limit" AS hi, ${source} AS ds FROM rows ORDER BY ord`,
     );
     return rows.map((r) => ({
-      index: r.ord, rowNumber: r.rn, category: MERGED[r.category] ?? r.category, calid: r.calid, dataSource: r.ds,
+      index: r.ord, rowNumber: r.rn, category: MERGED[r.category] ?? r.category, calid: r.calid, dataSource: r.ds, note: r.note ?? "", question: r.question ?? "",
       truth: { target: r.target, calid: r.calid, lower_limit: r.lo, upper_limit: r.hi },
     }));
   } finally {

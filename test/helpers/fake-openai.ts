@@ -46,7 +46,9 @@ export async function startFakeServer(options: { latencyMs?: number } = {}): Pro
     const risk = user.includes("please predict whether");
     // A synthesis prompt gets a chain in the three-section format.
     const chain = "## Extraction\n**Labotary Test Events [2180-06-27 05:10:00]**: low sodium on the last panel.\n## Reasoning\nElectrolytes are rechecked after a low value.\n## Final Results\nSodium\nPotassium";
-    const answer = user.includes("# Patient EHR Context #") ? chain : risk ? (user.includes("POSITIVE") ? "yes" : "no") : "Sodium\nPotassium";
+    // A MedCalc-Bench prompt gets EHRMIND's answer format with a fixed value.
+    const medcalc = '<think>\nweight 48 kg, creatinine 1.4 mg/dL\n</think>\n<answer>\n{"answer": "25.3"}\n</answer>';
+    const answer = user.includes("# Patient EHR Context #") ? chain : user.includes("calculating a score for a given patient note") ? medcalc : risk ? (user.includes("POSITIVE") ? "yes" : "no") : "Sodium\nPotassium";
     const yes = user.includes("POSITIVE") ? -0.105 : -2.302;
     const no = user.includes("POSITIVE") ? -2.302 : -0.105;
     const top = [{ token: "yes", logprob: yes, bytes: [121, 101, 115] }, { token: "no", logprob: no, bytes: [110, 111] }, { token: "Yes", logprob: -6.0, bytes: [89, 101, 115] }];

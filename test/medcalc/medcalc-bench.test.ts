@@ -156,3 +156,33 @@ describe.skipIf(!present)("MedCalc-Bench v1.0 (the real 1,047-row test set)", ()
     expect(summary.overall.pass_at_k!["4"]).toBeCloseTo(1, 12);
   });
 });
+
+describe.skipIf(!present)("medcalc run against a loopback OpenAI-compatible server", () => {
+  const dir = tempDir();
+  it("sends EHRMIND's prompt as chat messages, keeps completions resumable, and scores them per category", async () => {
+    const { startFakeServer } = await import("../helpers/fake-openai.js");
+    const { runCli } = await import("../helpers/cli.js");
+    const server = await startFakeServer();
+    try {
+      const out = join(dir, "run");
+      const run = await runCli("medcalc", "run", "--data", MEDCALC_CSV, "--base-url", server.url, "--model", "m", "--out", out, "--limit", "6", "--samples", "2", "--json");
+      expect(run.code).toBe(0);
+      const body = server.bodies.at(-1) as { messages: { role: string; content: string }[]; n: number; temperature: number };
+      expect(body.messages.map((m) => m.role)).toEqual(["system", "user"]);
+      expect(body.messages[1]!.content).toContain("Here is the task:\n```");
+      expect([body.n, body.temperature]).toEqual([2, 0.6]);
+      // The server always answers 25.3: correct exactly where the row's own limits hold it (read from the raw CSV).
+      const store = await Store.open(":memory:");
+      const limits = await store.rows<{ lo: string; hi: string; category: string }>(`SELECT "Lower Limit" AS lo, "Upper Limit" AS hi, Category AS category FROM read_csv(${literal(MEDCALC_CSV)}) ORDER BY "Row Number" LIMIT 6`);
+      store.close();
+      const expected = limits.filter((l) => Number(l.lo) <= 25.3 && 25.3 <= Number(l.hi)).length;
+      const result = JSON.parse(run.out) as { summary: { overall: { n: number; correct: number; samples: number } } };
+      expect(result.summary.overall).toMatchObject({ n: 6, correct: expected, samples: 2 });
+      expect(readFileSync(join(out, "completions.jsonl"), "utf8").trim().split("\n")).toHaveLength(6);
+      const again = await runCli("medcalc", "run", "--data", MEDCALC_CSV, "--base-url", server.url, "--model", "m", "--out", out, "--limit", "6", "--samples", "2", "--resume", "--json");
+      expect((JSON.parse(again.out) as { resumed: number; ran: number })).toMatchObject({ resumed: 6, ran: 0 });
+    } finally {
+      await server.close();
+    }
+  });
+});

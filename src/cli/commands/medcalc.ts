@@ -2,9 +2,11 @@ import type { Command } from "commander";
 import { writeFileSync } from "node:fs";
 import { UsageError } from "../../errors.js";
 import { buildMedcalc, MEDCALC_EXPORT_FORMATS, type MedcalcExportFormat } from "../../medcalc/build.js";
-import { evaluateMedcalc, readCompletions, readMedcalcRows, type MedcalcScoring } from "../../medcalc/evaluate.js";
+import { evaluateMedcalc, readCompletions, readMedcalcRows, type MedcalcEvalSummary, type MedcalcScoring } from "../../medcalc/evaluate.js";
+import { runMedcalc } from "../../medcalc/run.js";
+import { servedProviders } from "../../providers/openai-compatible.js";
 import { MEDCALC_TEMPLATES, type MedcalcTemplate } from "../../medcalc/prompt.js";
-import { parseWholeNumber } from "../main.js";
+import { collectRepeated, parseWholeNumber } from "../main.js";
 import { formatNumber, formatTable, type Output } from "../output.js";
 
 const pct = (x: number) => (Number.isNaN(x) ? "–" : `${(100 * x).toFixed(1)}`);
@@ -43,13 +45,46 @@ export function registerMedcalc(program: Command, output: Output): void {
       const summary = evaluateMedcalc(await readMedcalcRows(flags.data), readCompletions(flags.completions), flags.scoring as MedcalcScoring);
       if (flags.out) writeFileSync(flags.out, `${JSON.stringify(summary, null, 2)}\n`, { mode: 0o600 });
       if (flags.format === "json") return output.out(`${JSON.stringify(summary, null, 2)}\n`);
-      const k = summary.overall.samples;
-      const passColumns = k ? [`pass@${k} %`, `EHRMIND pass@${k} %`] : [];
-      const rows = [...Object.entries(summary.categories), ["overall", summary.overall] as const].map(([category, s]) => ({
-        category, n: s.n, correct: +s.correct.toFixed(2), "accuracy %": pct(s.accuracy), "95% CI": `${pct(s.ci_low)}–${pct(s.ci_high)}`,
-        ...(k ? { [passColumns[0]!]: pct(s.pass_at_k?.[k] ?? Number.NaN), [passColumns[1]!]: pct(s.ehrmind_pass_at_k ?? Number.NaN) } : {}),
-      }));
-      output.out(formatTable(["category", "n", "correct", "accuracy %", "95% CI", ...passColumns], rows));
-      if (summary.missing) output.err(`${formatNumber(summary.missing)} rows had no completion and are left out\n`);
+      printSummary(summary, output);
     });
+  medcalc
+    .command("run")
+    .description("MedCalc-Bench on a served model (OpenAI-compatible): resumable completions.jsonl, then the per-category summary")
+    .requiredOption("--data <file>", "MedCalc-Bench CSV or a verl Parquet built from it")
+    .requiredOption("--base-url <url>", "OpenAI-compatible server (repeat to spread load)", collectRepeated, [])
+    .requiredOption("--model <name>", "model name the server serves")
+    .requiredOption("--out <dir>", "run folder")
+    .option("--samples <n>", "completions per row (pass@k with n > 1)", parseWholeNumber, 1)
+    .option("--temperature <x>", "sampling temperature (EHRMIND: 0.6)", Number, 0.6)
+    .option("--top-p <x>", "nucleus sampling (EHRMIND: 0.95)", Number, 0.95)
+    .option("--max-tokens <n>", "tokens per completion (EHRMIND: 2048)", parseWholeNumber, 2048)
+    .option("--seed <n>", "sampling seed passed to the server", parseWholeNumber)
+    .option("--concurrency <n>", "requests in flight", parseWholeNumber, 8)
+    .option("--limit <n>", "only the first n rows", parseWholeNumber)
+    .option("--resume", "continue the run in --out")
+    .option("--allow-remote <host>", "allow a non-loopback server", collectRepeated, [])
+    .option("--retries <n>", "retries per row on 429/5xx/timeouts/dropped connections", parseWholeNumber, 6)
+    .option("--timeout <seconds>", "per-request timeout", parseWholeNumber, 600)
+    .option("--scoring <scoring>", "eval | reward", "eval")
+    .option("--json", "print the summary as JSON")
+    .action(async (flags: { data: string; baseUrl: string[]; model: string; out: string; samples: number; temperature: number; topP: number; maxTokens: number; seed?: number; concurrency: number; limit?: number; resume?: boolean; allowRemote: string[]; retries: number; timeout: number; scoring: string; json?: boolean }) => {
+      if (!["eval", "reward"].includes(flags.scoring)) throw new UsageError(`--scoring ${flags.scoring}: expected eval or reward`);
+      for (const [flag, x] of [["--temperature", flags.temperature], ["--top-p", flags.topP]] as const) if (!Number.isFinite(x) || x < 0) throw new UsageError(`${flag}: expected a number ≥ 0`);
+      const providers = servedProviders({ baseUrls: flags.baseUrl, model: flags.model, allowRemote: flags.allowRemote, apiKey: process.env.OPENAI_API_KEY, timeoutMs: flags.timeout * 1000 });
+      const result = await runMedcalc({ ...flags, providers, scoring: flags.scoring as MedcalcScoring });
+      if (flags.json) return output.out(`${JSON.stringify(result, null, 2)}\n`);
+      printSummary(result.summary, output);
+      output.out(`${result.out}: ${formatNumber(result.summary.n + result.summary.missing)} rows (${formatNumber(result.resumed)} from before, ${formatNumber(result.errors)} failed requests)\n`);
+    });
+}
+
+function printSummary(summary: MedcalcEvalSummary, output: Output): void {
+  const k = summary.overall.samples;
+  const passColumns = k ? [`pass@${k} %`, `EHRMIND pass@${k} %`] : [];
+  const rows = [...Object.entries(summary.categories), ["overall", summary.overall] as const].map(([category, s]) => ({
+    category, n: s.n, correct: +s.correct.toFixed(2), "accuracy %": pct(s.accuracy), "95% CI": `${pct(s.ci_low)}–${pct(s.ci_high)}`,
+    ...(k ? { [passColumns[0]!]: pct(s.pass_at_k?.[k] ?? Number.NaN), [passColumns[1]!]: pct(s.ehrmind_pass_at_k ?? Number.NaN) } : {}),
+  }));
+  output.out(formatTable(["category", "n", "correct", "accuracy %", "95% CI", ...passColumns], rows));
+  if (summary.missing) output.err(`${formatNumber(summary.missing)} rows had no completion and are left out\n`);
 }
