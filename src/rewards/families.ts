@@ -1,4 +1,4 @@
-import { medcalcCorrect, type MedcalcTruth } from "../medcalc/correctness.js";
+import { medcalcCorrect, ruleOf, type MedcalcTruth } from "../medcalc/correctness.js";
 import { isPyDict, pyEqualsInt, pyStrOf, type PyJson } from "./python-json.js";
 
 /**
@@ -70,8 +70,9 @@ export const medcalcFamily: RewardFamily<MedcalcTruth> = {
   truth(groundTruth) {
     const t = truthObject(groundTruth);
     if (typeof t === "string") return t;
-    const calid = Number(t.calid);
+    const calid = t.calid === null || t.calid === "" || typeof t.calid === "boolean" ? Number.NaN : Number(t.calid);
     if (!Number.isInteger(calid)) return "ground truth needs an integer calid";
+    if (ruleOf(calid) === null) return `ground truth calid ${calid} is not a MedCalc-Bench v1.0 calculator`;
     for (const k of ["target", "lower_limit", "upper_limit"] as const) if (typeof t[k] !== "string" && typeof t[k] !== "number") return `ground truth needs ${k}`;
     return { target: String(t.target), calid, lower_limit: String(t.lower_limit), upper_limit: String(t.upper_limit) };
   },

@@ -50,6 +50,13 @@ describe("reward families (cases worked by hand from reference-ehrmind-rewards.m
     expect(rewardFor("readmission_test", wrap('{"prediction": "readmission", "label": 1}', "<|eot_id|>"), { target: 1 }, { tailTokens: [] }).score).toBe(-2);
   });
 
+  it("refuses MedCalc ground truths without a known calculator", () => {
+    const answer = '<think>x</think><answer>{"answer": "4"}</answer>';
+    expect(rewardFor("medcalc_risk_test", answer, { target: "4", calid: null, lower_limit: "4", upper_limit: "4" }).components.reason).toBe("ground truth needs an integer calid");
+    expect(rewardFor("medcalc_risk_test", answer, { target: "4", calid: 1, lower_limit: "4", upper_limit: "4" }).components.reason).toBe("ground truth calid 1 is not a MedCalc-Bench v1.0 calculator");
+    expect(rewardFor("medcalc_risk_test", answer, { target: "4", calid: "4", lower_limit: "4", upper_limit: "4" }).score).toBeCloseTo(1.1, 12); // DuckDB's JSON gives BIGINT as text
+  });
+
   it("a prefilled <think>: counted once with the prompt; assumed without it", () => {
     const prompt = "<|start_header_id|>user<|end_header_id|>\nPhysician Assistant: saw the patient<|eot_id|>\n<|start_header_id|>assistant<|end_header_id|>\nLet me solve this step by step.\n<think>";
     const gt = { target: "4", calid: 4, lower_limit: "4", upper_limit: "4" };
