@@ -14,14 +14,14 @@ const PLAIN_MARKER = "Assistant:";
  * first `Assistant:` (so a note quoting "Physician Assistant:" breaks every sample), this takes the
  * last template marker, and `Assistant:` only in a transcript without one. Null without any marker.
  */
-export function assistantTurn(transcript: string): string | null {
+export function assistantTurn(transcript: string, options: { plainMarker?: boolean } = {}): string | null {
   let best = -1;
   let length = 0;
   for (const marker of TEMPLATE_MARKERS) {
     const at = transcript.lastIndexOf(marker);
     if (at > best) [best, length] = [at, marker.length];
   }
-  if (best < 0) {
+  if (best < 0 && options.plainMarker !== false) {
     best = transcript.lastIndexOf(PLAIN_MARKER);
     length = PLAIN_MARKER.length;
   }
@@ -38,7 +38,8 @@ export function responseUnderRules(completion: string, prompt?: string): string 
   if (prompt) {
     // The last marker of prompt + completion, without building that string: the completion's own
     // marker if it has one, else the prompt's (whose tail, e.g. a prefilled <think>, then counts).
-    const own = assistantTurn(completion);
+    // Only a template marker counts inside the completion: a model writing "Assistant:" is still answering.
+    const own = assistantTurn(completion, { plainMarker: false });
     if (own !== null) return own;
     const prefill = assistantTurn(prompt);
     if (prefill !== null) return `${prefill}${completion}`.trim();

@@ -64,6 +64,8 @@ describe("reward families (cases worked by hand from reference-ehrmind-rewards.m
     expect(rewardFor("medcalc_risk_test", answer, gt, { prompt }).score).toBeCloseTo(1.1, 12); // the reference split at "Assistant:" and scored −2
     expect(rewardFor("medcalc_risk_test", answer, gt).score).toBeCloseTo(1.1, 12);
     expect(rewardFor("medcalc_risk_test", `<think>${answer}`, gt, { prompt }).score).toBe(-2);
+    // A completion that itself says "Assistant:" is not cut there.
+    expect(rewardFor("medcalc_risk_test", `As the Assistant: I count 4 points.${answer}`, gt, { prompt }).score).toBeCloseTo(1.1, 12);
   });
 });
 
