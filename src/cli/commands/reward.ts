@@ -130,10 +130,13 @@ export function registerReward(program: Command, output: Output): void {
     .option("--host <host>", "address to bind (default loopback only)", "127.0.0.1")
     .option("--port <n>", "port", parseWholeNumber, 5000)
     .option("--max-batch <n>", "completions per request", parseWholeNumber, 4096)
-    .action(async (flags: RewardFlags & { host: string; port: number; maxBatch: number }) => {
+    .option("--log-level <level>", "structured log level (one JSON line per request at info)", "info")
+    .action(async (flags: RewardFlags & { host: string; port: number; maxBatch: number; logLevel: string }) => {
       const options = rewardOptions(flags);
+      const levels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+      if (!levels.includes(flags.logLevel)) throw new UsageError(`--log-level ${flags.logLevel}: expected ${levels.join(", ")}`);
       // The token comes from the environment only, never from the command line (it would show in process lists).
-      const server = await serveRewards({ ...options, host: flags.host, port: flags.port, maxBatch: flags.maxBatch, token: process.env.EHR_R1_REWARD_TOKEN, logger: pino() });
+      const server = await serveRewards({ ...options, host: flags.host, port: flags.port, maxBatch: flags.maxBatch, token: process.env.EHR_R1_REWARD_TOKEN, logger: pino({ level: flags.logLevel }) });
       output.err(`reward server on ${server.url} (${flags.style} style${process.env.EHR_R1_REWARD_TOKEN ? ", bearer token required" : ""}); Ctrl-C stops it\n`);
       await new Promise<void>((resolveStop) => {
         const stop = () => void server.close().then(resolveStop);
