@@ -4,7 +4,7 @@ import { InputError, UsageError } from "../errors.js";
 import { firstLine, ident, literal, Store } from "../store/database.js";
 import { replaceableFolder, writeFolder } from "../store/output-folder.js";
 import { uniformSql } from "../tasks/sample.js";
-import { medcalcPromptParts, type MedcalcPromptOptions } from "./prompt.js";
+import { medcalcMessages, medcalcPromptParts, type MedcalcPromptOptions } from "./prompt.js";
 
 /** MedCalc-Bench v1.0's columns, in file order; the first two are integers, the rest text. */
 export const MEDCALC_COLUMNS = [
@@ -28,6 +28,13 @@ export interface MedcalcBuildOptions extends MedcalcPromptOptions {
   maxWords?: number;
   seed?: number;
   force?: boolean;
+  /**
+   * Prompt-token budget (EHRMIND's max_prompt_length; verl left-truncates longer prompts, dropping
+   * the instructions): train rows over it are dropped, val and test rows over it are counted.
+   */
+  maxTokens?: number;
+  /** Tokens of a prompt (its messages), e.g. the model's tokenizer and chat template. Needed with maxTokens. */
+  countPrompt?: (messages: { role: string; content: string }[]) => number;
 }
 
 /**
@@ -88,8 +95,9 @@ function formatSelect(format: MedcalcExportFormat, template: MedcalcPromptOption
  * from the train CSV, `val` = the first valSize/7 rows of each category in file order followed by the
  * test rows, and `train` = the rest, shuffled (seeded) and filtered to prompts of ≤ maxWords words.
  */
-export async function buildMedcalc(options: MedcalcBuildOptions): Promise<{ file: string; split: string; rows: number }[]> {
+export async function buildMedcalc(options: MedcalcBuildOptions): Promise<{ file: string; split: string; rows: number; overBudget?: number }[]> {
   if (!options.test && !options.train) throw new UsageError("give --test and/or --train (MedCalc-Bench CSV files)");
+  if (options.maxTokens !== undefined && !options.countPrompt) throw new UsageError("--max-tokens needs a tokenizer to count prompt tokens");
   const format = options.format ?? "verl";
   if (!MEDCALC_EXPORT_FORMATS.includes(format)) throw new UsageError(`unknown format ${format} (expected ${MEDCALC_EXPORT_FORMATS.join(", ")})`);
   const out = replaceableFolder(options.out, options.force);
@@ -97,10 +105,18 @@ export async function buildMedcalc(options: MedcalcBuildOptions): Promise<{ file
   const store = await Store.open(":memory:");
   try {
     const splits: [string, string][] = [];
+    /** Positions (ord) of a table's rows whose prompt exceeds the token budget. */
+    const overBudget = async (table: string, where = "true"): Promise<number[]> => {
+      if (options.maxTokens === undefined) return [];
+      const rows = await store.rows<{ ord: number; note: string; question: string }>(`SELECT ord::INTEGER AS ord, "Patient Note" AS note, "Question" AS question FROM ${table} WHERE ${where}`);
+      return rows.filter((r) => options.countPrompt!(medcalcMessages(r.note ?? "", r.question ?? "", options)) > options.maxTokens!).map((r) => r.ord);
+    };
+    const counted = new Map<string, number>();
     if (options.test) {
       await loadMedcalcCsv(store, options.test, "test_csv");
       await store.exec(`CREATE TABLE test_rows AS SELECT ord, 'test' AS split, 'medcalc_' || "Category" || '_test' AS data_source, ord AS idx, * EXCLUDE (ord) FROM test_csv`);
       splits.push(["test", "SELECT * FROM test_rows"]);
+      if (options.maxTokens !== undefined) counted.set("test", (await overBudget("test_rows")).length);
     }
     if (options.train) {
       await loadMedcalcCsv(store, options.train, "train_csv");
@@ -110,22 +126,28 @@ export async function buildMedcalc(options: MedcalcBuildOptions): Promise<{ file
       await store.exec(`CREATE TABLE ranked AS SELECT *, row_number() OVER (PARTITION BY ${MERGED_CATEGORY} ORDER BY ord) AS category_rank FROM train_csv`);
       await store.exec(`CREATE TABLE val_rows AS SELECT ord, 'val' AS split, 'medcalc_val' AS data_source, row_number() OVER (ORDER BY ord) - 1 AS idx, * EXCLUDE (ord, category_rank)
         FROM ranked WHERE category_rank <= ${perClass}`);
+      const tooLong = await overBudget("ranked", `category_rank > ${perClass}`);
+      // Whole numbers only, so inlining them is safe.
+      await store.exec(`CREATE TABLE too_long AS SELECT unnest([${tooLong.join(", ")}]::INTEGER[]) AS ord`);
+      if (options.maxTokens !== undefined) counted.set("train", tooLong.length);
       const prompt = medcalcPromptParts(options);
       const words = `len(regexp_split_to_array(trim(${literal(prompt.before)} || "Patient Note" || ${literal(prompt.between)} || "Question" || ${literal(prompt.after)}), '\\s+'))`;
       await store.exec(`CREATE TABLE train_rows AS
-        WITH kept AS (SELECT *, ${uniformSql(literal(String(options.seed ?? 42)), "ord::VARCHAR")} AS u FROM ranked WHERE category_rank > ${perClass} AND ${words} <= ${options.maxWords ?? 1024})
+        WITH kept AS (SELECT *, ${uniformSql(literal(String(options.seed ?? 42)), "ord::VARCHAR")} AS u FROM ranked WHERE category_rank > ${perClass} AND ${words} <= ${options.maxWords ?? 1024} AND ord NOT IN (SELECT ord FROM too_long))
         SELECT row_number() OVER (ORDER BY u, ord) - 1 AS ord, 'train' AS split, 'medcalc_train' AS data_source, row_number() OVER (ORDER BY u, ord) - 1 AS idx, * EXCLUDE (ord, category_rank, u) FROM kept`);
       splits.push(["train", "SELECT * FROM train_rows"]);
       // val rows first, then the test rows (when given), as EHRMIND's val file.
       splits.push(["val", options.test ? "SELECT * FROM val_rows UNION ALL SELECT ord + 1e9::BIGINT, * EXCLUDE (ord) FROM test_rows" : "SELECT * FROM val_rows"]);
+      if (options.maxTokens !== undefined) counted.set("val", (await overBudget("val_rows")).length + (counted.get("test") ?? 0));
     }
     return await writeFolder(out, async (staging) => {
-      const written: { file: string; split: string; rows: number }[] = [];
+      const written: { file: string; split: string; rows: number; overBudget?: number }[] = [];
       for (const [split, rows] of splits) {
         const file = join(staging, `${split}.${ext}`);
         await store.exec(`COPY (WITH rows AS (${rows}), v AS (${verlSelect(options)}, ord FROM rows) ${formatSelect(format, options.template)})
           TO ${literal(file)} (FORMAT ${format === "verl" ? "parquet" : "json"})`);
-        written.push({ file: join(out, `${split}.${ext}`), split, rows: Number(await store.value(`SELECT count(*) FROM (${rows})`)) });
+        const over = counted.get(split);
+        written.push({ file: join(out, `${split}.${ext}`), split, rows: Number(await store.value(`SELECT count(*) FROM (${rows})`)), ...(over === undefined ? {} : { overBudget: over }) });
       }
       return written;
     });

@@ -6,8 +6,9 @@ import { evaluateMedcalc, readCompletions, readMedcalcRows } from "../../src/med
 import { rewardFor } from "../../src/rewards/core.js";
 import { rewardApp } from "../../src/rewards/server.js";
 import { literal, Store } from "../../src/store/database.js";
-import { EHRMIND_VERL_DIR, MEDCALC_CSV, tempDir } from "../helpers/data.js";
+import { DATA_DIR, EHRMIND_VERL_DIR, MEDCALC_CSV, tempDir } from "../helpers/data.js";
 
+const QWEN3 = join(DATA_DIR, "tokenizers", "qwen3");
 const present = existsSync(MEDCALC_CSV) && existsSync(join(EHRMIND_VERL_DIR, "medcalc_test.parquet"));
 if (!present) console.warn(`\n*** ${MEDCALC_CSV} not found: MedCalc-Bench tests are SKIPPED ***\n`);
 
@@ -109,6 +110,25 @@ describe.skipIf(!present)("MedCalc-Bench v1.0 (the real 1,047-row test set)", ()
     expect(got).not.toEqual([...got].sort((x, y) => x - y)); // shuffled
     const again = await buildMedcalc({ train: MEDCALC_CSV, out: join(dir, "train2"), referenceExample: true, seed: 7 });
     expect(readFileSync(again.find((f) => f.split === "train")!.file).equals(readFileSync(train.file))).toBe(true);
+  });
+
+  it.skipIf(!existsSync(join(QWEN3, "tokenizer.json")))("drops train prompts over a token budget and counts test prompts over it (Qwen3's tokenizer)", async () => {
+    const { ModelTokenizer } = await import("../../src/render/tokenizer.js");
+    const folder = QWEN3;
+    const tokenizer = ModelTokenizer.load(folder);
+    const budget = 700;
+    const files = await buildMedcalc({ test: MEDCALC_CSV, train: MEDCALC_CSV, out: join(dir, "budget"), referenceExample: true, maxTokens: budget, maxWords: 100_000, countPrompt: (m) => tokenizer.count(m[0]!.content) });
+    // Independently: EHRMIND's own prompts for the same rows, counted with the same tokenizer.
+    const prompts = await store.rows<{ rn: number; p: string }>(`SELECT "Row Number"::INTEGER rn, prompt[1].content p FROM ${literal(join(EHRMIND_VERL_DIR, "medcalc_test.parquet"))}`);
+    const over = new Set(prompts.filter((r) => tokenizer.count(r.p) > budget).map((r) => r.rn));
+    const firstPerCategory = new Set(raw.filter((r, i) => raw.slice(0, i).filter((x) => x.category === r.category).length < 14).map((r) => r.rn));
+    expect(over.size).toBeGreaterThan(0);
+    expect(files.find((f) => f.split === "test")!.overBudget).toBe(over.size);
+    const train = files.find((f) => f.split === "train")!;
+    expect(train.overBudget).toBe([...over].filter((rn) => !firstPerCategory.has(rn)).length);
+    const kept = (await store.rows<{ rn: number }>(`SELECT "Row Number"::INTEGER rn FROM ${literal(train.file)}`)).map((r) => r.rn);
+    expect(kept.some((rn) => over.has(rn))).toBe(false);
+    expect(kept.length).toBe(1047 - firstPerCategory.size - train.overBudget!);
   });
 
   it("openrlhf rows score through the reward server exactly as the verl rows do", async () => {

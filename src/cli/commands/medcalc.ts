@@ -4,6 +4,7 @@ import { UsageError } from "../../errors.js";
 import { buildMedcalc, MEDCALC_EXPORT_FORMATS, type MedcalcExportFormat } from "../../medcalc/build.js";
 import { evaluateMedcalc, readCompletions, readMedcalcRows, type MedcalcEvalSummary, type MedcalcScoring } from "../../medcalc/evaluate.js";
 import { runMedcalc } from "../../medcalc/run.js";
+import { EstimatedTokenCounter, ModelTokenizer, type ChatMessage } from "../../render/tokenizer.js";
 import { servedProviders } from "../../providers/openai-compatible.js";
 import { MEDCALC_TEMPLATES, type MedcalcTemplate } from "../../medcalc/prompt.js";
 import { collectRepeated, parseWholeNumber } from "../main.js";
@@ -25,12 +26,28 @@ export function registerMedcalc(program: Command, output: Output): void {
     .option("--val-size <n>", "validation rows, split evenly over the categories", parseWholeNumber, 100)
     .option("--max-words <n>", "drop train prompts longer than n words", parseWholeNumber, 1024)
     .option("--seed <n>", "train shuffle seed", parseWholeNumber, 42)
+    .option("--max-tokens <n>", "prompt-token budget (the engine's max prompt length): drop train rows over it, count val/test rows over it", parseWholeNumber)
+    .option("--tokenizer <dir>", "model folder (tokenizer and chat template) for --max-tokens (default: a conservative estimate)")
     .option("--force", "replace a non-empty output folder")
-    .action(async (flags: { test?: string; train?: string; out: string; format: string; template: string; referenceExample?: boolean; valSize: number; maxWords: number; seed: number; force?: boolean }) => {
+    .action(async (flags: { test?: string; train?: string; out: string; format: string; template: string; referenceExample?: boolean; valSize: number; maxWords: number; seed: number; maxTokens?: number; tokenizer?: string; force?: boolean }) => {
       if (!MEDCALC_EXPORT_FORMATS.includes(flags.format as MedcalcExportFormat)) throw new UsageError(`--format ${flags.format}: expected ${MEDCALC_EXPORT_FORMATS.join(", ")}`);
       if (!MEDCALC_TEMPLATES.includes(flags.template as MedcalcTemplate)) throw new UsageError(`--template ${flags.template}: expected ${MEDCALC_TEMPLATES.join(", ")}`);
-      const files = await buildMedcalc({ ...flags, format: flags.format as MedcalcExportFormat, template: flags.template as MedcalcTemplate });
-      for (const f of files) output.out(`${f.file}: ${formatNumber(f.rows)} rows (${f.split})\n`);
+      let countPrompt: ((messages: { role: string; content: string }[]) => number) | undefined;
+      if (flags.maxTokens !== undefined) {
+        const tokenizer = flags.tokenizer ? ModelTokenizer.load(flags.tokenizer) : null;
+        const estimate = new EstimatedTokenCounter();
+        // A pre-templated (llama3) prompt is counted as it is; messages through the model's own chat template.
+        countPrompt = (messages) => {
+          if (!tokenizer) return estimate.count(messages.map((m) => m.content).join("\n"));
+          const text = messages.length > 1 && tokenizer.hasChatTemplate ? tokenizer.applyChatTemplate(messages as ChatMessage[], { addGenerationPrompt: true }) : messages.map((m) => m.content).join("\n");
+          return tokenizer.count(text);
+        };
+      }
+      const files = await buildMedcalc({ ...flags, format: flags.format as MedcalcExportFormat, template: flags.template as MedcalcTemplate, countPrompt });
+      for (const f of files) {
+        const over = f.overBudget === undefined ? "" : f.split === "train" ? `; ${formatNumber(f.overBudget)} dropped over ${flags.maxTokens} tokens` : `; ${formatNumber(f.overBudget)} over ${flags.maxTokens} tokens (kept: the engine would cut them)`;
+        output.out(`${f.file}: ${formatNumber(f.rows)} rows (${f.split}${over})\n`);
+      }
     });
   medcalc
     .command("eval")
