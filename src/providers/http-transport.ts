@@ -1,4 +1,4 @@
-import { Agent, request } from "undici";
+import { Agent, interceptors, request, type Dispatcher } from "undici";
 
 /**
  * A `fetch` for the OpenAI SDK over undici's `request()`: the same keep-alive HTTP/1.1 connections,
@@ -7,6 +7,8 @@ import { Agent, request } from "undici";
  * bodies are read whole; anything else (streams, forms) goes to the global `fetch`.
  */
 export function requestFetch(agent: Agent = new Agent({ keepAliveTimeout: 30_000, connections: 512 })): typeof fetch {
+  // Redirects are followed, as fetch follows them (a proxy or a server adding a trailing slash).
+  const dispatcher: Dispatcher = agent.compose(interceptors.redirect({ maxRedirections: 5 }));
   return async (input, init = {}) => {
     const body = init.body;
     if (input instanceof Request || (body !== undefined && body !== null && typeof body !== "string" && !(body instanceof Uint8Array))) return fetch(input, init);
@@ -15,7 +17,7 @@ export function requestFetch(agent: Agent = new Agent({ keepAliveTimeout: 30_000
       headers[key] = value;
     });
     const response = await request(String(input), {
-      method: (init.method ?? "GET") as "GET", headers, body: body ?? undefined, signal: init.signal ?? undefined, dispatcher: agent,
+      method: (init.method ?? "GET") as "GET", headers, body: body ?? undefined, signal: init.signal ?? undefined, dispatcher,
     });
     const text = await response.body.text();
     const out = new Headers();

@@ -12,6 +12,7 @@ describe("the SDK's transport over undici.request", () => {
     app.post("/echo", async (c) => c.json({ method: c.req.method, body: await c.req.text(), auth: c.req.header("authorization") ?? null }));
     app.get("/busy", (c) => c.text("<html>busy</html>", 429, { "retry-after": "3", "set-cookie": "a=1" }));
     app.delete("/gone", (c) => c.body(null, 204));
+    app.post("/moved", (c) => c.redirect("/echo", 307));
     await new Promise<void>((resolveStart) => {
       const server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, (info: AddressInfo) => {
         base = `http://127.0.0.1:${info.port}`;
@@ -30,6 +31,8 @@ describe("the SDK's transport over undici.request", () => {
     const busy = await f(new URL(`${base}/busy`));
     expect([busy.status, busy.headers.get("retry-after"), await busy.text()]).toEqual([429, "3", "<html>busy</html>"]);
     expect((await f(`${base}/gone`, { method: "DELETE" })).status).toBe(204);
+    const moved = await f(`${base}/moved`, { method: "POST", body: "again" });
+    expect([moved.status, ((await moved.json()) as { body: string }).body]).toEqual([200, "again"]);
   });
 
   it("honours an abort signal and reports refused connections as rejections", async () => {
