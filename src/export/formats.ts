@@ -8,6 +8,7 @@ import type { ChatMessage, TokenCounter } from "../render/tokenizer.js";
 import { jsonlToParquet } from "../store/parquet.js";
 import type { DatasetRecord } from "../tasks/build-dataset.js";
 import { mixOrder } from "./mix.js";
+import type { RewardStyle } from "../rewards/core.js";
 
 /**
  * Training files for the engines (reference-reasoning-training-eval.md §5, §6.6; ecosystem.md):
@@ -38,6 +39,8 @@ export interface ExportOptions {
    * 0.5·N/N_class from this file's label counts per task, so a rare correct "yes" earns more.
    */
   classWeighted?: boolean;
+  /** RL formats: the answer contract the prompt states (serve the rewards with the same `--style`). */
+  style?: RewardStyle;
 }
 
 const userText = (r: DatasetRecord) => `${r.input}\n${r.instruction}`;
@@ -65,12 +68,28 @@ export function classWeights(records: readonly DatasetRecord[]): Map<string, Map
   return counts;
 }
 
-/** The GRPO prompt (§6.6): decision tasks think, risk tasks answer directly. */
-export function rlMessages(r: DatasetRecord): ChatMessage[] {
+/** EHRMIND's answer contract, stated in the prompt so that `reward serve --style ehrmind` can pay it. */
+export function ehrmindFormatInstruction(risk: boolean): string {
+  const example = risk ? '{"answer": "yes"}' : '{"answer": ["first item", "second item"]}';
+  return [
+    "Please show your entire reasoning process in **a single** <think> </think> block (do not open or close the tag more than once). Your final response must be in JSON format within <answer> </answer> tags. For example,",
+    "<think>\n[entire reasoning process here]\n</think>",
+    `<answer>\n${example}\n</answer>`,
+    "",
+    "Do not output anything after the </answer> tag.",
+  ].join("\n");
+}
+
+/**
+ * The GRPO prompt. `ehr-r1` (§6.6): decision tasks think, risk tasks answer directly. `ehrmind`: the
+ * same task text followed by EHRMIND's format instruction (think block, then the answer as JSON).
+ */
+export function rlMessages(r: DatasetRecord, style: RewardStyle = "ehr-r1"): ChatMessage[] {
+  if (style === "ehrmind") return [{ role: "system", content: SYSTEM_PROMPT }, { role: "user", content: `${userText(r)}\n\n${ehrmindFormatInstruction(isRisk(r))}` }];
   return [{ role: "system", content: SYSTEM_PROMPT }, { role: "user", content: `${userText(r)}\n${isRisk(r) ? "/no_think" : "/think"}` }];
 }
 
-export function exportRow(format: ExportFormat, r: DatasetRecord, index: number, split: string, weight?: number): Record<string, unknown> {
+export function exportRow(format: ExportFormat, r: DatasetRecord, index: number, split: string, weight?: number, style: RewardStyle = "ehr-r1"): Record<string, unknown> {
   const task = String(r.task_info.task);
   switch (format) {
     case "sft":
@@ -85,13 +104,13 @@ export function exportRow(format: ExportFormat, r: DatasetRecord, index: number,
     }
     case "verl":
       return {
-        data_source: task, prompt: rlMessages(r).map((m) => ({ content: m.content, role: m.role })), ability: "ehr",
+        data_source: task, prompt: rlMessages(r, style).map((m) => ({ content: m.content, role: m.role })), ability: "ehr",
         reward_model: { ground_truth: groundTruthOf(r, weight), style: "rule" }, extra_info: { index, split, task },
       };
     case "openrlhf":
-      return { input: rlMessages(r), label: JSON.stringify({ task, ground_truth: groundTruthOf(r, weight) }) };
+      return { input: rlMessages(r, style), label: JSON.stringify({ task, ground_truth: groundTruthOf(r, weight) }) };
     case "trl-grpo":
-      return { prompt: rlMessages(r), ground_truth: groundTruthOf(r, weight), task };
+      return { prompt: rlMessages(r, style), ground_truth: groundTruthOf(r, weight), task };
   }
 }
 
@@ -120,7 +139,7 @@ export async function exportDataset(options: ExportOptions): Promise<{ file: str
   try {
     for (const [i, record] of records.entries()) {
       const weight = weights?.get(String(record.task_info.task))?.get(String(goldOf(record)).trim().toLowerCase());
-      const row = exportRow(options.format, record, i, options.split ?? "train", weight);
+      const row = exportRow(options.format, record, i, options.split ?? "train", weight, options.style);
       if (options.maxTokens !== undefined && tokensOf(options.format, row, options.counter!) > options.maxTokens) {
         dropped++;
         continue;

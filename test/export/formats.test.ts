@@ -49,6 +49,18 @@ describe("training exports", () => {
     expect(lines(join(dir, "grpo.jsonl"))[1]).toMatchObject({ ground_truth: '"no"', task: "ICU_Stay_7day" });
   });
 
+  it("with --style ehrmind, states EHRMIND's answer contract in the prompt, and answers that follow it earn the ehrmind reward", async () => {
+    await exportDataset({ format: "trl-grpo", data, out: join(dir, "ehrmind.jsonl"), style: "ehrmind" });
+    const rows = lines(join(dir, "ehrmind.jsonl")) as { prompt: { content: string }[]; ground_truth: string; task: string }[];
+    expect(rows[0]!.prompt[1]!.content.startsWith(`${user0}\n\nPlease show your entire reasoning process in **a single** <think> </think> block`)).toBe(true);
+    expect(rows[0]!.prompt[1]!.content).toContain('{"answer": ["first item", "second item"]}');
+    expect(rows[1]!.prompt[1]!.content).toContain('{"answer": "yes"}');
+    expect(rows.every((r) => !/\n\/(no_)?think\b/.test(r.prompt[1]!.content))).toBe(true);
+    const lab = rewardFor(rows[0]!.task, '<think>\nlow values\n</think>\n<answer>\n{"answer": ["Sodium", "Potassium"]}\n</answer>', rows[0]!.ground_truth, { style: "ehrmind" });
+    expect(lab.score).toBeCloseTo(1.1, 12);
+    expect(rewardFor(rows[1]!.task, '<think>x</think><answer>{"answer": "no"}</answer>', rows[1]!.ground_truth, { style: "ehrmind" }).score).toBeCloseTo(1.1, 12);
+  });
+
   it("drops records over the token limit", async () => {
     const r = await exportDataset({ format: "sft", data, out: join(dir, "short.jsonl"), maxTokens: 60, counter: new EstimatedTokenCounter() });
     expect(r.rows + r.droppedForLength).toBe(2);

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { UsageError } from "../../errors.js";
+import { REWARD_STYLES, type RewardStyle } from "../../rewards/core.js";
 import { EXPORT_FORMATS, exportDataset, type ExportFormat } from "../../export/formats.js";
 import { EstimatedTokenCounter, ModelTokenizer } from "../../render/tokenizer.js";
 import { parseWholeNumber } from "../main.js";
@@ -19,10 +20,12 @@ export function registerExport(program: Command, output: Output): void {
     .option("--curriculum", "hold --mix back, then phase it in towards the end (EHR-R1's --curriculum); train without shuffling")
     .option("--seed <n>", "shuffle seed for --mix", parseWholeNumber, 42)
     .option("--class-weighted", "RL formats: weight risk-task ground truths 0.5·N/N_class (EHRSHOT's balanced weighting)")
-    .action(async (format: string, flags: { data: string; out: string; split: string; maxTokens?: number; tokenizer?: string; mix?: string; curriculum?: boolean; seed: number; classWeighted?: boolean }) => {
+    .option("--style <style>", "RL formats: the answer contract the prompt states: ehr-r1 (/think, /no_think; answer lines) or ehrmind (think block, then <answer>{json}</answer>); serve rewards with the same --style", "ehr-r1")
+    .action(async (format: string, flags: { data: string; out: string; split: string; maxTokens?: number; tokenizer?: string; mix?: string; curriculum?: boolean; seed: number; classWeighted?: boolean; style: string }) => {
+      if (!REWARD_STYLES.includes(flags.style as RewardStyle)) throw new UsageError(`--style ${flags.style}: expected ${REWARD_STYLES.join(" or ")}`);
       if (!EXPORT_FORMATS.includes(format as ExportFormat)) throw new UsageError(`unknown export format ${format} (expected ${EXPORT_FORMATS.join(", ")})`);
       const counter = flags.maxTokens === undefined ? undefined : flags.tokenizer ? ModelTokenizer.load(flags.tokenizer) : new EstimatedTokenCounter();
-      const r = await exportDataset({ ...flags, format: format as ExportFormat, counter });
+      const r = await exportDataset({ ...flags, format: format as ExportFormat, counter, style: flags.style as RewardStyle });
       output.out(`${r.file}: ${formatNumber(r.rows)} rows${r.droppedForLength ? `, ${formatNumber(r.droppedForLength)} dropped over ${flags.maxTokens} tokens` : ""}\n`);
     });
 }
