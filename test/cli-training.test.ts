@@ -41,6 +41,17 @@ describe("command line: rewards and MedCalc", () => {
     expect(run.err).toMatch(/groups without signal\n[- ]+\nICU_Stay_7day +8 +0\.1250 +100\.0% +12\.5% +1 of 2\n/);
   });
 
+  it("reward score --parity uses EHRMIND's tail tokens and matching names", async () => {
+    const data = join(dir, "parity.jsonl");
+    writeFileSync(data, [
+      JSON.stringify({ task: "readmission_test", completion: '<think>x</think><answer>{"prediction": "readmission", "label": 1}</answer><|im_end|>', ground_truth: { target: 1 } }),
+      JSON.stringify({ task: "matching_test", completion: '<think>x</think><answer>{"prediction": "Excluded", "idx": 0}</answer>', ground_truth: { target: 0 } }),
+    ].join("\n"));
+    const scores = (out: string) => out.trim().split("\n").map((l) => (JSON.parse(l) as { score: number }).score);
+    expect(scores((await runCli("reward", "score", "--data", data)).out)).toEqual([1.1, 0]);
+    expect(scores((await runCli("reward", "score", "--data", data, "--parity")).out)).toEqual([-2, 1.1]);
+  });
+
   it("reward serve answers on loopback and stops cleanly on SIGTERM", async () => {
     const child = spawn(process.execPath, [join(import.meta.dirname, "..", "bin", "ehr-r1.js"), "reward", "serve", "--port", "0", "--style", "ehrmind"], { stdio: ["ignore", "pipe", "pipe"] });
     const url = await new Promise<string>((resolveUrl, reject) => {

@@ -1,6 +1,6 @@
 import { METRICS } from "../eval/metrics/registry.js";
 import { task as taskDefinition, TASKS } from "../tasks/registry.js";
-import { combine, parseEhrmind, responseUnderRules } from "./ehrmind-format.js";
+import { combine, parseEhrmind, responseUnderRules, type AssistantSplit } from "./ehrmind-format.js";
 import { EHRMIND_FAMILIES, familyOf, truthObject, type FamilyOptions, type RewardFamily } from "./families.js";
 import { isPyDict, pyStrOf, type PyJson } from "./python-json.js";
 
@@ -24,6 +24,8 @@ export interface RewardOptions extends FamilyOptions {
   tailTokens?: readonly string[];
   /** The templated prompt the completion continues, so a prefilled `<think>` is seen exactly as the reference sees it. */
   prompt?: string;
+  /** Where the model's turn starts in prompt + completion (default: the last chat-template marker). */
+  assistantSplit?: AssistantSplit;
 }
 
 export interface RewardResult {
@@ -80,7 +82,7 @@ function ehrBenchReward(taskName: string, completion: string, groundTruth: unkno
   if (typeof truth === "string") return result(false, 0, "", truth);
   let answer: string;
   if (ehrmind) {
-    const parsed = parseEhrmind(responseUnderRules(completion, options.prompt), { tail: false, tailTokens: options.tailTokens });
+    const parsed = parseEhrmind(responseUnderRules(completion, options.prompt, options.assistantSplit), { tail: false, tailTokens: options.tailTokens });
     if (parsed.reason) return result(false, 0, parsed.answerText, parsed.reason);
     if (!isPyDict(parsed.answer) || !parsed.answer.has("answer")) return result(false, 0, parsed.answerText, 'answer JSON needs an "answer" key');
     answer = answerString(parsed.answer.get("answer"));
@@ -103,7 +105,7 @@ function familyReward(family: RewardFamily<unknown>, dataSource: string, complet
   });
   const truth = family.truth(groundTruth);
   if (typeof truth === "string") return result(false, 0, "", truth);
-  const parsed = parseEhrmind(responseUnderRules(completion, options.prompt), { tail: family.tail, tailTokens: options.tailTokens });
+  const parsed = parseEhrmind(responseUnderRules(completion, options.prompt, options.assistantSplit), { tail: family.tail, tailTokens: options.tailTokens });
   if (parsed.reason) return result(false, 0, parsed.answerText, parsed.reason);
   const shape = family.shape(parsed.answer!);
   if (shape) return result(false, 0, parsed.answerText, shape);

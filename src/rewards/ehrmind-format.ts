@@ -5,6 +5,12 @@ import { parsePyJson, PyJsonError, type PyJson } from "./python-json.js";
  * a single `<answer>…</answer>` holding JSON, optionally nothing after it but end-of-turn tokens.
  */
 
+/**
+ * Where the model's turn starts in a transcript: `last-template` (default) is the last chat-template
+ * marker; `reference` is EHRMIND's first-`Assistant:` split, for reproducing its numbers exactly.
+ */
+export type AssistantSplit = "last-template" | "reference";
+
 /** Chat-template markers after which the model's turn begins: special tokens first, then the plain one. */
 const TEMPLATE_MARKERS = ["<|start_header_id|>assistant<|end_header_id|>", "<|im_start|>assistant"];
 const PLAIN_MARKER = "Assistant:";
@@ -34,7 +40,17 @@ export function assistantTurn(transcript: string, options: { plainMarker?: boole
  * functions see the completion only), a completion that closes a think block it never opened is
  * taken to continue a prefilled `<think>`.
  */
-export function responseUnderRules(completion: string, prompt?: string): string {
+export function responseUnderRules(completion: string, prompt?: string, split: AssistantSplit = "last-template"): string {
+  if (prompt && split === "reference") {
+    // EHRMIND's own split (§2.2): the first of `Assistant:`, `<|im_start|>assistant`, the Llama-3 header
+    // that occurs at all, at its first occurrence; its crash without any becomes the completion alone.
+    const transcript = prompt + completion;
+    for (const marker of [PLAIN_MARKER, ...TEMPLATE_MARKERS.slice().reverse()]) {
+      const at = transcript.indexOf(marker);
+      if (at >= 0) return transcript.slice(at + marker.length).trim();
+    }
+    return completion.trim();
+  }
   if (prompt) {
     // The last marker of prompt + completion, without building that string: the completion's own
     // marker if it has one, else the prompt's (whose tail, e.g. a prefilled <think>, then counts).

@@ -58,12 +58,17 @@ describe("reward families (cases worked by hand from reference-ehrmind-rewards.m
   });
 
   it("a prefilled <think>: counted once with the prompt; assumed without it", () => {
-    const prompt = "<|start_header_id|>user<|end_header_id|>\nPhysician Assistant: saw the patient<|eot_id|>\n<|start_header_id|>assistant<|end_header_id|>\nLet me solve this step by step.\n<think>";
+    // As EHRMIND's prompts: the note, then a format example with the tags, then the prefill.
+    const prompt = "<|start_header_id|>user<|end_header_id|>\nPhysician Assistant: saw the patient\nFor example,\n<think>\n[reasoning]\n</think>\n<answer>\n{\"answer\": \"1\"}\n</answer><|eot_id|>\n<|start_header_id|>assistant<|end_header_id|>\nLet me solve this step by step.\n<think>";
     const gt = { target: "4", calid: 4, lower_limit: "4", upper_limit: "4" };
     const answer = 'reasoning</think>\n<answer>{"answer": "4"}</answer>';
     expect(rewardFor("medcalc_risk_test", answer, gt, { prompt }).score).toBeCloseTo(1.1, 12); // the reference split at "Assistant:" and scored −2
     expect(rewardFor("medcalc_risk_test", answer, gt).score).toBeCloseTo(1.1, 12);
     expect(rewardFor("medcalc_risk_test", `<think>${answer}`, gt, { prompt }).score).toBe(-2);
+    // EHRMIND's own split (assistantSplit "reference") cuts at the note's "Assistant:": the sample scores −2, as it did there.
+    expect(rewardFor("medcalc_risk_test", answer, gt, { prompt, assistantSplit: "reference" }).score).toBe(-2);
+    const clean = prompt.replace("Physician Assistant: saw", "The physician saw");
+    expect(rewardFor("medcalc_risk_test", answer, gt, { prompt: clean, assistantSplit: "reference" }).score).toBeCloseTo(1.1, 12);
     // A completion that itself says "Assistant:" is not cut there.
     expect(rewardFor("medcalc_risk_test", `As the Assistant: I count 4 points.${answer}`, gt, { prompt }).score).toBeCloseTo(1.1, 12);
   });

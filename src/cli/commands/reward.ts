@@ -13,9 +13,10 @@ import { formatTable, type Output } from "../output.js";
 
 interface RewardFlags {
   style: string;
+  parity?: boolean;
   formatBonus?: string;
   wrongFormatPenalty?: string;
-  matchingLabels: string;
+  matchingLabels?: string;
   classCounts?: string;
   tailTokens?: string[];
 }
@@ -30,7 +31,7 @@ const finite = (flag: string, value: string | undefined): number | undefined => 
 /** Reward options from the shared flags; a class-counts file is `{"<task>": [n0, n1], …}`. */
 function rewardOptions(flags: RewardFlags): RewardOptions {
   if (!REWARD_STYLES.includes(flags.style as RewardStyle)) throw new UsageError(`--style ${flags.style}: expected ${REWARD_STYLES.join(" or ")}`);
-  if (!["trec", "ehrmind"].includes(flags.matchingLabels)) throw new UsageError(`--matching-labels ${flags.matchingLabels}: expected trec or ehrmind`);
+  if (flags.matchingLabels !== undefined && !["trec", "ehrmind"].includes(flags.matchingLabels)) throw new UsageError(`--matching-labels ${flags.matchingLabels}: expected trec or ehrmind`);
   let classCounts: RewardOptions["classCounts"];
   if (flags.classCounts) {
     let parsed: unknown;
@@ -43,9 +44,12 @@ function rewardOptions(flags: RewardFlags): RewardOptions {
     if (!ok) throw new InputError(flags.classCounts, undefined, 'expected {"<task>": [negatives, positives], …} with positive whole numbers');
     classCounts = parsed as RewardOptions["classCounts"];
   }
+  // --parity: EHRMIND's own split, tail tokens and matching names, to reproduce its numbers exactly.
+  const matchingLabels = (flags.matchingLabels ?? (flags.parity ? "ehrmind" : "trec")) === "ehrmind" ? EHRMIND_MATCHING_LABELS : TREC_MATCHING_LABELS;
   return {
     style: flags.style as RewardStyle, formatBonus: finite("--format-bonus", flags.formatBonus), wrongFormatPenalty: finite("--wrong-format-penalty", flags.wrongFormatPenalty),
-    matchingLabels: flags.matchingLabels === "ehrmind" ? EHRMIND_MATCHING_LABELS : TREC_MATCHING_LABELS, classCounts, tailTokens: flags.tailTokens,
+    matchingLabels, classCounts, tailTokens: flags.tailTokens ?? (flags.parity ? ["<|eot_id|>"] : undefined),
+    ...(flags.parity ? { assistantSplit: "reference" as const } : {}),
   };
 }
 
@@ -54,7 +58,8 @@ const withRewardFlags = (command: Command): Command =>
     .option("--style <style>", "EHR-Bench tasks: ehr-r1 (think block, then answer lines) or ehrmind (<think>…</think><answer>{json}</answer>)", "ehr-r1")
     .option("--format-bonus <x>", "paid with a correct answer when the format holds (default 0.1 under EHRMIND rules, 0 under EHR-R1's)")
     .option("--wrong-format-penalty <x>", "score of a broken format (default −2 under EHRMIND rules, 0 under EHR-R1's)")
-    .option("--matching-labels <names>", "trial-matching label names by index: trec (Irrelevant, Excluded, Eligible) or ehrmind (its swapped 0/1)", "trec")
+    .option("--matching-labels <names>", "trial-matching label names by index: trec (Irrelevant, Excluded, Eligible; the default) or ehrmind (its swapped 0/1)")
+    .option("--parity", "reproduce EHRMIND's numbers: split at the first Assistant:, only <|eot_id|> after </answer>, its matching names")
     .option("--class-counts <json>", 'EHRSHOT-style weights on _test splits: {"<task>": [negatives, positives]}')
     .option("--tail-tokens <list>", "tokens allowed after </answer> (comma-separated)", parseList);
 
