@@ -8,6 +8,7 @@ import { registerGraph } from "./commands/graph.js";
 import { registerDemo } from "./commands/demo.js";
 import { registerIngest } from "./commands/ingest.js";
 import { registerMatching } from "./commands/matching.js";
+import { registerMeds } from "./commands/meds.js";
 import { registerMedcalc } from "./commands/medcalc.js";
 import { registerReason } from "./commands/reason.js";
 import { registerReward } from "./commands/reward.js";
@@ -39,6 +40,7 @@ export function buildProgram(output: Output): Command {
   registerReward(program, output);
   registerMedcalc(program, output);
   registerMatching(program, output);
+  registerMeds(program, output);
   return program;
 }
 
