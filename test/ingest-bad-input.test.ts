@@ -61,6 +61,11 @@ describe("ingest of bad input", () => {
     await expectFailure(new RegExp(`${join(root, "hosp").replaceAll("/", "\\/")}: required table hosp.admissions not found \\(looked for admissions.csv.gz and admissions.csv\\)`));
   });
 
+  it("refuses a store file named after one of its schemas (DuckDB would confuse the catalog and the schema)", async () => {
+    await expect(ingestMimic([root], join(dir, "hosp.duckdb"))).rejects.toThrow(/hosp\.duckdb: a store may not be named after one of its schemas/);
+    expect(existsSync(join(dir, "hosp.duckdb"))).toBe(false);
+  });
+
   it("names a folder with no MIMIC-IV modules", async () => {
     const error = await ingestMimic([dir + "/nowhere"], db).catch((e: unknown) => e);
     expect((error as Error).message).toMatch(/nowhere: not a folder/);

@@ -1,6 +1,6 @@
 import { DuckDBConnection, DuckDBInstance, type DuckDBValue } from "@duckdb/node-api";
 import { existsSync, mkdirSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { basename, dirname, resolve } from "node:path";
 import { EhrR1Error, UsageError } from "../errors.js";
 
 export interface StoreOptions {
@@ -18,6 +18,9 @@ export interface StoreOptions {
 export type Params = DuckDBValue[] | Record<string, DuckDBValue>;
 
 /** One embedded DuckDB database file and a connection to it. */
+/** The schemas a store holds (module tables, derived data, metadata). */
+export const STORE_SCHEMAS: readonly string[] = ["hosp", "icu", "ed", "note", "meta", "mapping", "timeline", "tasks", "graph", "umls", "meds"];
+
 export class Store {
   private constructor(
     readonly path: string,
@@ -34,6 +37,11 @@ export class Store {
   static async open(path: string, options: StoreOptions = {}): Promise<Store> {
     const file = path === ":memory:" ? path : resolve(path);
     if (file !== ":memory:") {
+      // DuckDB names the file's catalog after it: `hosp.duckdb` would make `hosp.labevents` ambiguous.
+      const stem = basename(file).replace(/\.[^.]*$/, "").toLowerCase();
+      if (STORE_SCHEMAS.includes(stem)) {
+        throw new UsageError(`${file}: a store may not be named after one of its schemas (${STORE_SCHEMAS.join(", ")}): DuckDB would confuse the two; choose another name, e.g. mimic.duckdb`);
+      }
       if (!existsSync(file)) {
         if (options.create === false || options.readOnly) {
           throw new UsageError(`database ${file} does not exist (run \`ehr-r1 ingest\` first)`);
