@@ -9,14 +9,7 @@ import { Random } from "../sources/synthetic/random.js";
  */
 export function mixOrder(first: number, second: number, options: { curriculum?: boolean; seed?: number } = {}): [0 | 1, number][] {
   const rng = new Random(options.seed ?? 42, 0x6d6978);
-  const shuffled = (n: number, offset: number) => {
-    const a = Array.from({ length: n }, (_, i) => offset + i);
-    for (let i = n - 1; i > 0; i--) {
-      const j = Math.floor(rng.next() * (i + 1));
-      [a[i], a[j]] = [a[j]!, a[i]!];
-    }
-    return a;
-  };
+  const shuffled = (n: number, offset: number) => rng.shuffled(Array.from({ length: n }, (_, i) => offset + i));
   const pair = (k: number): [0 | 1, number] => (k < first ? [0, k] : [1, k - first]);
   if (!options.curriculum) return shuffled(first + second, 0).map(pair);
   const [a, b] = [shuffled(first, 0), shuffled(second, first)];

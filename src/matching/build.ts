@@ -46,15 +46,6 @@ export interface MatchingSplits {
   inductive: Pair[];
 }
 
-function shuffled<T>(items: readonly T[], rng: Random): T[] {
-  const a = [...items];
-  for (let i = a.length - 1; i > 0; i--) {
-    const j = Math.floor(rng.next() * (i + 1));
-    [a[i], a[j]] = [a[j]!, a[i]!];
-  }
-  return a;
-}
-
 /** Down-samples every label to the rarest label's count (seeded). */
 function balanced(pairs: readonly Pair[], rng: Random): Pair[] {
   const byLabel = new Map<number, Pair[]>();
@@ -65,7 +56,7 @@ function balanced(pairs: readonly Pair[], rng: Random): Pair[] {
   }
   if (byLabel.size < 3) return [];
   const k = Math.min(...[...byLabel.values()].map((v) => v.length));
-  return [...byLabel.keys()].sort().flatMap((label) => shuffled(byLabel.get(label)!, rng).slice(0, k));
+  return [...byLabel.keys()].sort().flatMap((label) => rng.shuffled(byLabel.get(label)!).slice(0, k));
 }
 
 /**
@@ -76,14 +67,14 @@ function balanced(pairs: readonly Pair[], rng: Random): Pair[] {
  */
 export function splitPairs(pairs: readonly Pair[], options: { trainRatio?: number; valSize?: number; seed?: number } = {}): MatchingSplits {
   const rng = new Random(options.seed ?? 42, 0x7472);
-  const queries = shuffled([...new Set(pairs.map((p) => p.query))].sort(), rng);
+  const queries = rng.shuffled([...new Set(pairs.map((p) => p.query))].sort());
   const trainQueries = new Set(queries.slice(0, Math.floor(queries.length * (options.trainRatio ?? 0.8))));
   const seen = pairs.filter((p) => trainQueries.has(p.query));
   const trainAll = balanced(seen, rng);
   const taken = new Set(trainAll.map((p) => `${p.query}\t${p.corpus}`));
   const transductive = balanced(seen.filter((p) => !taken.has(`${p.query}\t${p.corpus}`)), rng);
   const inductive = balanced(pairs.filter((p) => !trainQueries.has(p.query)), rng);
-  const mixed = shuffled(trainAll, rng);
+  const mixed = rng.shuffled(trainAll);
   const valSize = Math.min(options.valSize ?? 1000, Math.floor(mixed.length / 2));
   return { val: mixed.slice(0, valSize), train: mixed.slice(valSize), transductive, inductive };
 }

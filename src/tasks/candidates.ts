@@ -66,13 +66,7 @@ export function candidatesFor(pool: CandidatePool, task: string, gold: readonly 
     if (chosen.size >= MAX_CANDIDATES) break;
     chosen.add(c);
   }
-  const out = [...chosen];
-  const rng = new Random(seed, hashText(sampleKey));
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(rng.next() * (i + 1));
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
+  return new Random(seed, hashText(sampleKey)).shuffled([...chosen]);
 }
 
 function hashText(text: string): number {

@@ -74,6 +74,16 @@ export class Random {
     return -mean * Math.log(1 - this.next());
   }
 
+  /** A shuffled copy (Fisher–Yates, last position first). */
+  shuffled<T>(items: readonly T[]): T[] {
+    const out = [...items];
+    for (let i = out.length - 1; i > 0; i--) {
+      const j = Math.floor(this.next() * (i + 1));
+      [out[i], out[j]] = [out[j]!, out[i]!];
+    }
+    return out;
+  }
+
   /** Distinct items, in a random order. */
   sample<T>(items: readonly T[], n: number): T[] {
     const pool = [...items];
