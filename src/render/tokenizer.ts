@@ -132,3 +132,8 @@ export class EstimatedTokenCounter implements TokenCounter {
     return Math.ceil(Buffer.byteLength(text, "utf8") / 1.5);
   }
 }
+
+/** The model's own tokenizer when a model folder is given, else the conservative estimate. */
+export function tokenCounterFor(folder?: string): TokenCounter {
+  return folder ? ModelTokenizer.load(folder) : new EstimatedTokenCounter();
+}

@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { UsageError } from "../../errors.js";
 import { REWARD_STYLES, type RewardStyle } from "../../rewards/core.js";
 import { EXPORT_FORMATS, exportDataset, type ExportFormat } from "../../export/formats.js";
-import { EstimatedTokenCounter, ModelTokenizer } from "../../render/tokenizer.js";
+import { tokenCounterFor } from "../../render/tokenizer.js";
 import { parseWholeNumber } from "../main.js";
 import { formatNumber, type Output } from "../output.js";
 
@@ -24,7 +24,7 @@ export function registerExport(program: Command, output: Output): void {
     .action(async (format: string, flags: { data: string; out: string; split: string; maxTokens?: number; tokenizer?: string; mix?: string; curriculum?: boolean; seed: number; classWeighted?: boolean; style: string }) => {
       if (!REWARD_STYLES.includes(flags.style as RewardStyle)) throw new UsageError(`--style ${flags.style}: expected ${REWARD_STYLES.join(" or ")}`);
       if (!EXPORT_FORMATS.includes(format as ExportFormat)) throw new UsageError(`unknown export format ${format} (expected ${EXPORT_FORMATS.join(", ")})`);
-      const counter = flags.maxTokens === undefined ? undefined : flags.tokenizer ? ModelTokenizer.load(flags.tokenizer) : new EstimatedTokenCounter();
+      const counter = flags.maxTokens === undefined ? undefined : tokenCounterFor(flags.tokenizer);
       const r = await exportDataset({ ...flags, format: format as ExportFormat, counter, style: flags.style as RewardStyle });
       output.out(`${r.file}: ${formatNumber(r.rows)} rows${r.droppedForLength ? `, ${formatNumber(r.droppedForLength)} dropped over ${flags.maxTokens} tokens` : ""}\n`);
     });

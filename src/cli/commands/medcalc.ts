@@ -4,7 +4,7 @@ import { UsageError } from "../../errors.js";
 import { buildMedcalc, MEDCALC_EXPORT_FORMATS, type MedcalcExportFormat } from "../../medcalc/build.js";
 import { evaluateMedcalc, readCompletions, readMedcalcRows, type MedcalcEvalSummary, type MedcalcScoring } from "../../medcalc/evaluate.js";
 import { runMedcalc } from "../../medcalc/run.js";
-import { EstimatedTokenCounter, ModelTokenizer, type ChatMessage } from "../../render/tokenizer.js";
+import { ModelTokenizer, tokenCounterFor, type ChatMessage } from "../../render/tokenizer.js";
 import { servedProviders } from "../../providers/openai-compatible.js";
 import { MEDCALC_TEMPLATES, type MedcalcTemplate } from "../../medcalc/prompt.js";
 import { collectRepeated, parseWholeNumber } from "../main.js";
@@ -34,13 +34,11 @@ export function registerMedcalc(program: Command, output: Output): void {
       if (!MEDCALC_TEMPLATES.includes(flags.template as MedcalcTemplate)) throw new UsageError(`--template ${flags.template}: expected ${MEDCALC_TEMPLATES.join(", ")}`);
       let countPrompt: ((messages: { role: string; content: string }[]) => number) | undefined;
       if (flags.maxTokens !== undefined) {
-        const tokenizer = flags.tokenizer ? ModelTokenizer.load(flags.tokenizer) : null;
-        const estimate = new EstimatedTokenCounter();
+        const counter = tokenCounterFor(flags.tokenizer);
         // A pre-templated (llama3) prompt is counted as it is; messages through the model's own chat template.
         countPrompt = (messages) => {
-          if (!tokenizer) return estimate.count(messages.map((m) => m.content).join("\n"));
-          const text = messages.length > 1 && tokenizer.hasChatTemplate ? tokenizer.applyChatTemplate(messages as ChatMessage[], { addGenerationPrompt: true }) : messages.map((m) => m.content).join("\n");
-          return tokenizer.count(text);
+          const templated = messages.length > 1 && counter instanceof ModelTokenizer && counter.hasChatTemplate;
+          return counter.count(templated ? counter.applyChatTemplate(messages as ChatMessage[], { addGenerationPrompt: true }) : messages.map((m) => m.content).join("\n"));
         };
       }
       const files = await buildMedcalc({ ...flags, format: flags.format as MedcalcExportFormat, template: flags.template as MedcalcTemplate, countPrompt });

@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { UsageError } from "../../errors.js";
 import { fitToBudget, type BudgetPolicy } from "../../render/budget.js";
 import { inputParts, joinInput } from "../../render/sample.js";
-import { EstimatedTokenCounter, ModelTokenizer } from "../../render/tokenizer.js";
+import { tokenCounterFor } from "../../render/tokenizer.js";
 import { Store } from "../../store/database.js";
 import { readTrajectory } from "../../timeline/read.js";
 import { selectWindow } from "../../timeline/select.js";
@@ -54,7 +54,7 @@ export function registerShow(program: Command, output: Output): void {
       const format = flags.format as "ehr-r1" | "clean";
       const parts = inputParts(trajectory, window, format);
       if (flags.maxTokens === undefined && !flags.chat) return void output.out(`${joinInput(parts, format)}\n`);
-      const counter = flags.tokenizer ? ModelTokenizer.load(flags.tokenizer) : new EstimatedTokenCounter();
+      const counter = tokenCounterFor(flags.tokenizer);
       const fitted = fitToBudget(parts, {
         maxTokens: flags.maxTokens ?? Number.MAX_SAFE_INTEGER, counter, format, policy: flags.budgetPolicy as BudgetPolicy, chat: flags.chat ?? false,
       });

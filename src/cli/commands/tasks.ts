@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { UsageError } from "../../errors.js";
-import { EstimatedTokenCounter, ModelTokenizer } from "../../render/tokenizer.js";
+import { tokenCounterFor } from "../../render/tokenizer.js";
 import { literal, Store } from "../../store/database.js";
 import { buildDataset } from "../../tasks/build-dataset.js";
 import { parseConfig, PRESETS } from "../../tasks/presets.js";
@@ -164,7 +164,7 @@ export function registerSampling(tasks: Command, program: Command, output: Outpu
     try {
       const summary = await buildDataset(store, {
         ...options, name: dataset, out: flags.out, format: flags.format as "ehr-r1" | "clean", force: flags.force,
-        maxTokens: flags.maxTokens, counter: flags.maxTokens ? (flags.tokenizer ? ModelTokenizer.load(flags.tokenizer) : new EstimatedTokenCounter()) : undefined,
+        maxTokens: flags.maxTokens, counter: flags.maxTokens ? tokenCounterFor(flags.tokenizer) : undefined,
         onProgress: flags.json || !output.interactive ? undefined : (done, total) => output.err(`\r\x1b[Kbuild: ${done}/${total} patients${done === total ? "\n" : ""}`),
       });
       if (flags.json) return void output.out(`${JSON.stringify(summary, null, 2)}\n`);
