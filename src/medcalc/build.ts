@@ -71,9 +71,15 @@ export async function loadMedcalcCsv(store: Store, file: string, table: string):
 const MERGED_CATEGORY = `CASE "Category" WHEN 'lab test' THEN 'lab' WHEN 'dosage conversion' THEN 'dosage' ELSE "Category" END`;
 
 /** One row per prompt: the source columns plus the verl columns, as SQL over a `rows` relation with ord, split, data_source, idx. */
+/** The user message of a row, as SQL over its "Patient Note" and "Question" columns. */
+function userTextSql(options: MedcalcPromptOptions): string {
+  const p = medcalcPromptParts(options);
+  return `${literal(p.before)} || "Patient Note" || ${literal(p.between)} || "Question" || ${literal(p.after)}`;
+}
+
 function verlSelect(options: MedcalcPromptOptions): string {
   const p = medcalcPromptParts(options);
-  const user = `${literal(p.before)} || "Patient Note" || ${literal(p.between)} || "Question" || ${literal(p.after)}`;
+  const user = userTextSql(options);
   const messages = p.system ? `[{'content': ${literal(p.system)}, 'role': 'system'}, {'content': ${user}, 'role': 'user'}]` : `[{'content': ${user}, 'role': 'user'}]`;
   return `SELECT ${MEDCALC_COLUMNS.map(ident).join(", ")}, data_source, ${messages} AS prompt, 'medcalc' AS ability,
     {'ground_truth': {'calid': "Calculator ID", 'lower_limit': "Lower Limit", 'target': "Ground Truth Answer", 'upper_limit': "Upper Limit"}, 'style': 'rule'} AS reward_model,
@@ -130,8 +136,7 @@ export async function buildMedcalc(options: MedcalcBuildOptions): Promise<{ file
       // Whole numbers only, so inlining them is safe.
       await store.exec(`CREATE TABLE too_long AS SELECT unnest([${tooLong.join(", ")}]::INTEGER[]) AS ord`);
       if (options.maxTokens !== undefined) counted.set("train", tooLong.length);
-      const prompt = medcalcPromptParts(options);
-      const words = `len(regexp_split_to_array(trim(${literal(prompt.before)} || "Patient Note" || ${literal(prompt.between)} || "Question" || ${literal(prompt.after)}), '\\s+'))`;
+      const words = `len(regexp_split_to_array(trim(${userTextSql(options)}), '\\s+'))`;
       await store.exec(`CREATE TABLE train_rows AS
         WITH kept AS (SELECT *, ${uniformSql(literal(String(options.seed ?? 42)), "ord::VARCHAR")} AS u FROM ranked WHERE category_rank > ${perClass} AND ${words} <= ${options.maxWords ?? 1024} AND ord NOT IN (SELECT ord FROM too_long))
         SELECT row_number() OVER (ORDER BY u, ord) - 1 AS ord, 'train' AS split, 'medcalc_train' AS data_source, row_number() OVER (ORDER BY u, ord) - 1 AS idx, * EXCLUDE (ord, category_rank, u) FROM kept`);
