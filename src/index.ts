@@ -39,7 +39,9 @@ export { runBenchmark, type RunOptions, type RunResult, type ResultLine } from "
 export { loadRun, htmlReport, markdownReport, type ReportRun } from "./eval/report.js";
 export { trainingSubjects } from "./eval/training-split.js";
 export { ProviderError, pYesFromLogprobs, type Provider, type GenerateRequest, type Generation, type TokenLogprob } from "./providers/types.js";
-export { OpenAICompatibleProvider, checkEndpoint, serverTokenCount, type OpenAICompatibleOptions } from "./providers/openai-compatible.js";
+export { OpenAICompatibleProvider, serverTokenCount, servedProviders, type OpenAICompatibleOptions } from "./providers/openai-compatible.js";
+export { checkEndpoint, isLoopbackAddress, type CheckedEndpoint } from "./providers/endpoint.js";
+export { redactSecrets } from "./providers/redact.js";
 export { cachedProvider, canonicalJson } from "./providers/cache.js";
 export { createBaselineProvider, type BaselineOptions } from "./providers/baseline.js";
 export { buildEventConcepts, CONCEPT_TASKS, type ConceptOptions } from "./graph/concepts.js";
@@ -71,4 +73,4 @@ export { runMedcalc, type MedcalcRunOptions } from "./medcalc/run.js";
 export { buildMatching, splitPairs, type MatchingBuildOptions } from "./matching/build.js";
 export { matchingMessages, trialText } from "./matching/prompt.js";
 export { ehrmindMessages, EHRMIND_SYSTEM, LLAMA3_PREFILL } from "./ehrmind/template.js";
-export { requestFetch } from "./providers/http-transport.js";
+export { endpointAgent, requestFetch } from "./providers/http-transport.js";

@@ -1,6 +1,7 @@
 import { appendFileSync, closeSync, existsSync, ftruncateSync, openSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import pLimit from "p-limit";
 import { EhrR1Error, UsageError } from "../errors.js";
+import { redactSecrets } from "../providers/redact.js";
 import { ProviderError, type Generation, type GenerateRequest, type Provider } from "../providers/types.js";
 
 /**
@@ -77,7 +78,8 @@ export async function generateWithRetries(provider: Provider, request: GenerateR
       return { generations: await provider.generate(request), error: null, attempts };
     } catch (error) {
       const failure = error instanceof ProviderError ? error : new ProviderError(error instanceof Error ? error.message : String(error), false);
-      if (!failure.retryable || attempts > retries || policy.signal?.aborted) return { generations: null, error: failure.message, attempts };
+      // Error texts are written into results files: a key the server echoed never reaches them.
+      if (!failure.retryable || attempts > retries || policy.signal?.aborted) return { generations: null, error: redactSecrets(failure.message, process.env.OPENAI_API_KEY), attempts };
       const wait = failure.retryAfterMs ?? Math.min(backoff.max, backoff.base * 2 ** (attempts - 1)) * (0.5 + Math.random() * 0.5);
       await new Promise((r) => setTimeout(r, wait));
     }

@@ -1,4 +1,6 @@
-import { requestFetch } from "./http-transport.js";
+import { checkEndpoint, redactUrl, type CheckedEndpoint } from "./endpoint.js";
+import { endpointAgent, requestFetch } from "./http-transport.js";
+import { redactSecrets } from "./redact.js";
 import OpenAI from "openai";
 import { UsageError } from "../errors.js";
 import { cachedProvider } from "./cache.js";
@@ -11,25 +13,8 @@ export interface OpenAICompatibleOptions {
   apiKey?: string;
   /** Per-request timeout (ms). Default 600,000. */
   timeoutMs?: number;
-}
-
-const LOOPBACK = new Set(["localhost", "127.0.0.1", "::1", "[::1]"]);
-
-/**
- * MIMIC-IV is credentialed data: its use agreement forbids sending it to third parties. Only
- * loopback endpoints are allowed unless the user names the host.
- */
-export function checkEndpoint(baseUrl: string, allowRemote: readonly string[]): void {
-  let url: URL;
-  try {
-    url = new URL(baseUrl);
-  } catch {
-    throw new UsageError(`--base-url ${baseUrl} is not a URL`);
-  }
-  const host = url.hostname.toLowerCase();
-  if (LOOPBACK.has(host) || host.startsWith("127.")) return;
-  if (allowRemote.map((h) => h.toLowerCase()).includes(host)) return;
-  throw new UsageError(`refusing to send EHR data to ${host}: it is not a loopback address. If you may share this data with that host, pass --allow-remote ${host}`);
+  /** The result of `checkEndpoint`: every connection is pinned to its address. */
+  endpoint?: CheckedEndpoint;
 }
 
 /**
@@ -40,10 +25,24 @@ export function checkEndpoint(baseUrl: string, allowRemote: readonly string[]): 
 export class OpenAICompatibleProvider implements Provider {
   readonly id: string;
   private readonly client: OpenAI;
+  private readonly fetch: typeof fetch;
 
   constructor(private readonly options: OpenAICompatibleOptions) {
-    this.id = `openai-compatible:${options.model}@${options.baseUrl}`;
-    this.client = new OpenAI({ baseURL: options.baseUrl, apiKey: options.apiKey ?? "EMPTY", maxRetries: 0, timeout: options.timeoutMs ?? 600_000, fetch: requestFetch() });
+    // The id is written into run files: never with user-info or a query string.
+    this.id = `openai-compatible:${options.model}@${options.endpoint?.baseUrl ?? redactUrl(options.baseUrl).replace(/\/$/, "")}`;
+    this.fetch = requestFetch(endpointAgent(options.endpoint));
+    this.client = new OpenAI({ baseURL: options.baseUrl, apiKey: options.apiKey ?? "EMPTY", maxRetries: 0, timeout: options.timeoutMs ?? 600_000, fetch: this.fetch });
+  }
+
+  /** Checks the endpoint (loopback, or a host in `allowRemote`) and pins the provider to the checked address. */
+  static async connect(options: OpenAICompatibleOptions & { allowRemote: readonly string[] }): Promise<OpenAICompatibleProvider> {
+    const endpoint = await checkEndpoint(options.baseUrl, options.allowRemote);
+    return new OpenAICompatibleProvider({ ...options, endpoint });
+  }
+
+  /** Prompt tokens as this server counts them (`/tokenize`), over the same pinned connection. */
+  countTokens(messages: readonly { role: string; content: string }[], signal?: AbortSignal): Promise<number> {
+    return serverTokenCount(this.options.baseUrl, this.options.model, messages, { apiKey: this.options.apiKey, signal, fetch: this.fetch });
   }
 
   async generate(request: GenerateRequest): Promise<Generation[]> {
@@ -63,7 +62,7 @@ export class OpenAICompatibleProvider implements Provider {
     try {
       response = (await this.client.chat.completions.create(body as unknown as OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming, { signal: request.signal })) as OpenAI.Chat.Completions.ChatCompletion;
     } catch (error) {
-      throw toProviderError(error);
+      throw toProviderError(error, this.options.apiKey);
     }
     if (!response || !Array.isArray(response.choices) || !response.choices.length) {
       throw new ProviderError("the server's response has no choices", true);
@@ -87,27 +86,31 @@ export class OpenAICompatibleProvider implements Provider {
  * Tokens of a chat prompt as the server counts them (vLLM and SGLang's `/tokenize`, beside `/v1`),
  * chat template included: for budgets when no local tokenizer folder is at hand.
  */
-export async function serverTokenCount(baseUrl: string, model: string, messages: readonly { role: string; content: string }[], options: { apiKey?: string; signal?: AbortSignal } = {}): Promise<number> {
+export async function serverTokenCount(
+  baseUrl: string, model: string, messages: readonly { role: string; content: string }[], options: { apiKey?: string; signal?: AbortSignal; fetch?: typeof fetch } = {},
+): Promise<number> {
+  const send = options.fetch ?? requestFetch();
   const url = new URL(baseUrl);
   url.pathname = url.pathname.replace(/\/v1\/?$/, "").replace(/\/$/, "") + "/tokenize";
   let response: Response;
   try {
-    response = await fetch(url, {
+    response = await send(url, {
       method: "POST",
       headers: { "content-type": "application/json", ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}) },
       body: JSON.stringify({ model, messages, add_generation_prompt: true }),
       signal: options.signal,
     });
   } catch (error) {
-    throw new ProviderError(`connection failed: ${(error as Error).message}`, true);
+    throw new ProviderError(redactSecrets(`connection failed: ${(error as Error).message}`, options.apiKey), true);
   }
   const text = await response.text();
-  if (!response.ok) throw new ProviderError(`HTTP ${response.status} from ${url.pathname}: ${text.slice(0, 200)}`, response.status === 429 || response.status >= 500, response.status);
+  if (response.status >= 300 && response.status < 400) throw redirectError(response.status, response.headers.get("location"));
+  if (!response.ok) throw new ProviderError(redactSecrets(`HTTP ${response.status} from ${url.pathname}: ${text.slice(0, 200)}`, options.apiKey), response.status === 429 || response.status >= 500, response.status);
   let body: { count?: unknown; tokens?: unknown };
   try {
     body = JSON.parse(text) as typeof body;
   } catch {
-    throw new ProviderError(`unreadable response from ${url.pathname}: ${text.slice(0, 200)}`, true);
+    throw new ProviderError(redactSecrets(`unreadable response from ${url.pathname}: ${text.slice(0, 200)}`, options.apiKey), true);
   }
   if (typeof body.count === "number") return body.count;
   if (Array.isArray(body.tokens)) return body.tokens.length;
@@ -115,33 +118,42 @@ export async function serverTokenCount(baseUrl: string, model: string, messages:
 }
 
 /**
- * One provider per server, after the loopback check on every URL; answers cached on disk when
- * `cache` names a folder. The API key is the caller's (read from the environment), never logged.
+ * One provider per server, each pinned to the address its URL was checked at (loopback, or a host
+ * the user allowed); answers cached on disk when `cache` names a folder. The API key is the
+ * caller's (read from the environment), never logged.
  */
-export function servedProviders(options: {
+export async function servedProviders(options: {
   baseUrls: readonly string[]; model: string; allowRemote: readonly string[]; apiKey?: string; timeoutMs?: number; cache?: string;
-}): Provider[] {
+}): Promise<{ providers: Provider[]; served: OpenAICompatibleProvider[] }> {
   if (!options.baseUrls.length) throw new UsageError("--base-url is required");
-  for (const url of options.baseUrls) checkEndpoint(url, options.allowRemote);
-  return options.baseUrls.map((baseUrl) => {
-    const provider = new OpenAICompatibleProvider({ baseUrl, model: options.model, apiKey: options.apiKey, timeoutMs: options.timeoutMs });
-    return options.cache ? cachedProvider(provider, options.cache, options.model) : provider;
-  });
+  const served: OpenAICompatibleProvider[] = [];
+  for (const baseUrl of options.baseUrls) {
+    served.push(await OpenAICompatibleProvider.connect({ baseUrl, model: options.model, apiKey: options.apiKey, timeoutMs: options.timeoutMs, allowRemote: options.allowRemote }));
+  }
+  const providers = served.map((provider) => (options.cache ? cachedProvider(provider, options.cache, options.model) : provider));
+  return { providers, served };
 }
 
-function toProviderError(error: unknown): ProviderError {
+/** A redirect is an answer we do not follow: it would carry the prompts to an address nobody checked. */
+function redirectError(status: number, location: string | null | undefined): ProviderError {
+  const target = location ? ` to ${redactUrl(location)}` : "";
+  return new ProviderError(`HTTP ${status}: the server redirected${target}; redirects are not followed (the request would leave the checked address), so point --base-url at the final URL`, false, status);
+}
+
+function toProviderError(error: unknown, apiKey: string | undefined): ProviderError {
   if (error instanceof ProviderError) return error;
   if (error instanceof OpenAI.APIConnectionTimeoutError) return new ProviderError("request timed out", true);
   if (error instanceof OpenAI.APIConnectionError) return new ProviderError(`connection failed: ${error.message}`, true);
   if (error instanceof OpenAI.APIUserAbortError) return new ProviderError("aborted", false);
   if (error instanceof OpenAI.APIError) {
     const status = error.status;
+    if (status !== undefined && status >= 300 && status < 400) return redirectError(status, error.headers?.get?.("location"));
     const retryAfter = Number(error.headers?.get?.("retry-after"));
     const retryable = status === undefined || status === 408 || status === 409 || status === 429 || status >= 500;
     const detail = error.message.split("\n")[0]!.slice(0, 300);
-    return new ProviderError(`HTTP ${status ?? "?"}: ${detail}`, retryable, status, Number.isFinite(retryAfter) ? retryAfter * 1000 : undefined);
+    return new ProviderError(redactSecrets(`HTTP ${status ?? "?"}: ${detail}`, apiKey), retryable, status, Number.isFinite(retryAfter) ? retryAfter * 1000 : undefined);
   }
   // A body that is not the JSON it claims to be (an HTML error page, a truncated reply).
   const message = error instanceof Error ? error.message : String(error);
-  return new ProviderError(`unreadable response: ${message.slice(0, 300)}`, true);
+  return new ProviderError(redactSecrets(`unreadable response: ${message.slice(0, 300)}`, apiKey), true);
 }

@@ -3,7 +3,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PROFILES } from "../../src/eval/profiles.js";
 import { runBenchmark, type ResultLine } from "../../src/eval/runner.js";
-import { checkEndpoint, OpenAICompatibleProvider } from "../../src/providers/openai-compatible.js";
+import { checkEndpoint } from "../../src/providers/endpoint.js";
+import { OpenAICompatibleProvider } from "../../src/providers/openai-compatible.js";
 import { pYesFromLogprobs, type Provider } from "../../src/providers/types.js";
 import { TASKS } from "../../src/tasks/registry.js";
 import { startFakeServer, type FakeServer } from "../helpers/fake-openai.js";
@@ -135,11 +136,12 @@ describe("benchmark runner against a loopback vLLM-format server", () => {
     }
   });
 
-  it("keeps EHR data on loopback unless a host is explicitly allowed", () => {
-    expect(() => checkEndpoint("http://127.0.0.1:8000/v1", [])).not.toThrow();
-    expect(() => checkEndpoint("http://localhost:8000/v1", [])).not.toThrow();
-    expect(() => checkEndpoint("https://api.openai.com/v1", [])).toThrow(/refusing to send EHR data to api\.openai\.com.*--allow-remote api\.openai\.com/);
-    expect(() => checkEndpoint("https://gpu-box.internal/v1", ["gpu-box.internal"])).not.toThrow();
+  it("keeps EHR data on loopback unless a host is explicitly allowed", async () => {
+    const dns = async (host: string) => (host === "api.openai.com" || host === "gpu-box.internal" ? [{ address: "203.0.113.7", family: 4 }] : []);
+    await expect(checkEndpoint("http://127.0.0.1:8000/v1", [], dns)).resolves.toMatchObject({ address: "127.0.0.1", remote: false });
+    await expect(checkEndpoint("http://localhost:8000/v1", [])).resolves.toMatchObject({ remote: false });
+    await expect(checkEndpoint("https://api.openai.com/v1", [], dns)).rejects.toThrow(/refusing to send EHR data to api\.openai\.com.*--allow-remote api\.openai\.com/);
+    await expect(checkEndpoint("https://gpu-box.internal/v1", ["gpu-box.internal"], dns)).resolves.toMatchObject({ address: "203.0.113.7", remote: true });
   });
 
   it("names the first bad line of a data file", async () => {

@@ -5,7 +5,7 @@ import { htmlReport, loadRun, markdownReport } from "../../eval/report.js";
 import { UsageError } from "../../errors.js";
 import { loadProfile } from "../../eval/profiles.js";
 import { runBenchmark, type RunOptions } from "../../eval/runner.js";
-import { servedProviders, serverTokenCount } from "../../providers/openai-compatible.js";
+import { servedProviders, type OpenAICompatibleProvider } from "../../providers/openai-compatible.js";
 import { ModelTokenizer } from "../../render/tokenizer.js";
 import type { Provider } from "../../providers/types.js";
 import { createBaselineProvider } from "../../providers/baseline.js";
@@ -65,6 +65,7 @@ export function registerBench(program: Command, output: Output): void {
     .option("--json", "print the summary as JSON")
     .action(async (flags: RunFlags) => {
       let providers: Provider[];
+      let served: OpenAICompatibleProvider[] = [];
       let store: Store | undefined;
       if (flags.provider === "baseline") {
         if (!flags.db) throw new UsageError("--provider baseline needs --db (the store the benchmark was built from)");
@@ -75,9 +76,9 @@ export function registerBench(program: Command, output: Output): void {
         if (!flags.baseUrl.length) throw new UsageError("--base-url is required for --provider openai-compatible");
         if (!flags.model) throw new UsageError("--model is required for --provider openai-compatible");
         // The key comes from the environment only, and is never printed or written.
-        providers = servedProviders({
+        ({ providers, served } = await servedProviders({
           baseUrls: flags.baseUrl, model: flags.model, allowRemote: flags.allowRemote, apiKey: process.env.OPENAI_API_KEY, timeoutMs: flags.timeout * 1000, cache: flags.cache,
-        });
+        }));
       } else {
         throw new UsageError(`--provider ${flags.provider}: expected openai-compatible or baseline`);
       }
@@ -89,7 +90,7 @@ export function registerBench(program: Command, output: Output): void {
           promptBudget = { maxTokens: flags.maxPromptTokens, count: (messages) => tokenizer.count(tokenizer.applyChatTemplate(messages, { addGenerationPrompt: true, enableThinking: profile.thinking })) };
         } else if (flags.serverTokenize && flags.provider === "openai-compatible") {
           // servedProviders keeps the order of --base-url, so each provider counts on its own server.
-          promptBudget = { maxTokens: flags.maxPromptTokens, count: (messages, provider) => serverTokenCount(flags.baseUrl[providers.indexOf(provider)] ?? flags.baseUrl[0]!, flags.model!, messages, { apiKey: process.env.OPENAI_API_KEY }) };
+          promptBudget = { maxTokens: flags.maxPromptTokens, count: (messages, provider) => (served[providers.indexOf(provider)] ?? served[0]!).countTokens(messages) };
         } else throw new UsageError("--max-prompt-tokens needs --tokenizer <model folder>, or --server-tokenize with an OpenAI-compatible server");
       }
       const started = performance.now();

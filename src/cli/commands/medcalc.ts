@@ -85,7 +85,7 @@ export function registerMedcalc(program: Command, output: Output): void {
     .action(async (flags: { data: string; baseUrl: string[]; model: string; out: string; samples: number; temperature: number; topP: number; maxTokens: number; seed?: number; concurrency: number; limit?: number; resume?: boolean; allowRemote: string[]; retries: number; timeout: number; scoring: string; json?: boolean }) => {
       if (!["eval", "reward"].includes(flags.scoring)) throw new UsageError(`--scoring ${flags.scoring}: expected eval or reward`);
       for (const [flag, x] of [["--temperature", flags.temperature], ["--top-p", flags.topP]] as const) if (!Number.isFinite(x) || x < 0) throw new UsageError(`${flag}: expected a number ≥ 0`);
-      const providers = servedProviders({ baseUrls: flags.baseUrl, model: flags.model, allowRemote: flags.allowRemote, apiKey: process.env.OPENAI_API_KEY, timeoutMs: flags.timeout * 1000 });
+      const { providers } = await servedProviders({ baseUrls: flags.baseUrl, model: flags.model, allowRemote: flags.allowRemote, apiKey: process.env.OPENAI_API_KEY, timeoutMs: flags.timeout * 1000 });
       const result = await runMedcalc({ ...flags, providers, scoring: flags.scoring as MedcalcScoring });
       if (flags.json) return output.out(`${JSON.stringify(result, null, 2)}\n`);
       printSummary(result.summary, output);

@@ -34,7 +34,7 @@ export function registerReason(program: Command, output: Output): void {
       requireGraph?: boolean; limit?: number; cache?: string; allowRemote: string[]; priceInput?: number; priceOutput?: number; resume?: boolean; out: string;
     }) => {
       if (!["with-knowledge", "without-knowledge", "without-format"].includes(flags.variant)) throw new UsageError(`--variant ${flags.variant}: expected with-knowledge, without-knowledge or without-format`);
-      const providers = servedProviders({ baseUrls: flags.baseUrl, model: flags.model, allowRemote: flags.allowRemote, apiKey: process.env.OPENAI_API_KEY, cache: flags.cache });
+      const { providers } = await servedProviders({ baseUrls: flags.baseUrl, model: flags.model, allowRemote: flags.allowRemote, apiKey: process.env.OPENAI_API_KEY, cache: flags.cache });
       if (flags.variant === "with-knowledge" && !flags.db) throw new UsageError("--variant with-knowledge needs --db (the knowledge paths come from graph.sample_paths)");
       let paths = new Map<string, string[][]>();
       if (flags.db) {
