@@ -1,5 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { EhrR1Error } from "../errors.js";
+import { restrictUmask } from "../store/owner-only.js";
 import { TOOL_VERSION } from "../version.js";
 import { registerBench } from "./commands/bench.js";
 import { registerDb } from "./commands/db.js";
@@ -46,6 +47,8 @@ export function buildProgram(output: Output): Command {
 
 /** Runs the CLI and returns the exit code; errors become one clear line (a stack only with --debug). */
 export async function main(argv: readonly string[], output: Output = processOutput): Promise<number> {
+  // Stores, datasets and runs hold patient data: whatever the umask, nobody else may read them.
+  restrictUmask();
   const program = buildProgram(output);
   try {
     await program.parseAsync(argv as string[]);

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { withOutputLock } from "../store/output-lock.js";
 import { join, resolve } from "node:path";
 import { UsageError } from "../errors.js";
 import { pYesFromLogprobs, type Generation, type Provider } from "../providers/types.js";
@@ -77,6 +78,11 @@ export interface RunResult {
 const OWNER_ONLY = 0o600;
 
 export async function runBenchmark(options: RunOptions): Promise<RunResult> {
+  // One writer per run folder: a second run (or a --resume started by mistake) fails at once.
+  return withOutputLock(options.out, () => runLocked(options));
+}
+
+async function runLocked(options: RunOptions): Promise<RunResult> {
   const started = performance.now();
   if (!options.providers.length) throw new UsageError("no provider to run against");
   let records = readBenchmark(options.data);

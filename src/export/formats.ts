@@ -1,4 +1,5 @@
 import { createWriteStream, mkdirSync, renameSync, rmSync } from "node:fs";
+import { OWNER_DIR, restrictTree } from "../store/owner-only.js";
 import { once } from "node:events";
 import { dirname, resolve } from "node:path";
 import { UsageError } from "../errors.js";
@@ -131,7 +132,7 @@ export async function exportDataset(options: ExportOptions): Promise<{ file: str
   const records = options.mix ? mixOrder(first.length, second.length, options).map(([d, i]) => (d === 0 ? first[i]! : second[i]!)) : first;
   const weights = options.classWeighted ? classWeights(records) : null;
   const out = resolve(options.out);
-  mkdirSync(dirname(out), { recursive: true });
+  mkdirSync(dirname(out), { recursive: true, mode: OWNER_DIR });
   const jsonl = options.format === "verl" ? `${out}.rows-${process.pid}.jsonl` : `${out}.partial-${process.pid}`;
   const stream = createWriteStream(jsonl, { mode: 0o600 });
   let rows = 0;
@@ -159,6 +160,7 @@ export async function exportDataset(options: ExportOptions): Promise<{ file: str
         rmSync(jsonl, { force: true });
       }
     }
+    restrictTree(`${out}.partial-${process.pid}`);
     renameSync(`${out}.partial-${process.pid}`, out);
     return { file: out, rows, droppedForLength: dropped };
   } catch (error) {

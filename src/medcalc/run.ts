@@ -1,4 +1,5 @@
 import { mkdirSync, writeFileSync } from "node:fs";
+import { withOutputLock } from "../store/output-lock.js";
 import { join, resolve } from "node:path";
 import { UsageError } from "../errors.js";
 import { generateWithRetries, runJobs, type RetryPolicy } from "../eval/jobs.js";
@@ -41,7 +42,13 @@ interface CompletionLine {
  * as chat messages (the server applies the model's template), `completions.jsonl` appended per row,
  * then the per-category summary in `summary.json`.
  */
-export async function runMedcalc(options: MedcalcRunOptions): Promise<{ out: string; summary: MedcalcEvalSummary; ran: number; resumed: number; errors: number }> {
+type MedcalcRunResult = { out: string; summary: MedcalcEvalSummary; ran: number; resumed: number; errors: number };
+
+export async function runMedcalc(options: MedcalcRunOptions): Promise<MedcalcRunResult> {
+  return withOutputLock(options.out, () => runMedcalcLocked(options));
+}
+
+async function runMedcalcLocked(options: MedcalcRunOptions): Promise<MedcalcRunResult> {
   if (!options.providers.length) throw new UsageError("no provider to run against");
   let rows: MedcalcEvalRow[] = await readMedcalcRows(options.data);
   if (options.limit !== undefined) rows = rows.slice(0, options.limit);

@@ -1,4 +1,5 @@
 import { createWriteStream, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { withOutputLock } from "../store/output-lock.js";
 import { once } from "node:events";
 import { join, resolve } from "node:path";
 import { goldOf, readBenchmark } from "../eval/dataset.js";
@@ -56,6 +57,10 @@ const sampleKey = (r: DatasetRecord) => `${String(r.task_info.task)}|${String(r.
  * token (and optional cost) accounting in `summary.json`.
  */
 export async function synthesizeChains(options: SynthesisOptions, paths: Map<string, string[][]>) {
+  return withOutputLock(options.out, () => synthesizeLocked(options, paths));
+}
+
+async function synthesizeLocked(options: SynthesisOptions, paths: Map<string, string[][]>) {
   const out = resolve(options.out);
   mkdirSync(out, { recursive: true, mode: 0o700 });
   let records = readBenchmark(options.data).filter((r) => r.task_info.task_type === "decision_making" && r.task_info.task !== "discharge");

@@ -5,6 +5,7 @@ import { bodyLimit } from "hono/body-limit";
 import type { AddressInfo } from "node:net";
 import { pino, type Logger } from "pino";
 import { z } from "zod";
+import { EhrR1Error, UsageError } from "../errors.js";
 import { labelProblem, rewardFor, type RewardOptions } from "./core.js";
 
 export interface RewardServerOptions extends RewardOptions {
@@ -96,11 +97,27 @@ export function rewardApp(options: RewardServerOptions = {}): Hono {
   return app;
 }
 
+/** RFC 6750's b64token: what an `Authorization: Bearer` header can carry unquoted. */
+const BEARER_TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
+
 /** Serves the reward app (127.0.0.1 by default); `close` stops accepting and finishes requests in flight. */
 export async function serveRewards(options: RewardServerOptions & { host?: string; port?: number } = {}): Promise<{ url: string; close: () => Promise<void> }> {
+  // The token itself is never echoed: it is a credential.
+  if (options.token !== undefined && !BEARER_TOKEN.test(options.token)) {
+    throw new UsageError("EHR_R1_REWARD_TOKEN has characters outside the bearer-token alphabet (letters, digits, - . _ ~ + / and trailing =): clients could not send it; choose another token");
+  }
   const app = rewardApp(options);
-  const server: ServerType = await new Promise((resolveServer) => {
-    const s = serve({ fetch: app.fetch, hostname: options.host ?? "127.0.0.1", port: options.port ?? 0 }, () => resolveServer(s));
+  const host = options.host ?? "127.0.0.1";
+  const port = options.port ?? 0;
+  const server: ServerType = await new Promise((resolveServer, reject) => {
+    const s = serve({ fetch: app.fetch, hostname: host, port }, () => {
+      s.off("error", reject);
+      resolveServer(s);
+    });
+    s.once("error", (error: NodeJS.ErrnoException) => {
+      const why = error.code === "EADDRINUSE" ? "the port is in use; choose another --port" : error.code === "EADDRNOTAVAIL" ? "no interface has that address" : error.code === "EACCES" ? "permission denied (ports below 1024 need privileges)" : error.message;
+      reject(new EhrR1Error(`cannot listen on ${host}:${port}: ${why}`));
+    });
   });
   const address = server.address() as AddressInfo;
   return { url: `http://${address.address.includes(":") ? `[${address.address}]` : address.address}:${address.port}`, close: () => new Promise((r) => server.close(() => r())) };

@@ -1,5 +1,6 @@
 import { DuckDBConnection, DuckDBInstance, type DuckDBValue } from "@duckdb/node-api";
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, statSync } from "node:fs";
+import { OWNER_DIR, restrictTree } from "./owner-only.js";
 import { basename, dirname, resolve } from "node:path";
 import { EhrR1Error, UsageError } from "../errors.js";
 
@@ -46,7 +47,7 @@ export class Store {
         if (options.create === false || options.readOnly) {
           throw new UsageError(`database ${file} does not exist (run \`ehr-r1 ingest\` first)`);
         }
-        mkdirSync(dirname(file), { recursive: true });
+        mkdirSync(dirname(file), { recursive: true, mode: OWNER_DIR });
       }
     }
     const config: Record<string, string> = {
@@ -62,6 +63,8 @@ export class Store {
       throw new EhrR1Error(`cannot open database ${file}: ${firstLine(error)}`);
     }
     const connection = await instance.connect();
+    // DuckDB creates the file with the process umask; a store holds patient data, so it is owner-only.
+    if (file !== ":memory:" && !options.readOnly) restrictOwnFile(file);
     return new Store(file, instance, connection);
   }
 
@@ -118,6 +121,14 @@ export class Store {
   close(): void {
     this.connection.closeSync();
     if (this.ownsInstance) this.instance.closeSync();
+  }
+}
+
+/** Makes a store file (and its WAL) owner-only, when this user owns it (a shared read-only store is left as it is). */
+function restrictOwnFile(file: string): void {
+  for (const path of [file, `${file}.wal`]) {
+    const stat = statSync(path, { throwIfNoEntry: false });
+    if (stat && (process.getuid === undefined || stat.uid === process.getuid())) restrictTree(path);
   }
 }
 

@@ -1,6 +1,8 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
-import { resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { UsageError } from "../errors.js";
+import { withOutputLock } from "./output-lock.js";
+import { OWNER_DIR, restrictTree } from "./owner-only.js";
 
 /** The absolute output folder, refused when it holds files and `force` is not set. */
 export function replaceableFolder(folder: string, force = false): string {
@@ -9,21 +11,37 @@ export function replaceableFolder(folder: string, force = false): string {
   return out;
 }
 
+const STAGING = ".partial-";
+
+/** Staging folders of `out` left by earlier runs (killed, or crashed before they could clean up). */
+export function staleStagingFolders(out: string): string[] {
+  const parent = dirname(out);
+  if (!existsSync(parent)) return [];
+  const prefix = `${basename(out)}${STAGING}`;
+  return readdirSync(parent).filter((name) => name.startsWith(prefix) && /^\d+$/.test(name.slice(prefix.length))).map((name) => join(parent, name));
+}
+
 /**
  * Fills a staging folder beside `out`, then renames it onto `out`: readers never see a half-written
- * output, and a failure removes the staging folder and leaves `out` as it was.
+ * output, and a failure removes the staging folder and leaves `out` as it was. The output's lock is
+ * held throughout, so staging folders of other pids are leftovers of killed runs and are removed.
+ * Everything written is made owner-only before it becomes visible under `out`.
  */
 export async function writeFolder<T>(out: string, fill: (staging: string) => Promise<T>): Promise<T> {
-  const staging = `${out}.partial-${process.pid}`;
-  rmSync(staging, { recursive: true, force: true });
-  mkdirSync(staging, { recursive: true });
-  try {
-    const result = await fill(staging);
-    rmSync(out, { recursive: true, force: true });
-    renameSync(staging, out);
-    return result;
-  } catch (error) {
-    rmSync(staging, { recursive: true, force: true });
-    throw error;
-  }
+  return withOutputLock(out, async () => {
+    for (const stale of staleStagingFolders(out)) rmSync(stale, { recursive: true, force: true });
+    const staging = `${out}${STAGING}${process.pid}`;
+    mkdirSync(dirname(out), { recursive: true, mode: OWNER_DIR });
+    mkdirSync(staging, { recursive: true, mode: OWNER_DIR });
+    try {
+      const result = await fill(staging);
+      restrictTree(staging);
+      rmSync(out, { recursive: true, force: true });
+      renameSync(staging, out);
+      return result;
+    } catch (error) {
+      rmSync(staging, { recursive: true, force: true });
+      throw error;
+    }
+  });
 }

@@ -1,4 +1,5 @@
 import { literal, Store } from "./database.js";
+import { restrictTree } from "./owner-only.js";
 
 /**
  * Converts newline-delimited JSON into Parquet with the given DuckDB column types (nested structs
@@ -9,6 +10,7 @@ export async function jsonlToParquet(jsonl: string, parquet: string, columns: Re
   try {
     const spec = Object.entries(columns).map(([name, type]) => `${literal(name)}: ${literal(type)}`).join(", ");
     await store.exec(`COPY (SELECT * FROM read_json(${literal(jsonl)}, format = 'newline_delimited', columns = {${spec}})) TO ${literal(parquet)} (FORMAT parquet)`);
+    restrictTree(parquet);
   } finally {
     store.close();
   }

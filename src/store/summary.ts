@@ -17,11 +17,12 @@ export interface StoreSummary {
   cohort: CohortCounts;
 }
 
-/** Every user table in the store (all schemas but DuckDB's own and temp), with exact row counts. */
+/** Every user table in the store (all schemas but DuckDB's own and temp; not an ingest's `__ehr_r1_` staging tables), with exact row counts. */
 export async function tableCounts(store: Store): Promise<TableCount[]> {
   const names = await store.rows<{ schema: string; name: string }>(
     `SELECT table_schema AS schema, table_name AS name FROM information_schema.tables
      WHERE table_catalog = current_database() AND table_schema NOT IN ('information_schema', 'pg_catalog') AND table_type = 'BASE TABLE'
+       AND NOT starts_with(table_name, '__ehr_r1_')
      ORDER BY CASE table_schema WHEN 'hosp' THEN 0 WHEN 'note' THEN 1 WHEN 'ed' THEN 2 WHEN 'icu' THEN 3 WHEN 'mapping' THEN 4 ELSE 5 END, table_schema, table_name`,
   );
   if (names.length === 0) return [];

@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { main } from "../../src/cli/main.js";
 import type { Output } from "../../src/cli/output.js";
 
@@ -9,3 +10,6 @@ export async function runCli(...args: string[]): Promise<{ code: number; out: st
   const code = await main(["node", "ehr-r1", ...args], output);
   return { code, out, err };
 }
+
+/** The CLI entry point child processes run (it imports dist/, which the global setup keeps fresh). */
+export const BIN = join(import.meta.dirname, "..", "..", "bin", "ehr-r1.js");

@@ -6,6 +6,7 @@ import { InputError, UsageError } from "../../errors.js";
 import { labelProblem, REWARD_STYLES, rewardFor, type RewardOptions, type RewardStyle } from "../../rewards/core.js";
 import { EHRMIND_MATCHING_LABELS, TREC_MATCHING_LABELS } from "../../rewards/families.js";
 import { groupAdvantages, zeroVariance } from "../../rewards/grpo.js";
+import { isLoopbackAddress } from "../../providers/endpoint.js";
 import { serveRewards } from "../../rewards/server.js";
 import { TRL_SHIM, VERL_SHIM } from "../../rewards/shims.js";
 import { parseList, parseWholeNumber } from "../main.js";
@@ -142,6 +143,9 @@ export function registerReward(program: Command, output: Output): void {
       if (!levels.includes(flags.logLevel)) throw new UsageError(`--log-level ${flags.logLevel}: expected ${levels.join(", ")}`);
       // The token comes from the environment only, never from the command line (it would show in process lists).
       const server = await serveRewards({ ...options, host: flags.host, port: flags.port, maxBatch: flags.maxBatch, token: process.env.EHR_R1_REWARD_TOKEN, logger: pino({ level: flags.logLevel }) });
+      if (!process.env.EHR_R1_REWARD_TOKEN && !(isLoopbackAddress(flags.host) || flags.host.toLowerCase() === "localhost")) {
+        output.err(`warning: serving on ${flags.host} without a token: anyone who can reach this address can use the server; set EHR_R1_REWARD_TOKEN\n`);
+      }
       output.err(`reward server on ${server.url} (${flags.style} style${process.env.EHR_R1_REWARD_TOKEN ? ", bearer token required" : ""}); Ctrl-C stops it\n`);
       await new Promise<void>((resolveStop) => {
         const stop = () => void server.close().then(resolveStop);

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { restrictTree } from "../../store/owner-only.js";
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { UsageError } from "../../errors.js";
@@ -138,6 +139,7 @@ export function registerSampling(tasks: Command, program: Command, output: Outpu
       if (flags.out) {
         await store.exec(`COPY (SELECT CAST(subject_id AS VARCHAR) AS subject_id, coalesce(CAST(hadm_id AS VARCHAR), 'None') AS hadm_id, task, event,
           period_begin, period_end, admissions_id, last_discharge_id, target FROM tasks.sampled) TO ${literal(resolve(flags.out))} (HEADER, DELIMITER ',')`);
+        restrictTree(resolve(flags.out));
       }
       if (flags.json) return void output.out(`${JSON.stringify(summary, null, 2)}\n`);
       printSampling(summary, output);
