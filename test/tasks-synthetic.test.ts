@@ -66,17 +66,35 @@ describe("task index, sampling and datasets on a synthetic cohort", () => {
     const manifest = JSON.parse(readFileSync(join(dir, "a", "manifest.json"), "utf8")) as { seed: number; counts: { samples: number }; input: { tables: unknown[] } };
     expect(manifest).toMatchObject({ seed: 5, counts: { samples: lines.length } });
     expect(manifest.input.tables.length).toBeGreaterThan(30);
-    // Risk answers are yes/no with candidates ["yes","no"]; decision candidates contain the gold labels.
+    // Risk answers are yes/no with candidates ["yes","no"]; decision candidates contain the gold labels,
+    // plus other labels of the same task (by SQL over the index), shuffled (gold not always first).
+    const vocabulary = new Map<string, Set<string>>();
+    for (const row of await store.rows<{ task: string; l: string }>("SELECT DISTINCT task, unnest(CAST(target::JSON AS VARCHAR[])) AS l FROM tasks.task_index WHERE json_type(target) = 'ARRAY'")) {
+      (vocabulary.get(row.task) ?? vocabulary.set(row.task, new Set()).get(row.task)!).add(row.l);
+    }
+    let lists = 0;
+    let widened = 0;
+    let goldFirst = 0;
     for (const line of lines) {
       const r = RECORD.parse(JSON.parse(line));
       if (r.task_info.task_type === "risk_prediction") {
         expect(["yes", "no"]).toContain(r.output);
         expect(r.candidates).toEqual(["yes", "no"]);
       } else if (Array.isArray(r.task_info.label)) {
-        for (const l of r.task_info.label) expect(r.candidates).toContain(l);
-        expect(r.candidates.length).toBeLessThanOrEqual(Math.max(100, r.task_info.label.length));
+        const gold = new Set(r.task_info.label);
+        for (const l of gold) expect(r.candidates).toContain(l);
+        expect(new Set(r.candidates).size).toBe(r.candidates.length);
+        expect(r.candidates.length).toBeLessThanOrEqual(Math.max(100, gold.size));
+        for (const c of r.candidates) expect(vocabulary.get(r.task_info.task)?.has(c), `${r.task_info.task}: ${c}`).toBe(true);
+        if ((vocabulary.get(r.task_info.task)?.size ?? 0) <= gold.size) continue;
+        lists++;
+        if (r.candidates.length > gold.size) widened++;
+        if (gold.has(r.candidates[0]!)) goldFirst++;
       }
     }
+    expect(lists).toBeGreaterThan(50);
+    expect(widened / lists).toBeGreaterThan(0.9);
+    expect(goldFirst / lists).toBeLessThan(0.5);
   });
 
   it("never puts a patient on both sides of a generated split", async () => {

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { readBenchmark } from "../../src/eval/dataset.js";
@@ -14,6 +15,7 @@ import { Store } from "../../src/store/database.js";
 import { buildDataset } from "../../src/tasks/build-dataset.js";
 import { buildTaskIndex } from "../../src/tasks/index-build.js";
 import { buildTimeline } from "../../src/timeline/build.js";
+import { TASKS } from "../../src/tasks/registry.js";
 import { DEMO_DIR, describeWithData, tempDir } from "../helpers/data.js";
 import { startFakeServer } from "../helpers/fake-openai.js";
 
@@ -28,9 +30,37 @@ async function evaluateBaselines(dir: string, db: string, tasks: string[], seed:
     const data = join(out, "ehr-bench.jsonl");
     const records = readBenchmark(data);
     const provider = await createBaselineProvider(store, records, { trainSubjects: await trainingSubjects(store, records), seed });
-    return await runBenchmark({ data, providers: [provider], profile: PROFILES["ehr-r1"]!, out: join(dir, "run"), tasks });
+    const run = await runBenchmark({ data, providers: [provider], profile: PROFILES["ehr-r1"]!, out: join(dir, "run"), tasks });
+    await expectRealAnswers(store, join(dir, "run", "results.jsonl"));
+    return run;
   } finally {
     store.close();
+  }
+}
+
+/**
+ * Every answer is a real one: no request failed, no text is empty; a risk answer is yes or no as its
+ * p(yes) says, and p(yes) varies within a task; a list answer names only labels of that task (by
+ * SQL over the task index), and some answers hit the gold label.
+ */
+async function expectRealAnswers(store: Store, results: string) {
+  const lines = readFileSync(results, "utf8").trimEnd().split("\n").map((l) => JSON.parse(l) as { task: string; output: string | null; error: string | null; p_yes: number | null; value: number });
+  expect(lines.length).toBeGreaterThan(0);
+  const byTask = new Map<string, typeof lines>();
+  for (const line of lines) {
+    expect(line.error).toBeNull();
+    expect(line.output, line.task).toMatch(/\S/);
+    byTask.set(line.task, [...(byTask.get(line.task) ?? []), line]);
+  }
+  for (const [task, list] of byTask) {
+    if (TASKS.find((t) => t.name === task)!.type === "risk_prediction") {
+      for (const l of list) expect(l.output).toBe(l.p_yes! >= 0.5 ? "yes" : "no");
+      expect(new Set(list.map((l) => l.p_yes)).size, task).toBeGreaterThan(1);
+    } else if (task !== "next_event") {
+      const known = new Set((await store.rows<{ l: string }>(`SELECT DISTINCT unnest(CAST(target::JSON AS VARCHAR[])) AS l FROM tasks.task_index WHERE task = '${task}' AND json_type(target) = 'ARRAY'`)).map((r) => r.l));
+      for (const l of list) for (const item of l.output!.split("\n")) expect(known.has(item), `${task}: ${item}`).toBe(true);
+      expect(list.some((l) => l.value > 0), task).toBe(true);
+    }
   }
 }
 

@@ -22,7 +22,7 @@ describe("training exports", () => {
   const dir = tempDir();
   const data = join(dir, "data.jsonl");
   writeFileSync(data, RECORDS.map((r) => JSON.stringify(r)).join("\n") + "\n");
-  const lines = (file: string) => readFileSync(file, "utf8").trimEnd().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+  const lines = (file: string) => readFileSync(file, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
   const user0 = `${RECORDS[0]!.input}\n${lab.instruction}`;
   const user1 = `${RECORDS[1]!.input}\n${risk.instruction}`;
 
@@ -61,10 +61,24 @@ describe("training exports", () => {
     expect(rewardFor(rows[1]!.task, '<think>x</think><answer>{"answer": "no"}</answer>', rows[1]!.ground_truth, { style: "ehrmind" }).score).toBeCloseTo(1.1, 12);
   });
 
-  it("drops records over the token limit", async () => {
-    const r = await exportDataset({ format: "sft", data, out: join(dir, "short.jsonl"), maxTokens: 60, counter: new EstimatedTokenCounter() });
-    expect(r.rows + r.droppedForLength).toBe(2);
-    expect(r.droppedForLength).toBeGreaterThan(0);
+  it("keeps exactly the records within the token limit, and drops only those over it", async () => {
+    // The estimate by hand: ceil(UTF-8 bytes / 1.5) per message (system, user, assistant).
+    const estimate = (text: string) => Math.ceil(Buffer.byteLength(text, "utf8") / 1.5);
+    const system = "You are a helpful assistant.";
+    const tokens = [estimate(system) + estimate(user0) + estimate("Sodium\nPotassium"), estimate(system) + estimate(user1) + estimate("no")];
+    expect(tokens[0]).not.toBe(tokens[1]);
+    const [small, large] = tokens[0]! < tokens[1]! ? [0, 1] : [1, 0];
+    const users = [user0, user1];
+    const kept = async (maxTokens: number, name: string) => {
+      const r = await exportDataset({ format: "sft", data, out: join(dir, name), maxTokens, counter: new EstimatedTokenCounter() });
+      const rows = lines(join(dir, name)) as { messages: { content: string }[] }[];
+      expect(r.rows).toBe(rows.length);
+      return { dropped: r.droppedForLength, users: rows.map((row) => row.messages[1]!.content) };
+    };
+    // At the smaller record's own count it is kept (the limit is inclusive) and the larger is dropped.
+    expect(await kept(tokens[small]!, "at.jsonl")).toEqual({ dropped: 1, users: [users[small]] });
+    expect(await kept(tokens[small]! - 1, "below.jsonl")).toEqual({ dropped: 2, users: [] });
+    expect(await kept(tokens[large]!, "all.jsonl")).toEqual({ dropped: 0, users: [user0, user1] });
   });
 
   it.skipIf(!hasData)("writes verl Parquet with the physical schema of EHRMind's verl files", async () => {
