@@ -1,6 +1,8 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
+import type { TestProject } from "vitest/node";
+import { buildFixtures } from "./helpers/fixture-build.js";
 
 const ROOT = join(import.meta.dirname, "..");
 
@@ -19,7 +21,7 @@ function newest(dir: string): number {
  * Tests that spawn `bin/ehr-r1.js` run the compiled `dist/`: rebuild it when any source is newer,
  * so a child process never runs yesterday's code (`npm test` builds first; a bare `vitest` may not).
  */
-export default function setup(): void {
+export default async function setup(project: TestProject): Promise<void> {
   const marker = join(ROOT, "dist", "src", "cli", "main.js");
   const sources = Math.max(newest(join(ROOT, "src")), newest(join(ROOT, "bench")));
   if (!existsSync(marker) || statSync(marker).mtimeMs < sources) {
@@ -30,4 +32,10 @@ export default function setup(): void {
       console.warn(`tsc reported errors while refreshing dist/:\n${String((error as { stdout?: Buffer }).stdout ?? error)}`);
     }
   }
+  // One demo store and one synthetic store for the whole run, instead of one per test file.
+  const fixtures = await buildFixtures();
+  project.provide("demoDb", fixtures.demoDb);
+  project.provide("synthDb", fixtures.synthDb);
+  project.provide("synthCohort", fixtures.synthCohort);
+  project.provide("largeSynthDb", fixtures.largeSynthDb);
 }

@@ -1,11 +1,10 @@
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { join } from "node:path";
 import { beforeAll, expect, it } from "vitest";
-import { ingestMimic } from "../src/sources/mimic-iv/ingest.js";
 import { Store } from "../src/store/database.js";
 import { buildTaskIndex, type IndexSummary } from "../src/tasks/index-build.js";
-import { buildTimeline } from "../src/timeline/build.js";
-import { DEMO_DIR, describeWithData, MAPPINGS_DIR, tempDir } from "./helpers/data.js";
+import { DEMO_DIR, describeWithData, tempDir } from "./helpers/data.js";
+import { copyStore, DEMO_DB } from "./helpers/fixtures.js";
 
 const csv = (module: string, table: string) => `read_csv('${join(DEMO_DIR, module, `${table}.csv.gz`)}', all_varchar = true, header = true)`;
 /** Every timed demo table with an admission id, and its time column (spec §3.1). */
@@ -27,10 +26,8 @@ describeWithData("task index on the MIMIC-IV demo", () => {
   const index = <T>(sql: string) => store.rows<T>(sql);
 
   beforeAll(async () => {
-    const db = join(dir, "demo.duckdb");
-    await ingestMimic([DEMO_DIR], db, { mappings: { ccsDiagnoses: join(MAPPINGS_DIR, "ccs_diagnoses.csv"), ccsProcedures: join(MAPPINGS_DIR, "ccs_procedures.csv") } });
-    store = await Store.open(db);
-    await buildTimeline(store);
+    // The shared demo store (timelines built once for the run); the index is rebuilt here, on a copy, for its summary.
+    store = await Store.open(copyStore(DEMO_DB, dir));
     summary = await buildTaskIndex(store);
     raw = await (await DuckDBInstance.create(":memory:")).connect();
     await raw.run(`CREATE TABLE adm_rows AS ${rowsWithAdmission}`);

@@ -3,17 +3,14 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { ingestMimic } from "../src/sources/mimic-iv/ingest.js";
-import { mappingsInFolder } from "../src/sources/mimic-iv/mappings.js";
-import { synthesizeCohort } from "../src/sources/synthetic/generate.js";
 import { Store } from "../src/store/database.js";
 import { buildDataset } from "../src/tasks/build-dataset.js";
 import { buildTaskIndex, type IndexSummary } from "../src/tasks/index-build.js";
 import { PRESETS } from "../src/tasks/presets.js";
 import { TASKS } from "../src/tasks/registry.js";
 import { sampleTaskIndex } from "../src/tasks/sample.js";
-import { buildTimeline } from "../src/timeline/build.js";
 import { tempDir } from "./helpers/data.js";
+import { copyStore, SYNTH_DB } from "./helpers/fixtures.js";
 
 /** The EHR-Bench JSONL schema: what a plain JSON-lines reader must find on every line. */
 const RECORD = z.object({
@@ -36,11 +33,8 @@ describe("task index, sampling and datasets on a synthetic cohort", () => {
   const sha = (file: string) => createHash("sha256").update(readFileSync(file)).digest("hex");
 
   beforeAll(async () => {
-    const cohort = join(dir, "cohort");
-    await synthesizeCohort(cohort, { patients: 200, seed: 42 });
-    await ingestMimic([cohort], join(dir, "s.duckdb"), { mappings: mappingsInFolder(join(cohort, "mappings")) });
-    store = await Store.open(join(dir, "s.duckdb"));
-    await buildTimeline(store);
+    // A copy of the shared synthetic store (200 patients, seed 42, timelines built); the index is rebuilt for its summary.
+    store = await Store.open(copyStore(SYNTH_DB, dir, "s.duckdb"));
     summary = await buildTaskIndex(store);
     return () => store.close();
   });

@@ -3,11 +3,11 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, expect, it } from "vitest";
 import { renderEvent } from "../src/render/markdown.js";
-import { ingestMimic } from "../src/sources/mimic-iv/ingest.js";
 import { Store } from "../src/store/database.js";
 import { buildTimeline } from "../src/timeline/build.js";
 import { readTrajectories, type EhrEvent } from "../src/timeline/read.js";
 import { DEMO_DIR, describeWithData, MAPPINGS_DIR, tempDir } from "./helpers/data.js";
+import { copyStore, DEMO_DB } from "./helpers/fixtures.js";
 
 /** Raw demo CSVs read as text by a separate DuckDB: the independent side of every comparison here. */
 async function rawQuery<T>(raw: DuckDBConnection, sql: string): Promise<T[]> {
@@ -28,14 +28,12 @@ const DEMO_EVENT_TABLES: [string, string, string | null][] = [
 
 describeWithData("timelines of the MIMIC-IV demo", () => {
   const dir = tempDir();
-  const db = join(dir, "demo.duckdb");
   let store: Store;
   let raw: DuckDBConnection;
 
   beforeAll(async () => {
-    await ingestMimic([DEMO_DIR], db, { mappings: { ccsDiagnoses: join(MAPPINGS_DIR, "ccs_diagnoses.csv"), ccsProcedures: join(MAPPINGS_DIR, "ccs_procedures.csv") } });
-    store = await Store.open(db);
-    await buildTimeline(store);
+    // The shared demo store, whose timelines the global setup built; a copy, since one test rebuilds them.
+    store = await Store.open(copyStore(DEMO_DB, dir, "demo.duckdb"));
     raw = await (await DuckDBInstance.create(":memory:")).connect();
     return () => store.close();
   });

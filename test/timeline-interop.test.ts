@@ -3,27 +3,24 @@ import { mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, expect, it } from "vitest";
 import { renderInput } from "../src/render/sample.js";
-import { ingestMimic } from "../src/sources/mimic-iv/ingest.js";
 import { Store } from "../src/store/database.js";
-import { buildTimeline } from "../src/timeline/build.js";
 import { exportPatientsEhr, importPatientsEhr } from "../src/timeline/interop.js";
 import { readTrajectories } from "../src/timeline/read.js";
-import { DEMO_DIR, describeWithData, MAPPINGS_DIR, tempDir } from "./helpers/data.js";
+import { DEMO_DIR, describeWithData, tempDir } from "./helpers/data.js";
+import { copyStore, DEMO_DB, openShared } from "./helpers/fixtures.js";
 
 describeWithData("patients_ehr parquet export and import", () => {
   const dir = tempDir();
-  const mappings = { ccsDiagnoses: join(MAPPINGS_DIR, "ccs_diagnoses.csv"), ccsProcedures: join(MAPPINGS_DIR, "ccs_procedures.csv") };
   let built: Store;
   let imported: Store;
   let raw: DuckDBConnection;
   const subjects = [10000032, 10001217, 10002428];
 
   beforeAll(async () => {
-    await ingestMimic([DEMO_DIR], join(dir, "a.duckdb"), { mappings });
-    await ingestMimic([DEMO_DIR], join(dir, "b.duckdb"), { mappings });
-    built = await Store.open(join(dir, "a.duckdb"));
-    imported = await Store.open(join(dir, "b.duckdb"));
-    await buildTimeline(built);
+    // The shared demo store read-only; the import goes into a copy whose timelines are dropped first.
+    built = await openShared(DEMO_DB);
+    imported = await Store.open(copyStore(DEMO_DB, dir, "b.duckdb"));
+    await imported.exec("DROP SCHEMA timeline CASCADE; CREATE SCHEMA timeline");
     raw = await (await DuckDBInstance.create(":memory:")).connect();
     return () => {
       built.close();

@@ -8,23 +8,17 @@ import { trainingSubjects } from "../../src/eval/training-split.js";
 import { createBaselineProvider } from "../../src/providers/baseline.js";
 import { OpenAICompatibleProvider } from "../../src/providers/openai-compatible.js";
 import type { Provider } from "../../src/providers/types.js";
-import { ingestMimic } from "../../src/sources/mimic-iv/ingest.js";
-import { mappingsInFolder } from "../../src/sources/mimic-iv/mappings.js";
-import { synthesizeCohort } from "../../src/sources/synthetic/generate.js";
 import { Store } from "../../src/store/database.js";
 import { buildDataset } from "../../src/tasks/build-dataset.js";
-import { buildTaskIndex } from "../../src/tasks/index-build.js";
-import { buildTimeline } from "../../src/timeline/build.js";
 import { TASKS } from "../../src/tasks/registry.js";
-import { DEMO_DIR, describeWithData, tempDir } from "../helpers/data.js";
+import { describeWithData, tempDir } from "../helpers/data.js";
+import { copyStore, DEMO_DB, LARGE_SYNTH_DB } from "../helpers/fixtures.js";
 import { startFakeServer } from "../helpers/fake-openai.js";
 
 /** Store → timelines → index → EHR-Bench (seeded patient split, no length filter) → baseline run. */
 async function evaluateBaselines(dir: string, db: string, tasks: string[], seed: number) {
   const store = await Store.open(db);
   try {
-    await buildTimeline(store);
-    await buildTaskIndex(store);
     const out = join(dir, "bench");
     await buildDataset(store, { name: "ehr-bench", out, seed, perTask: 300, split: { kind: "ratio", testRatio: 0.5 }, minEvents: 1, maxEvents: null, force: true });
     const data = join(out, "ehr-bench.jsonl");
@@ -71,8 +65,7 @@ async function expectRealAnswers(store: Store, results: string) {
 describeWithData("count-based baselines on the MIMIC-IV demo", () => {
   const dir = tempDir();
   it("beat chance on length of stay", async () => {
-    await ingestMimic([DEMO_DIR], join(dir, "demo.duckdb"));
-    const run = await evaluateBaselines(dir, join(dir, "demo.duckdb"), ["LengthOfStay_3day", "LengthOfStay_7day", "labevents"], 3);
+    const run = await evaluateBaselines(dir, copyStore(DEMO_DB, dir, "demo.duckdb"), ["LengthOfStay_3day", "LengthOfStay_7day", "labevents"], 3);
     for (const task of ["LengthOfStay_3day", "LengthOfStay_7day"]) expect(run.summary.tasks[task]!.ci_low, task).toBeGreaterThan(0.5);
     expect(run.summary.tasks.labevents!.value).toBeGreaterThan(0.1);
   });
@@ -81,10 +74,7 @@ describeWithData("count-based baselines on the MIMIC-IV demo", () => {
 describe("count-based baselines on a synthetic cohort", () => {
   const dir = tempDir();
   it("beat chance on length of stay and ICU mortality", async () => {
-    const cohort = join(dir, "cohort");
-    await synthesizeCohort(cohort, { patients: 600, seed: 42 });
-    await ingestMimic([cohort], join(dir, "s.duckdb"), { mappings: mappingsInFolder(join(cohort, "mappings")) });
-    const run = await evaluateBaselines(dir, join(dir, "s.duckdb"), ["LengthOfStay_3day", "ICU_Mortality_7day", "next_event", "labevents"], 42);
+    const run = await evaluateBaselines(dir, copyStore(LARGE_SYNTH_DB, dir, "s.duckdb"), ["LengthOfStay_3day", "ICU_Mortality_7day", "next_event", "labevents"], 42);
     for (const task of ["LengthOfStay_3day", "ICU_Mortality_7day"]) expect(run.summary.tasks[task]!.ci_low, task).toBeGreaterThan(0.5);
     expect(run.summary.tasks.labevents!.value).toBeGreaterThan(0.5);
   }, 120_000);

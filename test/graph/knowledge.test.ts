@@ -4,13 +4,9 @@ import { buildEventConcepts } from "../../src/graph/concepts.js";
 import { buildCooccurrence } from "../../src/graph/cooccurrence.js";
 import { dataKnowledge, GraphKnowledge } from "../../src/graph/knowledge.js";
 import { buildSamplePaths } from "../../src/graph/sample-paths.js";
-import { ingestMimic } from "../../src/sources/mimic-iv/ingest.js";
-import { mappingsInFolder } from "../../src/sources/mimic-iv/mappings.js";
-import { synthesizeCohort } from "../../src/sources/synthetic/generate.js";
 import { Store } from "../../src/store/database.js";
-import { buildTaskIndex } from "../../src/tasks/index-build.js";
-import { buildTimeline } from "../../src/timeline/build.js";
 import { tempDir } from "../helpers/data.js";
+import { copyStore, SYNTH_DB } from "../helpers/fixtures.js";
 import { conformance } from "../helpers/knowledge-conformance.js";
 
 const HAND = [
@@ -41,13 +37,9 @@ describe("graph knowledge search (hand-built)", () => {
 describe("thinking graph end to end on a synthetic cohort (data knowledge source)", () => {
   const dir = tempDir();
   it("builds concepts, lift pairs and paths for most decision samples", async () => {
-    const cohort = join(dir, "cohort");
-    await synthesizeCohort(cohort, { patients: 200, seed: 42 });
-    await ingestMimic([cohort], join(dir, "s.duckdb"), { mappings: mappingsInFolder(join(cohort, "mappings")) });
-    const store = await Store.open(join(dir, "s.duckdb"));
+    // A copy of the shared synthetic store (200 patients, seed 42, timelines and task index built).
+    const store = await Store.open(copyStore(SYNTH_DB, dir, "s.duckdb"));
     try {
-      await buildTimeline(store);
-      await buildTaskIndex(store);
       const concepts = await buildEventConcepts(store, { text: true });
       expect(concepts.concepts).toBeGreaterThan(100);
       // Notes mention labels of the record (drugs, diagnoses): the matcher finds them.

@@ -4,11 +4,9 @@ import { beforeAll, expect, it } from "vitest";
 import { fitToBudget, SYSTEM_PROMPT } from "../../src/render/budget.js";
 import { inputParts } from "../../src/render/sample.js";
 import { EstimatedTokenCounter, ModelTokenizer } from "../../src/render/tokenizer.js";
-import { ingestMimic } from "../../src/sources/mimic-iv/ingest.js";
-import { Store } from "../../src/store/database.js";
-import { buildTimeline } from "../../src/timeline/build.js";
 import { readTrajectories, type EhrEvent } from "../../src/timeline/read.js";
-import { DATA_DIR, DEMO_DIR, describeWithData, tempDir } from "../helpers/data.js";
+import { DATA_DIR, describeWithData, tempDir } from "../helpers/data.js";
+import { DEMO_DB, openShared } from "../helpers/fixtures.js";
 
 const QWEN3 = join(DATA_DIR, "tokenizers", "qwen3");
 
@@ -19,11 +17,8 @@ describeWithData("tokenizer, chat template and token budgets (Qwen3)", () => {
 
   beforeAll(async () => {
     tokenizer = ModelTokenizer.load(QWEN3);
-    const db = join(dir, "demo.duckdb");
-    await ingestMimic([DEMO_DIR], db);
-    const store = await Store.open(db);
+    const store = await openShared(DEMO_DB);
     try {
-      await buildTimeline(store);
       trajectories = [...(await readTrajectories(store, [10000032, 10001217, 10002428, 10005817])).values()];
     } finally {
       store.close();
