@@ -3,7 +3,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "./helpers/cli.js";
-import { MEDCALC_CSV, tempDir } from "./helpers/data.js";
+import { itNeeding, MEDCALC_CSV, tempDir } from "./helpers/data.js";
 
 const run = runCli;
 
@@ -71,7 +71,7 @@ describe("command line: rewards and MedCalc", () => {
     expect(await exited).toBe(0);
   });
 
-  it.skipIf(!existsSync(MEDCALC_CSV))("medcalc build and eval", async () => {
+  itNeeding([MEDCALC_CSV], "medcalc build and eval", async () => {
     const built = await run("medcalc", "build", "--test", MEDCALC_CSV, "--out", join(dir, "mc"), "--format", "trl-grpo", "--template", "messages");
     expect(built.code).toBe(0);
     expect(built.out).toMatch(/test\.jsonl: 1,047 rows \(test\)/);

@@ -4,9 +4,9 @@ import { describe, expect, it } from "vitest";
 import { loadMappings, mappingsInFolder } from "../src/sources/mimic-iv/mappings.js";
 import { Store } from "../src/store/database.js";
 import { dataLineCount, fileText } from "./helpers/csv.js";
-import { describeWithData, MAPPINGS_DIR, tempDir } from "./helpers/data.js";
+import { CCS_FILES, describeNeeding, MAPPINGS_DIR, tempDir } from "./helpers/data.js";
 
-describeWithData("ICD→CCS crosswalks from the shared data", () => {
+describeNeeding(CCS_FILES, "ICD→CCS crosswalks from the shared data", () => {
   it("loads every row, keyed as MIMIC-IV stores codes", async () => {
     const store = await Store.open(":memory:");
     try {

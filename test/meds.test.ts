@@ -6,13 +6,11 @@ import { medsEvents, renderMedsEvents } from "../src/sources/meds/show.js";
 import { ingestMimic } from "../src/sources/mimic-iv/ingest.js";
 import { literal, Store } from "../src/store/database.js";
 import { runCli } from "./helpers/cli.js";
-import { DATA_DIR, DEMO_DIR, tempDir } from "./helpers/data.js";
+import { DATA_DIR, DEMO_DIR, describeNeeding, tempDir } from "./helpers/data.js";
 
 const MEDS = join(DATA_DIR, "mimic-iv-demo-meds", "mimic_iv_demo_meds_events.parquet");
-const present = existsSync(MEDS) && existsSync(join(DEMO_DIR, "hosp", "d_labitems.csv.gz"));
-if (!present) console.warn(`\n*** ${MEDS} not found: MEDS tests are SKIPPED ***\n`);
 
-describe.skipIf(!present)("MEDS import (the MIMIC-IV demo in MEDS form, 916,166 real events)", () => {
+describeNeeding([MEDS, join(DEMO_DIR, "hosp", "d_labitems.csv.gz"), join(DEMO_DIR, "hosp", "patients.csv.gz"), join(DEMO_DIR, "hosp", "admissions.csv.gz")], "MEDS import (the MIMIC-IV demo in MEDS form, 916,166 real events)", () => {
   const dir = tempDir();
   const db = join(dir, "store.duckdb");
   let raw: Store;

@@ -9,7 +9,7 @@ import { TABLES } from "../src/sources/mimic-iv/schema.js";
 import { synthesizeCohort } from "../src/sources/synthetic/generate.js";
 import { Store } from "../src/store/database.js";
 import { headerOf } from "./helpers/csv.js";
-import { DEMO_DIR, describeWithData, tempDir } from "./helpers/data.js";
+import { DEMO_DIR, DEMO_FILES, describeNeeding, tempDir } from "./helpers/data.js";
 
 function checksums(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -53,7 +53,7 @@ describe("synthetic cohort: layout and determinism", () => {
   });
 });
 
-describeWithData("synthetic cohort: same columns as the MIMIC-IV demo", () => {
+describeNeeding(DEMO_FILES, "synthetic cohort: same columns as the MIMIC-IV demo", () => {
   const dir = tempDir();
   it("has, for every demo table, the demo's exact header", async () => {
     await synthesizeCohort(join(dir, "s"), { patients: 20, seed: 3 });

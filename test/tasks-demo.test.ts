@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { beforeAll, expect, it } from "vitest";
 import { Store } from "../src/store/database.js";
 import { buildTaskIndex, type IndexSummary } from "../src/tasks/index-build.js";
-import { DEMO_DIR, describeWithData, tempDir } from "./helpers/data.js";
+import { DEMO_DIR, DEMO_STORE_FILES, describeNeeding, tempDir } from "./helpers/data.js";
 import { copyStore, DEMO_DB } from "./helpers/fixtures.js";
 
 const csv = (module: string, table: string) => `read_csv('${join(DEMO_DIR, module, `${table}.csv.gz`)}', all_varchar = true, header = true)`;
@@ -17,7 +17,7 @@ const TIMED: [string, string, string][] = [
 ];
 const rowsWithAdmission = TIMED.map(([m, t, time]) => `SELECT '${t}' AS tbl, hadm_id, CAST(${time} AS TIMESTAMP) AS t FROM ${csv(m, t)} WHERE hadm_id IS NOT NULL`).join(" UNION ALL ");
 
-describeWithData("task index on the MIMIC-IV demo", () => {
+describeNeeding(DEMO_STORE_FILES, "task index on the MIMIC-IV demo", () => {
   const dir = tempDir();
   let store: Store;
   let raw: DuckDBConnection;

@@ -6,7 +6,7 @@ import { renderEvent } from "../src/render/markdown.js";
 import { Store } from "../src/store/database.js";
 import { buildTimeline } from "../src/timeline/build.js";
 import { readTrajectories, type EhrEvent } from "../src/timeline/read.js";
-import { DEMO_DIR, describeWithData, MAPPINGS_DIR, tempDir } from "./helpers/data.js";
+import { DEMO_DIR, DEMO_STORE_FILES, describeNeeding, MAPPINGS_DIR, tempDir } from "./helpers/data.js";
 import { copyStore, DEMO_DB } from "./helpers/fixtures.js";
 
 /** Raw demo CSVs read as text by a separate DuckDB: the independent side of every comparison here. */
@@ -26,7 +26,7 @@ const DEMO_EVENT_TABLES: [string, string, string | null][] = [
   ["icu", "outputevents", "charttime"], ["icu", "procedureevents", "starttime"],
 ];
 
-describeWithData("timelines of the MIMIC-IV demo", () => {
+describeNeeding(DEMO_STORE_FILES, "timelines of the MIMIC-IV demo", () => {
   const dir = tempDir();
   let store: Store;
   let raw: DuckDBConnection;

@@ -6,10 +6,10 @@ import { renderInput } from "../src/render/sample.js";
 import { Store } from "../src/store/database.js";
 import { exportPatientsEhr, importPatientsEhr } from "../src/timeline/interop.js";
 import { readTrajectories } from "../src/timeline/read.js";
-import { DEMO_DIR, describeWithData, tempDir } from "./helpers/data.js";
+import { DEMO_DIR, DEMO_STORE_FILES, describeNeeding, tempDir } from "./helpers/data.js";
 import { copyStore, DEMO_DB, openShared } from "./helpers/fixtures.js";
 
-describeWithData("patients_ehr parquet export and import", () => {
+describeNeeding(DEMO_STORE_FILES, "patients_ehr parquet export and import", () => {
   const dir = tempDir();
   let built: Store;
   let imported: Store;

@@ -11,7 +11,7 @@ import type { Provider } from "../../src/providers/types.js";
 import { Store } from "../../src/store/database.js";
 import { buildDataset } from "../../src/tasks/build-dataset.js";
 import { TASKS } from "../../src/tasks/registry.js";
-import { describeWithData, tempDir } from "../helpers/data.js";
+import { DEMO_STORE_FILES, describeNeeding, tempDir } from "../helpers/data.js";
 import { copyStore, DEMO_DB, LARGE_SYNTH_DB } from "../helpers/fixtures.js";
 import { startFakeServer } from "../helpers/fake-openai.js";
 
@@ -62,7 +62,7 @@ async function expectRealAnswers(store: Store, results: string) {
  * Assertions use each task's bootstrap 95% interval: a lower bound above 0.5 means the seeded run
  * beats chance beyond its own sampling noise, which is the margin that holds on a small test split.
  */
-describeWithData("count-based baselines on the MIMIC-IV demo", () => {
+describeNeeding(DEMO_STORE_FILES, "count-based baselines on the MIMIC-IV demo", () => {
   const dir = tempDir();
   it("beat chance on length of stay", async () => {
     const run = await evaluateBaselines(dir, copyStore(DEMO_DB, dir, "demo.duckdb"), ["LengthOfStay_3day", "LengthOfStay_7day", "labevents"], 3);

@@ -10,9 +10,8 @@ import { startFakeServer, type FakeServer } from "../helpers/fake-openai.js";
 import { tempDir } from "../helpers/data.js";
 
 const BIN = resolve(import.meta.dirname, "..", "..", "bin", "ehr-r1.js");
-const hasBuild = existsSync(resolve(import.meta.dirname, "..", "..", "dist", "src", "cli", "main.js"));
-
-describe.skipIf(!hasBuild)("kill -9 and resume (the CLI in a child process)", () => {
+// The global setup builds dist/ fresh, so this suite always runs.
+describe("kill -9 and resume (the CLI in a child process)", () => {
   const dir = tempDir();
   const data = join(dir, "bench.jsonl");
   let server: FakeServer;

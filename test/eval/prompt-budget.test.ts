@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ResultLine } from "../../src/eval/runner.js";
 import { TASKS } from "../../src/tasks/registry.js";
 import { runCli } from "../helpers/cli.js";
-import { DATA_DIR, tempDir } from "../helpers/data.js";
+import { DATA_DIR, itNeeding, QWEN3_FILES, tempDir } from "../helpers/data.js";
 import { startFakeServer, type FakeServer } from "../helpers/fake-openai.js";
 
 const risk = TASKS.find((t) => t.name === "ICU_Mortality_7day")!;
@@ -38,7 +38,7 @@ describe("bench run --max-prompt-tokens", () => {
     expect(server.requests() - before).toBe(1);
   });
 
-  it.skipIf(!existsSync(join(DATA_DIR, "tokenizers", "qwen3", "tokenizer.json")))("with a local tokenizer and chat template", async () => {
+  itNeeding(QWEN3_FILES, "with a local tokenizer and chat template", async () => {
     const out = join(dir, "local");
     const run = await runCli("bench", "run", "--data", data, "--base-url", server.url, "--model", "m", "--out", out, "--max-prompt-tokens", "2000", "--tokenizer", join(DATA_DIR, "tokenizers", "qwen3"), "--json");
     expect(run.code).toBe(0);

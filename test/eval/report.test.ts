@@ -48,7 +48,7 @@ describe("reports", () => {
     expect(html.match(/<polyline/g)).toHaveLength(2);
   });
 
-  it.skipIf(!chromium)("renders in headless Chromium", () => {
+  it.skipIf(!chromium)(`renders in headless Chromium${chromium ? "" : " [SKIPPED: no chromium in /usr/bin (apt-get install chromium)]"}`, () => {
     const dom = execFileSync(chromium!, ["--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", `file://${join(dir, "report.html")}`], { encoding: "utf8", timeout: 60_000, stdio: ["ignore", "pipe", "ignore"] });
     expect(dom).toContain('<table id="results">');
     expect(dom).toContain("Inpatient_Mortality");

@@ -7,7 +7,7 @@ import { rewardFor } from "../../src/rewards/core.js";
 import { EstimatedTokenCounter } from "../../src/render/tokenizer.js";
 import { Store } from "../../src/store/database.js";
 import { TASKS } from "../../src/tasks/registry.js";
-import { DATA_DIR, hasData, tempDir } from "../helpers/data.js";
+import { DATA_DIR, itNeeding, tempDir } from "../helpers/data.js";
 
 const lab = TASKS.find((t) => t.name === "labevents")!;
 const risk = TASKS.find((t) => t.name === "ICU_Stay_7day")!;
@@ -81,7 +81,7 @@ describe("training exports", () => {
     expect(await kept(tokens[large]!, "all.jsonl")).toEqual({ dropped: 0, users: [user0, user1] });
   });
 
-  it.skipIf(!hasData)("writes verl Parquet with the physical schema of EHRMind's verl files", async () => {
+  itNeeding([join(DATA_DIR, "ehrmind-verl", "medcalc_test.parquet")], "writes verl Parquet with the physical schema of EHRMind's verl files", async () => {
     const out = join(dir, "train.parquet");
     expect((await exportDataset({ format: "verl", data, out })).rows).toBe(2);
     const store = await Store.open(":memory:");

@@ -7,7 +7,7 @@ import { synthesizeCohort } from "../../src/sources/synthetic/generate.js";
 import { Store } from "../../src/store/database.js";
 import { buildTaskIndex } from "../../src/tasks/index-build.js";
 import { buildTimeline } from "../../src/timeline/build.js";
-import { DEMO_DIR, MAPPINGS_DIR } from "./data.js";
+import { DEMO_DIR, DEMO_STORE_FILES, MAPPINGS_DIR, missingFiles } from "./data.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 
@@ -87,7 +87,7 @@ export async function buildFixtures(): Promise<Fixtures> {
   const demo = join(base, `${key}-demo`);
   const synth = join(base, `${key}-synth`);
   const large = join(base, `${key}-synth-large`);
-  const hasDemo = existsSync(join(DEMO_DIR, "hosp", "patients.csv.gz")) && existsSync(join(MAPPINGS_DIR, "ccs_diagnoses.csv"));
+  const hasDemo = missingFiles(DEMO_STORE_FILES).length === 0;
   if (hasDemo) {
     await cached(demo, async (staging) => {
       await ingestMimic([DEMO_DIR], join(staging, "demo.duckdb"), { allTables: true, mappings: { ccsDiagnoses: join(MAPPINGS_DIR, "ccs_diagnoses.csv"), ccsProcedures: join(MAPPINGS_DIR, "ccs_procedures.csv") } });

@@ -4,11 +4,11 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { buildMatching, splitPairs, type Pair } from "../../src/matching/build.js";
 import { rewardFor } from "../../src/rewards/core.js";
 import { literal, Store } from "../../src/store/database.js";
-import { EHRMIND_VERL_DIR, tempDir } from "../helpers/data.js";
+import { describeNeeding, EHRMIND_VERL_DIR, tempDir } from "../helpers/data.js";
 
 const SFT = join(EHRMIND_VERL_DIR, "matching_sft_val.parquet");
 
-describe.skipIf(!existsSync(SFT))("trial matching files from TrialGPT-format inputs (rebuilt from EHRMIND's 100 real SFT rows)", () => {
+describeNeeding([SFT], "trial matching files from TrialGPT-format inputs (rebuilt from EHRMIND's 100 real SFT rows)", () => {
   const dir = tempDir();
   const inputs = { queries: join(dir, "queries.jsonl"), qrels: join(dir, "qrels.tsv"), trials: join(dir, "trial_info.json") };
   /** EHRMIND's own rendering of each pair's trial, cut from its SFT prompts. */

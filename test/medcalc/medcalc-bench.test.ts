@@ -6,11 +6,10 @@ import { evaluateMedcalc, readCompletions, readMedcalcRows } from "../../src/med
 import { rewardFor } from "../../src/rewards/core.js";
 import { rewardApp } from "../../src/rewards/server.js";
 import { literal, Store } from "../../src/store/database.js";
-import { DATA_DIR, EHRMIND_VERL_DIR, MEDCALC_CSV, tempDir } from "../helpers/data.js";
+import { DATA_DIR, describeNeeding, EHRMIND_VERL_DIR, itNeeding, MEDCALC_CSV, tempDir } from "../helpers/data.js";
 
 const QWEN3 = join(DATA_DIR, "tokenizers", "qwen3");
-const present = existsSync(MEDCALC_CSV) && existsSync(join(EHRMIND_VERL_DIR, "medcalc_test.parquet"));
-if (!present) console.warn(`\n*** ${MEDCALC_CSV} not found: MedCalc-Bench tests are SKIPPED ***\n`);
+const MEDCALC_FILES = [MEDCALC_CSV, join(EHRMIND_VERL_DIR, "medcalc_test.parquet")];
 
 interface Raw { rn: number; calid: number; category: string; type: string; gt: string; lo: string; hi: string }
 
@@ -18,7 +17,7 @@ const think = "<think>\nreasoning\n</think>\n";
 const said = (answer: string) => `${think}<answer>\n${JSON.stringify({ answer })}\n</answer><|eot_id|>`;
 const number = (answer: string) => `${think}<answer>{"answer": ${answer}}</answer>`;
 
-describe.skipIf(!present)("MedCalc-Bench v1.0 (the real 1,047-row test set)", () => {
+describeNeeding(MEDCALC_FILES, "MedCalc-Bench v1.0 (the real 1,047-row test set)", () => {
   const dir = tempDir();
   let raw: Raw[] = [];
   let store: Store;
@@ -112,7 +111,7 @@ describe.skipIf(!present)("MedCalc-Bench v1.0 (the real 1,047-row test set)", ()
     expect(readFileSync(again.find((f) => f.split === "train")!.file).equals(readFileSync(train.file))).toBe(true);
   });
 
-  it.skipIf(!existsSync(join(QWEN3, "tokenizer.json")))("drops train prompts over a token budget and counts test prompts over it (Qwen3's tokenizer)", async () => {
+  itNeeding([join(QWEN3, "tokenizer.json")], "drops train prompts over a token budget and counts test prompts over it (Qwen3's tokenizer)", async () => {
     const { ModelTokenizer } = await import("../../src/render/tokenizer.js");
     const folder = QWEN3;
     const tokenizer = ModelTokenizer.load(folder);
@@ -177,7 +176,7 @@ describe.skipIf(!present)("MedCalc-Bench v1.0 (the real 1,047-row test set)", ()
   });
 });
 
-describe.skipIf(!present)("medcalc run against a loopback OpenAI-compatible server", () => {
+describeNeeding([MEDCALC_CSV], "medcalc run against a loopback OpenAI-compatible server", () => {
   const dir = tempDir();
   it("sends EHRMIND's prompt as chat messages, keeps completions resumable, and scores them per category", async () => {
     const { startFakeServer } = await import("../helpers/fake-openai.js");

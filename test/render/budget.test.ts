@@ -5,12 +5,12 @@ import { fitToBudget, SYSTEM_PROMPT } from "../../src/render/budget.js";
 import { inputParts } from "../../src/render/sample.js";
 import { EstimatedTokenCounter, ModelTokenizer } from "../../src/render/tokenizer.js";
 import { readTrajectories, type EhrEvent } from "../../src/timeline/read.js";
-import { DATA_DIR, describeWithData, tempDir } from "../helpers/data.js";
+import { DATA_DIR, DEMO_STORE_FILES, describeNeeding, QWEN3_FILES, tempDir } from "../helpers/data.js";
 import { DEMO_DB, openShared } from "../helpers/fixtures.js";
 
 const QWEN3 = join(DATA_DIR, "tokenizers", "qwen3");
 
-describeWithData("tokenizer, chat template and token budgets (Qwen3)", () => {
+describeNeeding([...DEMO_STORE_FILES, ...QWEN3_FILES], "tokenizer, chat template and token budgets (Qwen3)", () => {
   const dir = tempDir();
   let tokenizer: ModelTokenizer;
   let trajectories: EhrEvent[][];

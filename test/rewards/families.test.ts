@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { literal, Store } from "../../src/store/database.js";
-import { EHRMIND_VERL_DIR } from "../helpers/data.js";
+import { describeNeeding, EHRMIND_VERL_DIR } from "../helpers/data.js";
 import { rewardFor } from "../../src/rewards/core.js";
 import { EHRMIND_MATCHING_LABELS, ehrshotFamily, matchingFamily, medcalcFamily, readmissionFamily } from "../../src/rewards/families.js";
 import { rewardFamilyConformance } from "../helpers/reward-family-conformance.js";
@@ -74,7 +74,7 @@ describe("reward families (cases worked by hand from reference-ehrmind-rewards.m
   });
 });
 
-describe.skipIf(!existsSync(join(EHRMIND_VERL_DIR, "matching_sft_val.parquet")))("matching on EHRMIND's committed SFT rows (100 real outputs)", () => {
+describeNeeding([join(EHRMIND_VERL_DIR, "matching_sft_val.parquet")], "matching on EHRMIND's committed SFT rows (100 real outputs)", () => {
   it("scores every output 1.1 under the names that data used, and only the Eligible rows under TREC's", async () => {
     const store = await Store.open(":memory:");
     try {

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { rewardFor } from "../../src/rewards/core.js";
 import { rewardApp, serveRewards } from "../../src/rewards/server.js";
@@ -120,27 +121,35 @@ describe("reward server (OpenRLHF protocol)", () => {
   });
 });
 
+/** python3 on PATH, found when the file is collected so a missing one is a named skip, not a silent pass. */
+const PYTHON = (() => {
+  try {
+    execFileSync("python3", ["--version"], { stdio: "ignore" });
+    return "python3";
+  } catch {
+    return null;
+  }
+})();
+
 describe("engine shims", () => {
-  it("verl's compute_score and TRL's reward function call the server (run by Python when it is installed)", async () => {
-    const { execFileSync, execFile } = await import("node:child_process");
+  it("define the entry points verl and TRL call", async () => {
+    const { VERL_SHIM, TRL_SHIM } = await import("../../src/rewards/shims.js");
+    expect(VERL_SHIM).toContain("def compute_score(data_source, solution_str, ground_truth, extra_info=None, **kwargs):");
+    expect(VERL_SHIM).toContain("def compute_score_batch(");
+    expect(TRL_SHIM).toContain("def ehr_r1_reward(completions, ground_truth, task, **kwargs):");
+  });
+
+  it.skipIf(!PYTHON)(`verl's compute_score and TRL's reward function call the server, run by Python${PYTHON ? "" : " [SKIPPED: python3 not found on PATH]"}`, async () => {
+    const python = PYTHON!;
+    const { execFile } = await import("node:child_process");
     const { promisify } = await import("node:util");
     // Async: the server answers from this same process, so the event loop must stay free.
     const run = async (file: string, args: string[], env: NodeJS.ProcessEnv) => (await promisify(execFile)(file, args, { env, encoding: "utf8", timeout: 30_000 })).stdout;
-    const { writeFileSync } = await import("node:fs");
+    const { mkdtempSync, writeFileSync } = await import("node:fs");
     const { join } = await import("node:path");
     const { tmpdir } = await import("node:os");
     const { VERL_SHIM, TRL_SHIM } = await import("../../src/rewards/shims.js");
-    expect(VERL_SHIM).toContain("def compute_score(data_source, solution_str, ground_truth, extra_info=None, **kwargs):");
-    expect(TRL_SHIM).toContain("def ehr_r1_reward(completions, ground_truth, task, **kwargs):");
-    let python: string | null = null;
-    try {
-      execFileSync("python3", ["--version"], { stdio: "ignore" });
-      python = "python3";
-    } catch {
-      console.warn("\n*** python3 not found: the shim round trip is SKIPPED ***\n");
-    }
-    if (!python) return;
-    const dir = tmpdir();
+    const dir = mkdtempSync(join(tmpdir(), "ehr-r1-shims-"));
     writeFileSync(join(dir, "ehr_r1_verl.py"), VERL_SHIM);
     writeFileSync(join(dir, "ehr_r1_trl.py"), TRL_SHIM);
     const server = await serveRewards();
