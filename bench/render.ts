@@ -21,17 +21,26 @@ const TOKENIZED = Number(process.env.BENCH_TOKENIZED_SAMPLES ?? 300);
  */
 export async function renderBenchmark(db: string, memoryLimit: string): Promise<Record<string, unknown>> {
   const store = await Store.open(db, { memoryLimit, threads: 1, readOnly: true });
-  let trajectories: [number, EhrEvent[]][] = [];
+  const trajectories: [number, EhrEvent[]][] = [];
   const readStarted = performance.now();
   try {
-    const ids = (await store.rows<{ s: number }>(`SELECT DISTINCT subject_id AS s FROM timeline.events ORDER BY 1 LIMIT ${PATIENTS}`)).map((r) => r.s);
-    for (let i = 0; i < ids.length; i += BATCH) trajectories.push(...(await readTrajectories(store, ids.slice(i, i + BATCH))));
+    const ids = (
+      await store.rows<{ s: number }>(
+        `SELECT DISTINCT subject_id AS s FROM timeline.events ORDER BY 1 LIMIT ${PATIENTS}`,
+      )
+    ).map((r) => r.s);
+    for (let i = 0; i < ids.length; i += BATCH)
+      trajectories.push(...(await readTrajectories(store, ids.slice(i, i + BATCH))));
   } finally {
     store.close();
   }
   const readSeconds = (performance.now() - readStarted) / 1000;
   const windows = trajectories.flatMap(([s, t]) =>
-    [...new Set(t.filter((e) => e.file_name === "admissions").map((e) => Number(e.hadm_id)))].map((hadm) => ({ t, w: selectWindow(t, { hadm }, s) })));
+    [...new Set(t.filter((e) => e.file_name === "admissions").map((e) => Number(e.hadm_id)))].map((hadm) => ({
+      t,
+      w: selectWindow(t, { hadm }, s),
+    })),
+  );
 
   let chars = 0;
   const texts: string[] = [];
@@ -45,7 +54,8 @@ export async function renderBenchmark(db: string, memoryLimit: string): Promise<
 
   let jsonChars = 0;
   const jsonStarted = performance.now();
-  for (const { t, w } of windows) jsonChars += JSON.stringify([t[0], t[w.admissionsId ?? 0], t.slice(w.begin, w.end)]).length;
+  for (const { t, w } of windows)
+    jsonChars += JSON.stringify([t[0], t[w.admissionsId ?? 0], t.slice(w.begin, w.end)]).length;
   const jsonSeconds = (performance.now() - jsonStarted) / 1000;
 
   const result: Record<string, unknown> = {
@@ -63,10 +73,16 @@ export async function renderBenchmark(db: string, memoryLimit: string): Promise<
     samplesPerSecondIncludingRead: Math.round(windows.length / (readSeconds + renderSeconds)),
   };
 
-  const tokenizerDir = resolve(process.env.EHR_R1_DATA ?? join(PACKAGE_ROOT, "..", "shared", "data"), "tokenizers", "qwen3");
-  if (!existsSync(join(tokenizerDir, "tokenizer.json"))) return { ...result, tokenization: `skipped: no tokenizer at ${tokenizerDir}` };
+  const tokenizerDir = resolve(
+    process.env.EHR_R1_DATA ?? join(PACKAGE_ROOT, "..", "shared", "data"),
+    "tokenizers",
+    "qwen3",
+  );
+  if (!existsSync(join(tokenizerDir, "tokenizer.json")))
+    return { ...result, tokenization: `skipped: no tokenizer at ${tokenizerDir}` };
   const tokenizer = ModelTokenizer.load(tokenizerDir);
-  trajectories = [];
+  // The rows are not needed for tokenizing: release them first.
+  trajectories.length = 0;
   const subset = windows.slice(0, TOKENIZED);
   let tokens = 0;
   const tokenStarted = performance.now();
@@ -75,7 +91,8 @@ export async function renderBenchmark(db: string, memoryLimit: string): Promise<
   const renderSubsetSeconds = (renderSeconds * subset.length) / windows.length;
   const budgetStarted = performance.now();
   let dropped = 0;
-  for (const { t, w } of subset) dropped += fitToBudget(inputParts(t, w), { maxTokens: 4096, counter: tokenizer }).droppedEvents > 0 ? 1 : 0;
+  for (const { t, w } of subset)
+    dropped += fitToBudget(inputParts(t, w), { maxTokens: 4096, counter: tokenizer }).droppedEvents > 0 ? 1 : 0;
   const budgetSeconds = (performance.now() - budgetStarted) / 1000;
   return {
     ...result,

@@ -11,29 +11,66 @@ function rollout(i: number): { query: string; prompt: string; label: string } {
   const reasoning = `<think>\n${"The sodium trend and the creatinine suggest a renal cause. ".repeat(30)}\n</think>\n\n`;
   switch (i % 4) {
     case 0:
-      return { prompt: PROMPT, query: `${PROMPT}${reasoning}Sodium\nPotassium\nCreatinine\nGlucose`, label: JSON.stringify({ task: "labevents", ground_truth: '["Sodium","Chloride","Creatinine","Urea Nitrogen"]' }) };
+      return {
+        prompt: PROMPT,
+        query: `${PROMPT}${reasoning}Sodium\nPotassium\nCreatinine\nGlucose`,
+        label: JSON.stringify({
+          task: "labevents",
+          ground_truth: '["Sodium","Chloride","Creatinine","Urea Nitrogen"]',
+        }),
+      };
     case 1:
-      return { prompt: PROMPT, query: `${PROMPT}${reasoning}${i % 8 === 1 ? "yes" : "no"}`, label: JSON.stringify({ task: "ICU_Stay_7day", ground_truth: '"no"' }) };
+      return {
+        prompt: PROMPT,
+        query: `${PROMPT}${reasoning}${i % 8 === 1 ? "yes" : "no"}`,
+        label: JSON.stringify({ task: "ICU_Stay_7day", ground_truth: '"no"' }),
+      };
     case 2:
-      return { prompt: PROMPT, query: `${PROMPT}${reasoning}<answer>{"answer": ${20 + (i % 10)}.5}</answer><|im_end|>`,
-        label: JSON.stringify({ task: "medcalc_lab_test", ground_truth: { calid: 2, lower_limit: "23.9761", target: "25.238", upper_limit: "26.4999" } }) };
+      return {
+        prompt: PROMPT,
+        query: `${PROMPT}${reasoning}<answer>{"answer": ${20 + (i % 10)}.5}</answer><|im_end|>`,
+        label: JSON.stringify({
+          task: "medcalc_lab_test",
+          ground_truth: { calid: 2, lower_limit: "23.9761", target: "25.238", upper_limit: "26.4999" },
+        }),
+      };
     default:
-      return { prompt: PROMPT, query: `${PROMPT}${reasoning}<answer>{"prediction": "Eligible", "idx": 2}</answer>.`, label: JSON.stringify({ task: "matching_train", ground_truth: { target: 2 } }) };
+      return {
+        prompt: PROMPT,
+        query: `${PROMPT}${reasoning}<answer>{"prediction": "Eligible", "idx": 2}</answer>.`,
+        label: JSON.stringify({ task: "matching_train", ground_truth: { target: 2 } }),
+      };
   }
 }
 
 const percentile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 
-async function load(kind: "reward" | "bare", batch: number, requests: number): Promise<{ rewardsPerSecond: number; requestsPerSecond: number; p50Ms: number; p99Ms: number; errors: number }> {
-  const server = spawn(process.execPath, [fileURLToPath(new URL("./reward-server.js", import.meta.url)), kind], { stdio: ["ignore", "pipe", "inherit"] });
+async function load(
+  kind: "reward" | "bare",
+  batch: number,
+  requests: number,
+): Promise<{ rewardsPerSecond: number; requestsPerSecond: number; p50Ms: number; p99Ms: number; errors: number }> {
+  const server = spawn(process.execPath, [fileURLToPath(new URL("./reward-server.js", import.meta.url)), kind], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   try {
-    const port = await new Promise<number>((resolvePort) => server.stdout!.once("data", (d: Buffer) => resolvePort(Number(String(d).trim()))));
+    const port = await new Promise<number>((resolvePort) =>
+      server.stdout!.once("data", (d: Buffer) => resolvePort(Number(String(d).trim()))),
+    );
     const rollouts = Array.from({ length: batch }, (_, i) => rollout(i));
-    const body = JSON.stringify({ query: rollouts.map((r) => r.query), prompts: rollouts.map((r) => r.prompt), labels: rollouts.map((r) => r.label) });
+    const body = JSON.stringify({
+      query: rollouts.map((r) => r.query),
+      prompts: rollouts.map((r) => r.prompt),
+      labels: rollouts.map((r) => r.label),
+    });
     let errors = 0;
     const call = async () => {
       const started = performance.now();
-      const res = await fetch(`http://127.0.0.1:${port}/get_reward`, { method: "POST", headers: { "content-type": "application/json" }, body });
+      const res = await fetch(`http://127.0.0.1:${port}/get_reward`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body,
+      });
       const answer = (await res.json()) as { rewards?: number[] };
       if (res.status !== 200 || !answer.rewards || (kind === "reward" && answer.rewards.length !== batch)) errors++;
       return performance.now() - started;
@@ -44,7 +81,13 @@ async function load(kind: "reward" | "bare", batch: number, requests: number): P
     const latencies = await Promise.all(Array.from({ length: requests }, () => limit(call)));
     const seconds = (performance.now() - started) / 1000;
     latencies.sort((a, b) => a - b);
-    return { rewardsPerSecond: Math.round((requests * batch) / seconds), requestsPerSecond: Math.round(requests / seconds), p50Ms: +percentile(latencies, 0.5).toFixed(2), p99Ms: +percentile(latencies, 0.99).toFixed(2), errors };
+    return {
+      rewardsPerSecond: Math.round((requests * batch) / seconds),
+      requestsPerSecond: Math.round(requests / seconds),
+      p50Ms: +percentile(latencies, 0.5).toFixed(2),
+      p99Ms: +percentile(latencies, 0.99).toFixed(2),
+      errors,
+    };
   } finally {
     server.kill();
   }
@@ -57,11 +100,15 @@ async function load(kind: "reward" | "bare", batch: number, requests: number): P
  */
 export async function rewardsBenchmark(): Promise<Record<string, unknown>> {
   const result: Record<string, unknown> = {};
-  for (const [batch, requests] of [[1, 4000], [256, 200]] as const) {
+  for (const [batch, requests] of [
+    [1, 4000],
+    [256, 200],
+  ] as const) {
     const bare = await load("bare", batch, requests);
     const reward = await load("reward", batch, requests);
     result[`batch${batch}`] = {
-      reward, bare,
+      reward,
+      bare,
       ratioThroughputToBare: +(reward.requestsPerSecond / bare.requestsPerSecond).toFixed(3),
       ratioP99ToBare: +(reward.p99Ms / bare.p99Ms).toFixed(3),
     };
@@ -70,7 +117,11 @@ export async function rewardsBenchmark(): Promise<Record<string, unknown>> {
   const lines = Array.from({ length: 20_000 }, (_, i) => {
     const r = rollout(i);
     const label = JSON.parse(r.label) as { task: string; ground_truth: unknown };
-    return JSON.stringify({ task: label.task, completion: r.query.slice(r.prompt.length), ground_truth: label.ground_truth });
+    return JSON.stringify({
+      task: label.task,
+      completion: r.query.slice(r.prompt.length),
+      ground_truth: label.ground_truth,
+    });
   });
   let started = performance.now();
   let sink = 0;
@@ -83,8 +134,12 @@ export async function rewardsBenchmark(): Promise<Record<string, unknown>> {
   }
   const scoreSeconds = (performance.now() - started) / 1000;
   result.offline = {
-    completions: lines.length, completionsPerSecond: Math.round(lines.length / scoreSeconds), meanCompletionChars: Math.round(lines.reduce((a, l) => a + l.length, 0) / lines.length),
-    lowerBoundParseOnlyPerSecond: Math.round(lines.length / parseSeconds), ratioToParseOnly: +(scoreSeconds / parseSeconds).toFixed(2), sink: Number.isFinite(sink),
+    completions: lines.length,
+    completionsPerSecond: Math.round(lines.length / scoreSeconds),
+    meanCompletionChars: Math.round(lines.reduce((a, l) => a + l.length, 0) / lines.length),
+    lowerBoundParseOnlyPerSecond: Math.round(lines.length / parseSeconds),
+    ratioToParseOnly: +(scoreSeconds / parseSeconds).toFixed(2),
+    sink: Number.isFinite(sink),
   };
   return result;
 }

@@ -46,7 +46,9 @@ async function scanPhase(cohort: string): Promise<PhaseResult> {
   for (const file of files) {
     const header = (await readCsvHeader(file.path)).map((c) => c.toLowerCase());
     // count(COLUMNS(*)) makes DuckDB parse and cast every column; count(*) alone would skip them.
-    const counts = await store.rows<Record<string, bigint>>(`SELECT count(*) AS n, count(COLUMNS(*)) FROM ${readCsvSql(file.path, file.spec, header)}`);
+    const counts = await store.rows<Record<string, bigint>>(
+      `SELECT count(*) AS n, count(COLUMNS(*)) FROM ${readCsvSql(file.path, file.spec, header)}`,
+    );
     rows += Number(counts[0]!.n);
   }
   const seconds = (performance.now() - started) / 1000;
@@ -67,16 +69,20 @@ async function ctasPhase(cohort: string, db: string): Promise<PhaseResult> {
   const started = performance.now();
   let next = 0;
   let rows = 0;
-  await Promise.all(Array.from({ length: 2 }, async () => {
-    const connection = await store.fork();
-    while (next < files.length) {
-      const i = next++;
-      await connection.exec(`CREATE TABLE t${i} AS SELECT * FROM ${readCsvSql(files[i]!.path, files[i]!.spec, headers[i]!)}`);
-      const n = Number(await connection.value(`SELECT count(*) FROM t${i}`));
-      rows += n; // read after the await: `rows += await …` would add to a stale total
-    }
-    connection.close();
-  }));
+  await Promise.all(
+    Array.from({ length: 2 }, async () => {
+      const connection = await store.fork();
+      while (next < files.length) {
+        const i = next++;
+        await connection.exec(
+          `CREATE TABLE t${i} AS SELECT * FROM ${readCsvSql(files[i]!.path, files[i]!.spec, headers[i]!)}`,
+        );
+        const n = Number(await connection.value(`SELECT count(*) FROM t${i}`));
+        rows += n; // read after the await: `rows += await …` would add to a stale total
+      }
+      connection.close();
+    }),
+  );
   const seconds = (performance.now() - started) / 1000;
   store.close();
   rmSync(db, { force: true });
@@ -86,13 +92,23 @@ async function ctasPhase(cohort: string, db: string): Promise<PhaseResult> {
 async function ingestPhase(cohort: string, db: string): Promise<PhaseResult> {
   rmSync(db, { force: true });
   const started = performance.now();
-  const summary = await ingestMimic([cohort], db, { memoryLimit, mappings: mappingsInFolder(join(cohort, "mappings")) });
+  const summary = await ingestMimic([cohort], db, {
+    memoryLimit,
+    mappings: mappingsInFolder(join(cohort, "mappings")),
+  });
   const seconds = (performance.now() - started) / 1000;
-  return { seconds, rows: summary.tables.reduce((s, t) => s + t.rows, 0), peakRssMb: process.resourceUsage().maxRSS / 1024 };
+  return {
+    seconds,
+    rows: summary.tables.reduce((s, t) => s + t.rows, 0),
+    peakRssMb: process.resourceUsage().maxRSS / 1024,
+  };
 }
 
 function child<T = PhaseResult>(phase: string, ...args: string[]): T {
-  const out = execFileSync(process.execPath, [fileURLToPath(import.meta.url), phase, ...args], { encoding: "utf8", maxBuffer: 1 << 24 });
+  const out = execFileSync(process.execPath, [fileURLToPath(import.meta.url), phase, ...args], {
+    encoding: "utf8",
+    maxBuffer: 1 << 24,
+  });
   return JSON.parse(out) as T;
 }
 
@@ -101,12 +117,14 @@ async function main(): Promise<void> {
   if (phase === "scan") return void process.stdout.write(JSON.stringify(await scanPhase(args[0]!)));
   if (phase === "ctas") return void process.stdout.write(JSON.stringify(await ctasPhase(args[0]!, args[1]!)));
   if (phase === "ingest") return void process.stdout.write(JSON.stringify(await ingestPhase(args[0]!, args[1]!)));
-  if (phase === "timeline") return void process.stdout.write(JSON.stringify(await timelineBenchmark(args[0]!, memoryLimit)));
+  if (phase === "timeline")
+    return void process.stdout.write(JSON.stringify(await timelineBenchmark(args[0]!, memoryLimit)));
   if (phase === "graph") return void process.stdout.write(JSON.stringify(await graphBenchmark(args[0]!, memoryLimit)));
   if (phase === "runner") return void process.stdout.write(JSON.stringify(await runnerBenchmark()));
   if (phase === "rewards") return void process.stdout.write(JSON.stringify(await rewardsBenchmark()));
   if (phase === "tasks") return void process.stdout.write(JSON.stringify(await tasksBenchmark(args[0]!, memoryLimit)));
-  if (phase === "render") return void process.stdout.write(JSON.stringify(await renderBenchmark(args[0]!, memoryLimit)));
+  if (phase === "render")
+    return void process.stdout.write(JSON.stringify(await renderBenchmark(args[0]!, memoryLimit)));
 
   const patients = Number(process.env.BENCH_PATIENTS ?? 10_000);
   const dir = process.env.BENCH_DIR ?? mkdtempSync(join(tmpdir(), "ehr-r1-bench-"));
@@ -132,8 +150,19 @@ async function main(): Promise<void> {
   const synthRows = Object.values(synth.rows).reduce((a, b) => a + b, 0);
   const result = {
     benchmarks: ["ingest", "timeline", "render", "tasks", "graph", "runner", "rewards"],
-    machine: { cores: cpus().length, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, platform: process.platform },
-    input: { patients, files: files.length, compressedMb: +(bytes / 2 ** 20).toFixed(1), rows: ingest.rows, duckdbMemoryLimit: memoryLimit },
+    machine: {
+      cores: cpus().length,
+      memoryGb: Math.round(totalmem() / 2 ** 30),
+      node: process.version,
+      platform: process.platform,
+    },
+    input: {
+      patients,
+      files: files.length,
+      compressedMb: +(bytes / 2 ** 20).toFixed(1),
+      rows: ingest.rows,
+      duckdbMemoryLimit: memoryLimit,
+    },
     figures: {
       ingestSeconds: +ingest.seconds.toFixed(2),
       ingestRowsPerSecond: Math.round(ingest.rows / ingest.seconds),

@@ -34,27 +34,75 @@ async function bare(call: () => Promise<unknown>): Promise<{ rate: number; cpuMs
 
 export async function runnerBenchmark(): Promise<Record<string, unknown>> {
   const dir = mkdtempSync(join(tmpdir(), "ehr-r1-runner-"));
-  const server = spawn(process.execPath, [fileURLToPath(new URL("./fake-server.js", import.meta.url)), String(LATENCY_MS)], { stdio: ["ignore", "pipe", "inherit"] });
+  const server = spawn(
+    process.execPath,
+    [fileURLToPath(new URL("./fake-server.js", import.meta.url)), String(LATENCY_MS)],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
   try {
-    const port = await new Promise<number>((resolvePort) => server.stdout!.once("data", (d: Buffer) => resolvePort(Number(String(d).trim()))));
+    const port = await new Promise<number>((resolvePort) =>
+      server.stdout!.once("data", (d: Buffer) => resolvePort(Number(String(d).trim()))),
+    );
     const risk = TASKS.find((t) => t.name === "ICU_Stay_7day")!;
     const input = `## Patient Demographics [None]\n- Anchor_Age: 64\n- Gender: M\n\n${"## Labotary Test Events [2180-06-27 05:10:00]\n| Item_Name | Valuenum |\n| ------ | ------ |\n| Sodium | 136.0 |\n".repeat(40)}`;
     const data = join(dir, "bench.jsonl");
-    writeFileSync(data, Array.from({ length: REQUESTS }, (_, i) => JSON.stringify({
-      idx: i, instruction: risk.instruction, input, output: i % 5 ? "no" : "yes", candidates: ["yes", "no"],
-      task_info: { task: risk.name, task_type: risk.type, label: i % 5 ? "no" : "yes" },
-    })).join("\n") + "\n");
+    writeFileSync(
+      data,
+      Array.from({ length: REQUESTS }, (_, i) =>
+        JSON.stringify({
+          idx: i,
+          instruction: risk.instruction,
+          input,
+          output: i % 5 ? "no" : "yes",
+          candidates: ["yes", "no"],
+          task_info: { task: risk.name, task_type: risk.type, label: i % 5 ? "no" : "yes" },
+        }),
+      ).join("\n") + "\n",
+    );
     const provider = new OpenAICompatibleProvider({ baseUrl: `http://127.0.0.1:${port}/v1`, model: "bench" });
     // Reference points in the same run: the bare OpenAI SDK and bare fetch issuing the same requests.
-    const body = { model: "bench", messages: [{ role: "system", content: "You are a helpful assistant." }, { role: "user", content: input }], max_tokens: 1, logprobs: true, top_logprobs: 20 };
+    const body: OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming = {
+      model: "bench",
+      messages: [
+        { role: "system", content: "You are a helpful assistant." },
+        { role: "user", content: input },
+      ],
+      max_tokens: 1,
+      logprobs: true,
+      top_logprobs: 20,
+    };
     const client = new OpenAI({ baseURL: `http://127.0.0.1:${port}/v1`, apiKey: "EMPTY", maxRetries: 0 });
-    const sdk = await bare(() => client.chat.completions.create(body as unknown as OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming));
-    const raw = await bare(async () => (await fetch(`http://127.0.0.1:${port}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) })).json());
+    const sdk = await bare(() => client.chat.completions.create(body));
+    const raw = await bare(async () =>
+      (
+        await fetch(`http://127.0.0.1:${port}/v1/chat/completions`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(body),
+        })
+      ).json(),
+    );
     // The floor of any Node HTTP client here: undici's request() with nothing around it.
     const agent = new Agent({ keepAliveTimeout: 30_000, connections: 512 });
-    const floor = await bare(async () => (await request(`http://127.0.0.1:${port}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body), dispatcher: agent })).body.json());
+    const floor = await bare(async () =>
+      (
+        await request(`http://127.0.0.1:${port}/v1/chat/completions`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(body),
+          dispatcher: agent,
+        })
+      ).body.json(),
+    );
     // Warm-up: connections and JIT.
-    await runBenchmark({ data, providers: [provider], profile: PROFILES["ehr-r1"]!, out: join(dir, "warm"), concurrency: CONCURRENCY, limit: 256 });
+    await runBenchmark({
+      data,
+      providers: [provider],
+      profile: PROFILES["ehr-r1"]!,
+      out: join(dir, "warm"),
+      concurrency: CONCURRENCY,
+      limit: 256,
+    });
     const serverCpu = () => {
       try {
         const fields = readFileSync(`/proc/${server.pid}/stat`, "utf8").split(") ")[1]!.split(" ");
@@ -66,7 +114,13 @@ export async function runnerBenchmark(): Promise<Record<string, unknown>> {
     const serverBefore = serverCpu();
     const cpu = process.cpuUsage();
     const started = performance.now();
-    const result = await runBenchmark({ data, providers: [provider], profile: PROFILES["ehr-r1"]!, out: join(dir, "run"), concurrency: CONCURRENCY });
+    const result = await runBenchmark({
+      data,
+      providers: [provider],
+      profile: PROFILES["ehr-r1"]!,
+      out: join(dir, "run"),
+      concurrency: CONCURRENCY,
+    });
     const seconds = (performance.now() - started) / 1000;
     const used = process.cpuUsage(cpu);
     const ideal = CONCURRENCY / (LATENCY_MS / 1000);

@@ -41,7 +41,14 @@ export interface DemoResult {
   store: StoreSummary;
   timeline: TimelineBuildSummary;
   /** One admission rendered the way EHR-R1 models see it, within a token budget. */
-  example: { subjectId: number; hadmId: number; maxTokens: number; tokens: number; droppedEvents: number; text: string } | null;
+  example: {
+    subjectId: number;
+    hadmId: number;
+    maxTokens: number;
+    tokens: number;
+    droppedEvents: number;
+    text: string;
+  } | null;
   taskIndex: IndexSummary;
   /** A small EHR-Bench from the synthetic cohort (test split, 20 samples per task, risk tasks balanced). */
   bench: { folder: string; sampling: SampleSummary };
@@ -55,7 +62,12 @@ const EXAMPLE_BUDGET = 1500;
 
 /** The main job on the embedded default: nothing outside this package is read. Later stages extend it. */
 export async function runDemo(options: DemoOptions): Promise<DemoResult> {
-  const synth = await synthesizeCohort(options.cohortDir, { patients: options.patients, seed: options.seed, force: true, onProgress: options.onSynthProgress });
+  const synth = await synthesizeCohort(options.cohortDir, {
+    patients: options.patients,
+    seed: options.seed,
+    force: true,
+    onProgress: options.onSynthProgress,
+  });
   for (const suffix of ["", ".wal"]) rmSync(options.dbPath + suffix, { force: true });
   const ingest = await ingestMimic([synth.out], options.dbPath, {
     allTables: true,
@@ -75,16 +87,32 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       const trajectory = await readTrajectory(store, pick.s);
       const parts = inputParts(trajectory, selectWindow(trajectory, { hadm: pick.h }, pick.s));
       const fitted = fitToBudget(parts, { maxTokens: EXAMPLE_BUDGET, counter: new EstimatedTokenCounter() });
-      example = { subjectId: pick.s, hadmId: pick.h, maxTokens: EXAMPLE_BUDGET, tokens: fitted.tokens, droppedEvents: fitted.droppedEvents, text: fitted.input };
+      example = {
+        subjectId: pick.s,
+        hadmId: pick.h,
+        maxTokens: EXAMPLE_BUDGET,
+        tokens: fitted.tokens,
+        droppedEvents: fitted.droppedEvents,
+        text: fitted.input,
+      };
     }
     const taskIndex = await buildTaskIndex(store);
     const bench = await buildDataset(store, {
-      name: "ehr-bench", out: join(options.cohortDir, "..", "ehr-bench"), seed: options.seed, perTask: 20, balance: true,
-      split: { kind: "ratio", testRatio: 0.3 }, splitName: "test", force: true,
+      name: "ehr-bench",
+      out: join(options.cohortDir, "..", "ehr-bench"),
+      seed: options.seed,
+      perTask: 20,
+      balance: true,
+      split: { kind: "ratio", testRatio: 0.3 },
+      splitName: "test",
+      force: true,
     });
     const data = join(bench.folder, "ehr-bench.jsonl");
     const records = readBenchmark(data);
-    const baseline = await createBaselineProvider(store, records, { trainSubjects: await trainingSubjects(store, records), seed: options.seed });
+    const baseline = await createBaselineProvider(store, records, {
+      trainSubjects: await trainingSubjects(store, records),
+      seed: options.seed,
+    });
     const runDir = join(options.cohortDir, "..", "baseline-run");
     rmSync(runDir, { recursive: true, force: true });
     const run = await runBenchmark({ data, providers: [baseline], profile: PROFILES["ehr-r1"]!, out: runDir });
@@ -95,9 +123,17 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     writeFileSync(markdown, markdownReport([loaded]), { mode: 0o600 });
     const training = await trainingHandOff(data, runDir, join(options.cohortDir, "..", "training"), records);
     return {
-      cohortDir: synth.out, dbPath: options.dbPath, synthSeconds: synth.seconds, ingestSeconds: ingest.seconds,
-      store: await summarizeStore(store), timeline, example, taskIndex, bench: { folder: bench.folder, sampling: bench.sampling },
-      evaluation: { run: runDir, summary: run.summary, report, markdown }, training,
+      cohortDir: synth.out,
+      dbPath: options.dbPath,
+      synthSeconds: synth.seconds,
+      ingestSeconds: ingest.seconds,
+      store: await summarizeStore(store),
+      timeline,
+      example,
+      taskIndex,
+      bench: { folder: bench.folder, sampling: bench.sampling },
+      evaluation: { run: runDir, summary: run.summary, report, markdown },
+      training,
     };
   } finally {
     store.close();
@@ -105,7 +141,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
 }
 
 /** The hand-off to RL engines: verl Parquet of the EHR-Bench, and the GRPO reward of the baselines' answers. */
-async function trainingHandOff(data: string, runDir: string, folder: string, records: readonly DatasetRecord[]): Promise<DemoResult["training"]> {
+async function trainingHandOff(
+  data: string,
+  runDir: string,
+  folder: string,
+  records: readonly DatasetRecord[],
+): Promise<DemoResult["training"]> {
   const verl = join(folder, "ehr-bench.verl.parquet");
   const { rows } = await exportDataset({ format: "verl", data, out: verl, split: "test" });
   const gold = new Map(records.map((r) => [r.idx, groundTruthOf(r)]));

@@ -12,7 +12,9 @@ describe("command line", () => {
     const result = await run("demo", "--out", join(dir, "demo"), "--patients", "40", "--json");
     expect(result.err).toBe("");
     expect(result.code).toBe(0);
-    const summary = JSON.parse(result.out) as { store: { cohort: Record<string, number>; tables: { table: string; rows: number }[] } };
+    const summary = JSON.parse(result.out) as {
+      store: { cohort: Record<string, number>; tables: { table: string; rows: number }[] };
+    };
     expect(summary.store.cohort.patients).toBe(40);
     expect(summary.store.tables.find((t) => t.table === "hosp.patients")?.rows).toBe(40);
     expect(summary.store.cohort.edStays).toBeGreaterThan(0);
@@ -33,7 +35,9 @@ describe("command line", () => {
   it("prints one clear line and exits 1 on bad input, with no stack trace", async () => {
     const result = await run("ingest", join(dir, "missing"), "--db", join(dir, "x.duckdb"));
     expect(result.code).toBe(1);
-    expect(result.err).toBe(`error: ${join(dir, "missing")}: not a folder (expected a MIMIC-IV root holding hosp/, icu/, ed/ or note/)\n`);
+    expect(result.err).toBe(
+      `error: ${join(dir, "missing")}: not a folder (expected a MIMIC-IV root holding hosp/, icu/, ed/ or note/)\n`,
+    );
     const sql = await run("sql", "--db", join(dir, "demo", "ehr-r1.duckdb"), "SELEC nonsense");
     expect(sql.code).toBe(1);
     expect(sql.err).toMatch(/^error: query failed: Parser Error: syntax error at or near "SELEC"\n$/);
@@ -54,7 +58,10 @@ describe("command line: timelines and show", () => {
   it("demo builds timelines and renders one admission within its token budget", async () => {
     const result = await run("demo", "--out", join(dir, "demo"), "--patients", "30", "--json");
     expect(result.code).toBe(0);
-    const summary = JSON.parse(result.out) as { timeline: { patients: number }; example: { text: string; tokens: number; maxTokens: number } };
+    const summary = JSON.parse(result.out) as {
+      timeline: { patients: number };
+      example: { text: string; tokens: number; maxTokens: number };
+    };
     expect(summary.timeline.patients).toBe(30);
     expect(summary.example.text.startsWith("## Patient Demographics [None]\n- Anchor_Age: ")).toBe(true);
     expect(summary.example.text).toContain("\n## Admissions [");
@@ -75,10 +82,22 @@ describe("command line: timelines and show", () => {
     expect(budget.err).toMatch(/^\d+ tokens \(estimate/);
     expect(Number(/^(\d+)/.exec(budget.err)![1])).toBeLessThanOrEqual(300);
     const unknown = await run("show", "42", "--db", db);
-    expect(unknown).toMatchObject({ code: 1, err: `error: subject_id 42 is not in ${db} (30 patients have timelines)\n` });
+    expect(unknown).toMatchObject({
+      code: 1,
+      err: `error: subject_id 42 is not in ${db} (30 patients have timelines)\n`,
+    });
     const badTime = await run("show", "10000001", "--db", db, "--from", "yesterday");
     expect(badTime.err).toBe("error: --from yesterday: expected YYYY-MM-DD or YYYY-MM-DD HH:MM[:SS]\n");
-    const noTokenizer = await run("show", "10000001", "--db", db, "--max-tokens", "100", "--tokenizer", join(dir, "nowhere"));
+    const noTokenizer = await run(
+      "show",
+      "10000001",
+      "--db",
+      db,
+      "--max-tokens",
+      "100",
+      "--tokenizer",
+      join(dir, "nowhere"),
+    );
     expect(noTokenizer.err).toMatch(/nowhere\/tokenizer\.json: not found/);
   });
 
@@ -88,20 +107,46 @@ describe("command line: timelines and show", () => {
     expect((JSON.parse(list.out) as unknown[]).length).toBe(46);
     const index = await run("tasks", "index", "--db", db, "--tasks", "labevents,ICU_Stay_7day", "--json");
     expect(index.code).toBe(0);
-    expect((JSON.parse(index.out) as { tasks: { task: string }[] }).tasks.map((t) => t.task)).toEqual(["labevents", "ICU_Stay_7day"]);
-    expect(await run("tasks", "index", "--db", db, "--tasks", "labevent")).toMatchObject({ code: 1, err: expect.stringMatching(/^error: unknown task\(s\) labevent/) });
+    expect((JSON.parse(index.out) as { tasks: { task: string }[] }).tasks.map((t) => t.task)).toEqual([
+      "labevents",
+      "ICU_Stay_7day",
+    ]);
+    expect(await run("tasks", "index", "--db", db, "--tasks", "labevent")).toMatchObject({
+      code: 1,
+      err: expect.stringMatching(/^error: unknown task\(s\) labevent/),
+    });
     const { writeFileSync } = await import("node:fs");
     writeFileSync(join(dir, "bad.json"), '{"labevents": -5}');
-    expect((await run("tasks", "sample", "--db", db, "--config", join(dir, "bad.json"))).err).toMatch(/counts must be -1 \(all\) or >= 0; got labevents: -5/);
+    expect((await run("tasks", "sample", "--db", db, "--config", join(dir, "bad.json"))).err).toMatch(
+      /counts must be -1 \(all\) or >= 0; got labevents: -5/,
+    );
     writeFileSync(join(dir, "split.csv"), "id\n1\n");
-    expect((await run("tasks", "sample", "--db", db, "--split-file", join(dir, "split.csv"))).err).toMatch(/split\.csv:1: no subject_id column/);
-    const built = await run("build", "ehr-bench", "--db", db, "--out", join(dir, "bench"), "--per-task", "5", "--min-events", "2", "--json");
+    expect((await run("tasks", "sample", "--db", db, "--split-file", join(dir, "split.csv"))).err).toMatch(
+      /split\.csv:1: no subject_id column/,
+    );
+    const built = await run(
+      "build",
+      "ehr-bench",
+      "--db",
+      db,
+      "--out",
+      join(dir, "bench"),
+      "--per-task",
+      "5",
+      "--min-events",
+      "2",
+      "--json",
+    );
     expect(built.code).toBe(0);
     expect((JSON.parse(built.out) as { sampling: { samples: number } }).sampling.samples).toBeGreaterThan(0);
-    expect((await run("build", "ehr-other", "--db", db, "--out", join(dir, "x"))).err).toMatch(/unknown dataset ehr-other/);
+    expect((await run("build", "ehr-other", "--db", db, "--out", join(dir, "x"))).err).toMatch(
+      /unknown dataset ehr-other/,
+    );
     const fresh = join(dir, "fresh.duckdb");
     await run("ingest", join(dir, "demo", "mimic-iv"), "--db", fresh, "--only", "patients,admissions");
-    expect((await run("tasks", "index", "--db", fresh)).err).toMatch(/has no timelines yet: run `ehr-r1 timeline build/);
+    expect((await run("tasks", "index", "--db", fresh)).err).toMatch(
+      /has no timelines yet: run `ehr-r1 timeline build/,
+    );
   });
 
   it("graph build and show", async () => {
@@ -120,6 +165,18 @@ describe("command line: timelines and show", () => {
     expect(shown.out).toMatch(/^targets: \[/);
     expect(shown.out).toContain("-->");
     expect((await run("graph", "build", "--db", db, "--knowledge", "umls")).err).toMatch(/has no UMLS tables/);
-    expect((await run("reason", "filter", join(dir, "nowhere"), "--data", join(dir, "x.jsonl"), "--out", join(dir, "y.jsonl"))).err).toMatch(/chains\.jsonl not found/);
+    expect(
+      (
+        await run(
+          "reason",
+          "filter",
+          join(dir, "nowhere"),
+          "--data",
+          join(dir, "x.jsonl"),
+          "--out",
+          join(dir, "y.jsonl"),
+        )
+      ).err,
+    ).toMatch(/chains\.jsonl not found/);
   });
 });

@@ -26,10 +26,16 @@ export default async function setup(project: TestProject): Promise<void> {
   const sources = Math.max(newest(join(ROOT, "src")), newest(join(ROOT, "bench")));
   if (!existsSync(marker) || statSync(marker).mtimeMs < sources) {
     try {
-      execFileSync(process.execPath, [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", join(ROOT, "tsconfig.json")], { stdio: "pipe" });
+      execFileSync(
+        process.execPath,
+        [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", join(ROOT, "tsconfig.json")],
+        { stdio: "pipe" },
+      );
     } catch (error) {
       // tsc still emits on type errors (those fail `npm test`'s own tsc step and the lint): the tests run on what was emitted.
-      console.warn(`tsc reported errors while refreshing dist/:\n${String((error as { stdout?: Buffer }).stdout ?? error)}`);
+      console.warn(
+        `tsc reported errors while refreshing dist/:\n${String((error as { stdout?: Buffer }).stdout ?? error)}`,
+      );
     }
   }
   // One demo store and one synthetic store for the whole run, instead of one per test file.

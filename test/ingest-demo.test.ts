@@ -5,7 +5,15 @@ import { ingestMimic, type IngestSummary } from "../src/sources/mimic-iv/ingest.
 import { TABLES } from "../src/sources/mimic-iv/schema.js";
 import { Store } from "../src/store/database.js";
 import { dataLineCount } from "./helpers/csv.js";
-import { DEMO_DIR, DEMO_STORE_FILES, DEMO_TABLES, demoFile, describeNeeding, MAPPINGS_DIR, tempDir } from "./helpers/data.js";
+import {
+  DEMO_DIR,
+  DEMO_STORE_FILES,
+  DEMO_TABLES,
+  demoFile,
+  describeNeeding,
+  MAPPINGS_DIR,
+  tempDir,
+} from "./helpers/data.js";
 
 describeNeeding([...DEMO_STORE_FILES, join(DEMO_DIR, "SHA256SUMS.txt")], "ingest of the MIMIC-IV demo", () => {
   const dir = tempDir();
@@ -14,7 +22,13 @@ describeNeeding([...DEMO_STORE_FILES, join(DEMO_DIR, "SHA256SUMS.txt")], "ingest
   let store: Store;
 
   beforeAll(async () => {
-    summary = await ingestMimic([DEMO_DIR], db, { allTables: true, mappings: { ccsDiagnoses: join(MAPPINGS_DIR, "ccs_diagnoses.csv"), ccsProcedures: join(MAPPINGS_DIR, "ccs_procedures.csv") } });
+    summary = await ingestMimic([DEMO_DIR], db, {
+      allTables: true,
+      mappings: {
+        ccsDiagnoses: join(MAPPINGS_DIR, "ccs_diagnoses.csv"),
+        ccsProcedures: join(MAPPINGS_DIR, "ccs_procedures.csv"),
+      },
+    });
     store = await Store.open(db, { readOnly: true });
     return () => store.close();
   });
@@ -41,7 +55,14 @@ describeNeeding([...DEMO_STORE_FILES, join(DEMO_DIR, "SHA256SUMS.txt")], "ingest
       (SELECT count(*) FROM hosp.diagnoses_icd WHERE icd_version = 9) AS icd9,
       (SELECT min(year(admittime)) FROM hosp.admissions) AS first_year,
       (SELECT max(year(admittime)) FROM hosp.admissions) AS last_year`);
-    expect(facts[0]).toEqual({ expired: 15n, with_dod: 31n, icu_patients: 100n, icd9: 2193n, first_year: expect.any(BigInt), last_year: expect.any(BigInt) });
+    expect(facts[0]).toEqual({
+      expired: 15n,
+      with_dod: 31n,
+      icu_patients: 100n,
+      icd9: 2193n,
+      first_year: expect.any(BigInt),
+      last_year: expect.any(BigInt),
+    });
     expect(Number(facts[0]!.first_year)).toBeGreaterThanOrEqual(2110);
     expect(Number(facts[0]!.last_year)).toBeLessThanOrEqual(2210);
   });
@@ -53,7 +74,8 @@ describeNeeding([...DEMO_STORE_FILES, join(DEMO_DIR, "SHA256SUMS.txt")], "ingest
     const got = new Map(actual.map((r) => [`${r.t}.${r.c}`, r.type]));
     for (const spec of TABLES.filter((t) => t.module === "hosp" || t.module === "icu")) {
       if (spec.name === "chartevents") continue; // absent from the demo
-      for (const [column, type] of spec.columns) expect(got.get(`${spec.module}.${spec.name}.${column}`), `${spec.name}.${column}`).toBe(type);
+      for (const [column, type] of spec.columns)
+        expect(got.get(`${spec.module}.${spec.name}.${column}`), `${spec.name}.${column}`).toBe(type);
     }
     expect(got.get("hosp.labevents.charttime")).toBe("TIMESTAMP");
     expect(got.get("hosp.patients.dod")).toBe("DATE");
@@ -63,9 +85,14 @@ describeNeeding([...DEMO_STORE_FILES, join(DEMO_DIR, "SHA256SUMS.txt")], "ingest
 
   it("keeps leading zeros of codes", async () => {
     // Independent check: ICD-9 codes with a leading zero, counted straight from the CSV text.
-    const fromFile = (await import("./helpers/csv.js")).fileText(join(DEMO_DIR, "hosp", "diagnoses_icd.csv.gz"))
-      .split("\n").slice(1).filter((l) => l.split(",")[3]?.startsWith("0")).length;
-    const inStore = Number(await store.value<bigint>("SELECT count(*) FROM hosp.diagnoses_icd WHERE icd_code LIKE '0%'"));
+    const fromFile = (await import("./helpers/csv.js"))
+      .fileText(join(DEMO_DIR, "hosp", "diagnoses_icd.csv.gz"))
+      .split("\n")
+      .slice(1)
+      .filter((l) => l.split(",")[3]?.startsWith("0")).length;
+    const inStore = Number(
+      await store.value<bigint>("SELECT count(*) FROM hosp.diagnoses_icd WHERE icd_code LIKE '0%'"),
+    );
     expect(fromFile).toBeGreaterThan(0);
     expect(inStore).toBe(fromFile);
   });
@@ -79,11 +106,21 @@ describeNeeding([...DEMO_STORE_FILES, join(DEMO_DIR, "SHA256SUMS.txt")], "ingest
       (SELECT count(*) FROM hosp.diagnoses_icd x ANTI JOIN hosp.d_icd_diagnoses d USING (icd_code, icd_version)) AS dx_titles,
       (SELECT count(*) FROM hosp.diagnoses_icd x ANTI JOIN mapping.ccs_diagnoses d USING (icd_code, icd_version)) AS dx_ccs,
       (SELECT count(*) FROM hosp.procedures_icd x ANTI JOIN mapping.ccs_procedures d USING (icd_code, icd_version)) AS px_ccs`);
-    expect(orphans[0]).toEqual({ lab_items: 0n, icu_admissions: 0n, admission_patients: 0n, input_items: 0n, dx_titles: 0n, dx_ccs: 0n, px_ccs: 0n });
+    expect(orphans[0]).toEqual({
+      lab_items: 0n,
+      icu_admissions: 0n,
+      admission_patients: 0n,
+      input_items: 0n,
+      dx_titles: 0n,
+      dx_ccs: 0n,
+      px_ccs: 0n,
+    });
   });
 
   it("records provenance for every load", async () => {
-    const rows = await store.rows<{ table_name: string; rows: bigint; size_bytes: bigint; tool_version: string }>("SELECT table_name, rows, size_bytes, tool_version FROM meta.loads");
+    const rows = await store.rows<{ table_name: string; rows: bigint; size_bytes: bigint; tool_version: string }>(
+      "SELECT table_name, rows, size_bytes, tool_version FROM meta.loads",
+    );
     expect(rows).toHaveLength(32);
     const labs = rows.find((r) => r.table_name === "hosp.labevents")!;
     expect(labs.rows).toBe(107_727n);
@@ -93,8 +130,15 @@ describeNeeding([...DEMO_STORE_FILES, join(DEMO_DIR, "SHA256SUMS.txt")], "ingest
 
   it("checks every file against the demo's SHA256SUMS.txt and records the published checksum", async () => {
     const { readFileSync } = await import("node:fs");
-    const published = new Map(readFileSync(join(DEMO_DIR, "SHA256SUMS.txt"), "utf8").trim().split("\n").map((l) => [l.split(" ").at(-1)!, l.split(" ")[0]!] as const));
-    const rows = (await store.rows<{ path: string; sha256: string | null }>("SELECT source_path AS path, sha256 FROM meta.loads")).filter((r) => r.path.startsWith(DEMO_DIR));
+    const published = new Map(
+      readFileSync(join(DEMO_DIR, "SHA256SUMS.txt"), "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => [l.split(" ").at(-1)!, l.split(" ")[0]!] as const),
+    );
+    const rows = (
+      await store.rows<{ path: string; sha256: string | null }>("SELECT source_path AS path, sha256 FROM meta.loads")
+    ).filter((r) => r.path.startsWith(DEMO_DIR));
     expect(rows).toHaveLength(30); // the 32 loads less the two mapping files
     for (const r of rows) expect(r.sha256, r.path).toBe(published.get(r.path.slice(DEMO_DIR.length + 1)));
   });

@@ -18,9 +18,15 @@ describeNeeding(CCS_FILES, "ICD→CCS crosswalks from the shared data", () => {
         ["mapping.ccs_procedures", dataLineCount(procedures)],
       ]);
       // Independent: the row for ICD-9 4019 read straight from the file text.
-      const line = fileText(diagnoses).split("\n").find((l) => l.startsWith("9,4019,"))!;
+      const line = fileText(diagnoses)
+        .split("\n")
+        .find((l) => l.startsWith("9,4019,"))!;
       const [, , ccsCode, title] = line.split(",");
-      expect(await store.rows("SELECT ccs_code, long_title FROM mapping.ccs_diagnoses WHERE icd_version = 9 AND icd_code = '4019'")).toEqual([{ ccs_code: ccsCode, long_title: title }]);
+      expect(
+        await store.rows(
+          "SELECT ccs_code, long_title FROM mapping.ccs_diagnoses WHERE icd_version = 9 AND icd_code = '4019'",
+        ),
+      ).toEqual([{ ccs_code: ccsCode, long_title: title }]);
     } finally {
       store.close();
     }
@@ -32,7 +38,10 @@ describe("NDC→ATC crosswalk", () => {
 
   it("stores every NDC form as 11-digit zero-padded text", async () => {
     const path = join(dir, "ndc_atc.csv");
-    writeFileSync(path, "ndc_code,atc_name,atc_code\n0904-1982-61,Platelet inhibitors,B01AC\n51079025520.0,Beta blockers,C07AB\n12345-678-90,X,\n12345-6789-1,Y,\n904198261,Z,\n00002831501,Insulins,A10AB\n");
+    writeFileSync(
+      path,
+      "ndc_code,atc_name,atc_code\n0904-1982-61,Platelet inhibitors,B01AC\n51079025520.0,Beta blockers,C07AB\n12345-678-90,X,\n12345-6789-1,Y,\n904198261,Z,\n00002831501,Insulins,A10AB\n",
+    );
     const store = await Store.open(":memory:");
     try {
       await loadMappings(store, { ndcAtc: path }, { force: false });
@@ -54,7 +63,9 @@ describe("NDC→ATC crosswalk", () => {
     writeFileSync(path, "ndc,atc_name\n00002831501,Insulins\nABC-12,Oops\n");
     const store = await Store.open(":memory:");
     try {
-      await expect(loadMappings(store, { ndcAtc: path }, { force: false })).rejects.toThrow(/bad\.csv:3: NDC must be 11 digits.*"ndc":null/);
+      await expect(loadMappings(store, { ndcAtc: path }, { force: false })).rejects.toThrow(
+        /bad\.csv:3: NDC must be 11 digits.*"ndc":null/,
+      );
     } finally {
       store.close();
     }
@@ -65,7 +76,9 @@ describe("NDC→ATC crosswalk", () => {
     writeFileSync(path, "code,name\n1,a\n");
     const store = await Store.open(":memory:");
     try {
-      await expect(loadMappings(store, { ccsDiagnoses: path }, { force: false })).rejects.toThrow(/cols\.csv:1: missing column\(s\) icd_version, icd_code, long_title for mapping\.ccs_diagnoses/);
+      await expect(loadMappings(store, { ccsDiagnoses: path }, { force: false })).rejects.toThrow(
+        /cols\.csv:1: missing column\(s\) icd_version, icd_code, long_title for mapping\.ccs_diagnoses/,
+      );
     } finally {
       store.close();
     }

@@ -12,10 +12,16 @@ import { tempDir } from "./helpers/data.js";
 import { startFakeServer } from "./helpers/fake-openai.js";
 
 /** Runs the built CLI in a child process under `umask 022` (a normal user's default). */
-function spawnCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
+function spawnCli(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; out: string; err: string }> {
   return new Promise((resolveRun) => {
     const quoted = [process.execPath, BIN, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(" ");
-    const child = spawn("sh", ["-c", `umask 022; exec ${quoted}`], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn("sh", ["-c", `umask 022; exec ${quoted}`], {
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let out = "";
     let err = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
@@ -39,8 +45,12 @@ function openToOthers(root: string): string[] {
 
 const risk = TASKS.find((t) => t.type === "risk_prediction")!;
 const sample = (idx: number) => ({
-  idx, instruction: risk.instruction, input: `## Patient Demographics [None]\n- Anchor_Age: 60\n- Gender: F\n\nnegative ${idx}`,
-  output: "no", candidates: ["yes", "no"], task_info: { task: risk.name, task_type: "risk_prediction", label: "no" },
+  idx,
+  instruction: risk.instruction,
+  input: `## Patient Demographics [None]\n- Anchor_Age: 60\n- Gender: F\n\nnegative ${idx}`,
+  output: "no",
+  candidates: ["yes", "no"],
+  task_info: { task: risk.name, task_type: "risk_prediction", label: "no" },
 });
 
 describe("outputs that can hold patient data are owner-only, whatever the umask", () => {
@@ -54,8 +64,36 @@ describe("outputs that can hold patient data are owner-only, whatever the umask"
     const steps = [
       ["timeline", "export", "--db", db, "--out", join(dir, "patients_ehr")],
       ["tasks", "export", "--db", db, "--out", join(dir, "task_index")],
-      ["tasks", "sample", "--db", db, "--config", "ehr-bench", "--split", "test", "--test-ratio", "0.5", "--out", join(dir, "sample.csv")],
-      ["build", "ehr-ins", "--db", db, "--out", join(dir, "ehr-ins"), "--per-task", "3", "--split", "train", "--test-ratio", "0.5", "--min-events", "1"],
+      [
+        "tasks",
+        "sample",
+        "--db",
+        db,
+        "--config",
+        "ehr-bench",
+        "--split",
+        "test",
+        "--test-ratio",
+        "0.5",
+        "--out",
+        join(dir, "sample.csv"),
+      ],
+      [
+        "build",
+        "ehr-ins",
+        "--db",
+        db,
+        "--out",
+        join(dir, "ehr-ins"),
+        "--per-task",
+        "3",
+        "--split",
+        "train",
+        "--test-ratio",
+        "0.5",
+        "--min-events",
+        "1",
+      ],
       ["export", "verl", "--data", join(dir, "ehr-ins", "ehr-ins.jsonl"), "--out", join(dir, "ehr-ins.parquet")],
       ["export", "sft", "--data", join(dir, "ehr-ins", "ehr-ins.jsonl"), "--out", join(dir, "sft.jsonl")],
     ];
@@ -63,7 +101,16 @@ describe("outputs that can hold patient data are owner-only, whatever the umask"
       const result = await spawnCli(step);
       expect(result.code, `${step.join(" ")}: ${result.err}`).toBe(0);
     }
-    for (const path of [db, join(dir, "patients_ehr"), join(dir, "task_index"), join(dir, "sample.csv"), join(dir, "ehr-ins", "ehr-ins.parquet"), join(dir, "ehr-ins", "manifest.json"), join(dir, "ehr-ins.parquet"), join(dir, "sft.jsonl")]) {
+    for (const path of [
+      db,
+      join(dir, "patients_ehr"),
+      join(dir, "task_index"),
+      join(dir, "sample.csv"),
+      join(dir, "ehr-ins", "ehr-ins.parquet"),
+      join(dir, "ehr-ins", "manifest.json"),
+      join(dir, "ehr-ins.parquet"),
+      join(dir, "sft.jsonl"),
+    ]) {
       expect(existsSync(path), path).toBe(true);
     }
     expect(openToOthers(dir)).toEqual([]);
@@ -88,18 +135,38 @@ describe("one writer at a time per output", () => {
       const data = join(dir, "bench.jsonl");
       writeFileSync(data, Array.from({ length: 8 }, (_, i) => JSON.stringify(sample(i))).join("\n") + "\n");
       const out = join(dir, "run");
-      const args = ["bench", "run", "--data", data, "--base-url", server.url, "--model", "m", "--concurrency", "1", "--out", out];
+      const args = [
+        "bench",
+        "run",
+        "--data",
+        data,
+        "--base-url",
+        server.url,
+        "--model",
+        "m",
+        "--concurrency",
+        "1",
+        "--out",
+        out,
+      ];
       const first = spawnCli(args);
       for (let i = 0; i < 200 && !existsSync(lockPathOf(out)); i++) await new Promise((r) => setTimeout(r, 25));
       const holder = JSON.parse(readFileSync(lockPathOf(out), "utf8")) as { pid: number };
       const started = performance.now();
       const second = await spawnCli([...args, "--resume"]);
       expect(second.code).toBe(1);
-      expect(second.err).toMatch(new RegExp(`^error: ${out.replaceAll("/", "\\/")} is being written by another ehr-r1 process \\(pid ${holder.pid} on .*started .*\\); wait for it`));
+      expect(second.err).toMatch(
+        new RegExp(
+          `^error: ${out.replaceAll("/", "\\/")} is being written by another ehr-r1 process \\(pid ${holder.pid} on .*started .*\\); wait for it`,
+        ),
+      );
       expect(performance.now() - started).toBeLessThan(5000);
       const done = await first;
       expect(done.code, done.err).toBe(0);
-      const lines = readFileSync(join(out, "results.jsonl"), "utf8").trimEnd().split("\n").map((l) => (JSON.parse(l) as { id: string }).id);
+      const lines = readFileSync(join(out, "results.jsonl"), "utf8")
+        .trimEnd()
+        .split("\n")
+        .map((l) => (JSON.parse(l) as { id: string }).id);
       expect(lines.sort()).toEqual(Array.from({ length: 8 }, (_, i) => String(i)).sort());
       expect(existsSync(lockPathOf(out))).toBe(false);
     } finally {
@@ -109,9 +176,27 @@ describe("one writer at a time per output", () => {
 
   it("a stale lock (its holder is gone, or its pid now belongs to another process) is taken over", async () => {
     const out = join(dir, "folder");
-    writeFileSync(lockPathOf(out), JSON.stringify({ pid: 2 ** 22 + 12345, host: (await import("node:os")).hostname(), started: "2026-01-01T00:00:00Z", proc_start: "1", command: "killed" }));
+    writeFileSync(
+      lockPathOf(out),
+      JSON.stringify({
+        pid: 2 ** 22 + 12345,
+        host: (await import("node:os")).hostname(),
+        started: "2026-01-01T00:00:00Z",
+        proc_start: "1",
+        command: "killed",
+      }),
+    );
     await writeFolder(out, async (staging) => writeFileSync(join(staging, "a.txt"), "a"));
-    writeFileSync(lockPathOf(out), JSON.stringify({ pid: process.pid, host: (await import("node:os")).hostname(), started: "2026-01-01T00:00:00Z", proc_start: "not-my-start", command: "recycled pid" }));
+    writeFileSync(
+      lockPathOf(out),
+      JSON.stringify({
+        pid: process.pid,
+        host: (await import("node:os")).hostname(),
+        started: "2026-01-01T00:00:00Z",
+        proc_start: "not-my-start",
+        command: "recycled pid",
+      }),
+    );
     await writeFolder(out, async (staging) => writeFileSync(join(staging, "b.txt"), "b"));
     expect(readdirSync(out)).toEqual(["b.txt"]);
     expect(existsSync(lockPathOf(out))).toBe(false);
@@ -142,8 +227,14 @@ describe("leftovers of killed runs", () => {
   it("a killed ingest's staging tables are never listed by db info, and the next ingest drops them", async () => {
     const root = join(dir, "mimic");
     mkdirSync(join(root, "hosp"), { recursive: true });
-    writeFileSync(join(root, "hosp", "patients.csv"), "subject_id,gender,anchor_age,anchor_year,anchor_year_group,dod\n1,F,50,2150,2017 - 2019,\n");
-    writeFileSync(join(root, "hosp", "admissions.csv"), "subject_id,hadm_id,admittime,dischtime\n1,10,2150-01-01 00:00:00,2150-01-03 00:00:00\n");
+    writeFileSync(
+      join(root, "hosp", "patients.csv"),
+      "subject_id,gender,anchor_age,anchor_year,anchor_year_group,dod\n1,F,50,2150,2017 - 2019,\n",
+    );
+    writeFileSync(
+      join(root, "hosp", "admissions.csv"),
+      "subject_id,hadm_id,admittime,dischtime\n1,10,2150-01-01 00:00:00,2150-01-03 00:00:00\n",
+    );
     const db = join(dir, "s.duckdb");
     expect((await runCli("ingest", root, "--db", db)).code).toBe(0);
     const store = await Store.open(db);
@@ -154,7 +245,9 @@ describe("leftovers of killed runs", () => {
     expect(info.tables.map((t) => t.table)).toContain("hosp.patients");
     expect((await runCli("ingest", root, "--db", db, "--force")).code).toBe(0);
     const after = await Store.open(db, { readOnly: true });
-    expect(await after.value("SELECT count(*) FROM information_schema.tables WHERE starts_with(table_name, '__ehr_r1_')")).toBe(0n);
+    expect(
+      await after.value("SELECT count(*) FROM information_schema.tables WHERE starts_with(table_name, '__ehr_r1_')"),
+    ).toBe(0n);
     after.close();
   });
 });
@@ -190,7 +283,10 @@ describe("reward serve refuses to start badly", () => {
   it("serving beyond loopback without a token warns", async () => {
     const env = { ...process.env };
     delete env.EHR_R1_REWARD_TOKEN;
-    const child = spawn(process.execPath, [BIN, "reward", "serve", "--host", "0.0.0.0", "--port", "0"], { env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [BIN, "reward", "serve", "--host", "0.0.0.0", "--port", "0"], {
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let err = "";
     await new Promise<void>((r) => {
       child.stderr.on("data", (d: Buffer) => {
@@ -200,6 +296,8 @@ describe("reward serve refuses to start badly", () => {
       child.on("close", () => r());
     });
     child.kill("SIGTERM");
-    expect(err).toMatch(/^warning: serving on 0\.0\.0\.0 without a token: anyone who can reach this address can use the server; set EHR_R1_REWARD_TOKEN\n/);
+    expect(err).toMatch(
+      /^warning: serving on 0\.0\.0\.0 without a token: anyone who can reach this address can use the server; set EHR_R1_REWARD_TOKEN\n/,
+    );
   });
 });

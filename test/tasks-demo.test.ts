@@ -6,16 +6,32 @@ import { buildTaskIndex, type IndexSummary } from "../src/tasks/index-build.js";
 import { DEMO_DIR, DEMO_STORE_FILES, describeNeeding, tempDir } from "./helpers/data.js";
 import { copyStore, DEMO_DB } from "./helpers/fixtures.js";
 
-const csv = (module: string, table: string) => `read_csv('${join(DEMO_DIR, module, `${table}.csv.gz`)}', all_varchar = true, header = true)`;
+const csv = (module: string, table: string) =>
+  `read_csv('${join(DEMO_DIR, module, `${table}.csv.gz`)}', all_varchar = true, header = true)`;
 /** Every timed demo table with an admission id, and its time column (spec §3.1). */
 const TIMED: [string, string, string][] = [
-  ["hosp", "admissions", "admittime"], ["hosp", "emar", "charttime"], ["hosp", "hcpcsevents", "chartdate"], ["hosp", "labevents", "charttime"],
-  ["hosp", "microbiologyevents", "coalesce(charttime, chartdate)"], ["hosp", "pharmacy", "entertime"], ["hosp", "poe", "ordertime"],
-  ["hosp", "prescriptions", "starttime"], ["hosp", "procedures_icd", "chartdate"], ["hosp", "services", "transfertime"], ["hosp", "transfers", "intime"],
-  ["icu", "datetimeevents", "charttime"], ["icu", "icustays", "intime"], ["icu", "ingredientevents", "starttime"], ["icu", "inputevents", "starttime"],
-  ["icu", "outputevents", "charttime"], ["icu", "procedureevents", "starttime"],
+  ["hosp", "admissions", "admittime"],
+  ["hosp", "emar", "charttime"],
+  ["hosp", "hcpcsevents", "chartdate"],
+  ["hosp", "labevents", "charttime"],
+  ["hosp", "microbiologyevents", "coalesce(charttime, chartdate)"],
+  ["hosp", "pharmacy", "entertime"],
+  ["hosp", "poe", "ordertime"],
+  ["hosp", "prescriptions", "starttime"],
+  ["hosp", "procedures_icd", "chartdate"],
+  ["hosp", "services", "transfertime"],
+  ["hosp", "transfers", "intime"],
+  ["icu", "datetimeevents", "charttime"],
+  ["icu", "icustays", "intime"],
+  ["icu", "ingredientevents", "starttime"],
+  ["icu", "inputevents", "starttime"],
+  ["icu", "outputevents", "charttime"],
+  ["icu", "procedureevents", "starttime"],
 ];
-const rowsWithAdmission = TIMED.map(([m, t, time]) => `SELECT '${t}' AS tbl, hadm_id, CAST(${time} AS TIMESTAMP) AS t FROM ${csv(m, t)} WHERE hadm_id IS NOT NULL`).join(" UNION ALL ");
+const rowsWithAdmission = TIMED.map(
+  ([m, t, time]) =>
+    `SELECT '${t}' AS tbl, hadm_id, CAST(${time} AS TIMESTAMP) AS t FROM ${csv(m, t)} WHERE hadm_id IS NOT NULL`,
+).join(" UNION ALL ");
 
 describeNeeding(DEMO_STORE_FILES, "task index on the MIMIC-IV demo", () => {
   const dir = tempDir();
@@ -36,11 +52,26 @@ describeNeeding(DEMO_STORE_FILES, "task index on the MIMIC-IV demo", () => {
 
   it("indexes all 46 tasks and reports the empty ones (the demo has no ED, notes or chart events)", () => {
     expect(summary.tasks).toHaveLength(46);
-    expect(summary.empty.sort()).toEqual([
-      "ED_Critical_Outcomes", "ED_Hospitalization", "ED_ICU_Tranfer_12hour", "ED_Inpatient_Mortality", "ED_Reattendance_3day",
-      "Readmission_30day", "Readmission_60day", "chartevents", "diagnosis", "diagnosis_ccs", "discharge", "medrecon", "medrecon_atc",
-      "prescriptions_atc", "pyxis", "radiology",
-    ].sort());
+    expect(summary.empty.sort()).toEqual(
+      [
+        "ED_Critical_Outcomes",
+        "ED_Hospitalization",
+        "ED_ICU_Tranfer_12hour",
+        "ED_Inpatient_Mortality",
+        "ED_Reattendance_3day",
+        "Readmission_30day",
+        "Readmission_60day",
+        "chartevents",
+        "diagnosis",
+        "diagnosis_ccs",
+        "discharge",
+        "medrecon",
+        "medrecon_atc",
+        "prescriptions_atc",
+        "pyxis",
+        "radiology",
+      ].sort(),
+    );
   });
 
   it("Inpatient_Mortality: one sample per admission with an event in its first 24 h; yes when dod is not before dischtime", async () => {
@@ -50,16 +81,35 @@ describeNeeding(DEMO_STORE_FILES, "task index on the MIMIC-IV demo", () => {
       WHERE EXISTS (SELECT 1 FROM adm_rows r WHERE r.hadm_id = a.hadm_id AND r.tbl <> 'admissions'
         AND r.t >= CAST(a.admittime AS TIMESTAMP) AND r.t < CAST(a.admittime AS TIMESTAMP) + INTERVAL 24 HOUR)
       ORDER BY 1`);
-    const actual = await index<{ h: string; label: string }>(`SELECT CAST(hadm_id AS VARCHAR) AS h, json_extract_string(target, '$') AS label FROM tasks.task_index WHERE task = 'Inpatient_Mortality' ORDER BY 1`);
+    const actual = await index<{ h: string; label: string }>(
+      `SELECT CAST(hadm_id AS VARCHAR) AS h, json_extract_string(target, '$') AS label FROM tasks.task_index WHERE task = 'Inpatient_Mortality' ORDER BY 1`,
+    );
     expect(actual).toEqual(expected);
     expect(expected.filter((e) => e.label === "yes").length).toBeGreaterThan(5);
   });
 
   it("LengthOfStay_3day and _7day: labels from dischtime - admittime, only admissions still running after their first 24 h window", async () => {
-    const stays = new Map((await rawRows<{ h: string; hours: number }>(`SELECT hadm_id AS h, (epoch(CAST(dischtime AS TIMESTAMP)) - epoch(CAST(admittime AS TIMESTAMP))) / 3600 AS hours FROM ${csv("hosp", "admissions")}`)).map((r) => [r.h, r.hours]));
-    const mortality = new Set((await index<{ h: string }>("SELECT CAST(hadm_id AS VARCHAR) AS h FROM tasks.task_index WHERE task = 'Inpatient_Mortality'")).map((r) => r.h));
-    for (const [task, limit] of [["LengthOfStay_3day", 72], ["LengthOfStay_7day", 168]] as const) {
-      const rows = await index<{ h: string; label: string }>(`SELECT CAST(hadm_id AS VARCHAR) AS h, json_extract_string(target, '$') AS label FROM tasks.task_index WHERE task = '${task}'`);
+    const stays = new Map(
+      (
+        await rawRows<{ h: string; hours: number }>(
+          `SELECT hadm_id AS h, (epoch(CAST(dischtime AS TIMESTAMP)) - epoch(CAST(admittime AS TIMESTAMP))) / 3600 AS hours FROM ${csv("hosp", "admissions")}`,
+        )
+      ).map((r) => [r.h, r.hours]),
+    );
+    const mortality = new Set(
+      (
+        await index<{ h: string }>(
+          "SELECT CAST(hadm_id AS VARCHAR) AS h FROM tasks.task_index WHERE task = 'Inpatient_Mortality'",
+        )
+      ).map((r) => r.h),
+    );
+    for (const [task, limit] of [
+      ["LengthOfStay_3day", 72],
+      ["LengthOfStay_7day", 168],
+    ] as const) {
+      const rows = await index<{ h: string; label: string }>(
+        `SELECT CAST(hadm_id AS VARCHAR) AS h, json_extract_string(target, '$') AS label FROM tasks.task_index WHERE task = '${task}'`,
+      );
       for (const r of rows) expect(r.label, `${task} ${r.h}`).toBe(stays.get(r.h)! > limit ? "yes" : "no");
       const got = new Set(rows.map((r) => r.h));
       // Every admission lasting at least a day that has a first-day event is a sample; shorter ones only if discharged after that event.
@@ -69,7 +119,13 @@ describeNeeding(DEMO_STORE_FILES, "task index on the MIMIC-IV demo", () => {
   });
 
   it("ICU_Stay_7day, ICU_Readmission and ICU_Mortality_7day labels follow the raw ICU stays and dates of death", async () => {
-    const stays = await rawRows<{ h: string; intime: string; hours: number; readmitted: boolean; dod_hours: number | null }>(`
+    const stays = await rawRows<{
+      h: string;
+      intime: string;
+      hours: number;
+      readmitted: boolean;
+      dod_hours: number | null;
+    }>(`
       SELECT i.hadm_id AS h, i.intime, (epoch(CAST(i.outtime AS TIMESTAMP)) - epoch(CAST(i.intime AS TIMESTAMP))) / 3600 AS hours,
         EXISTS (SELECT 1 FROM ${csv("icu", "icustays")} j WHERE j.hadm_id = i.hadm_id AND CAST(j.intime AS TIMESTAMP) > CAST(i.intime AS TIMESTAMP)) AS readmitted,
         (epoch(CAST(p.dod AS TIMESTAMP)) - epoch(CAST(i.intime AS TIMESTAMP))) / 3600 AS dod_hours
@@ -97,8 +153,16 @@ describeNeeding(DEMO_STORE_FILES, "task index on the MIMIC-IV demo", () => {
   });
 
   it("labevents and prescriptions: the label is the next event's items, the window the reference's 24 h look-back", async () => {
-    const events = await index<{ s: number; seq: number; f: string; t: string | null; end: string | null; h: number | null }>(
-      "SELECT subject_id AS s, seq, file_name AS f, strftime(starttime, '%Y-%m-%d %H:%M:%S') AS t, strftime(endtime, '%Y-%m-%d %H:%M:%S') AS end, hadm_id AS h FROM timeline.events ORDER BY 1, 2");
+    const events = await index<{
+      s: number;
+      seq: number;
+      f: string;
+      t: string | null;
+      end: string | null;
+      h: number | null;
+    }>(
+      "SELECT subject_id AS s, seq, file_name AS f, strftime(starttime, '%Y-%m-%d %H:%M:%S') AS t, strftime(endtime, '%Y-%m-%d %H:%M:%S') AS end, hadm_id AS h FROM timeline.events ORDER BY 1, 2",
+    );
     const bySubject = new Map<number, typeof events>();
     for (const e of events) (bySubject.get(e.s) ?? bySubject.set(e.s, []).get(e.s)!).push(e);
     const seconds = (t: string) => Date.parse(`${t.replace(" ", "T")}Z`) / 1000;
@@ -108,12 +172,18 @@ describeNeeding(DEMO_STORE_FILES, "task index on the MIMIC-IV demo", () => {
       const now = trajectory[t]!.t;
       for (let i = t - 1; i > 0; i--) {
         const e = trajectory[i]!;
-        if (e.t !== null && now !== null && (seconds(now) - seconds(e.t)) / 3600 < 24 && e.h === trajectory[t]!.h) begin = i;
+        if (e.t !== null && now !== null && (seconds(now) - seconds(e.t)) / 3600 < 24 && e.h === trajectory[t]!.h)
+          begin = i;
       }
       return begin;
     };
-    for (const [task, table, column, time] of [["labevents", "labevents", "d.label", "charttime"], ["prescriptions", "prescriptions", "trim(l.drug)", "starttime"]] as const) {
-      const samples = await index<{ s: number; anchor: number; b: number; target: string }>(`SELECT subject_id AS s, anchor, context_begin AS b, target FROM tasks.task_index WHERE task = '${task}'`);
+    for (const [task, table, column, time] of [
+      ["labevents", "labevents", "d.label", "charttime"],
+      ["prescriptions", "prescriptions", "trim(l.drug)", "starttime"],
+    ] as const) {
+      const samples = await index<{ s: number; anchor: number; b: number; target: string }>(
+        `SELECT subject_id AS s, anchor, context_begin AS b, target FROM tasks.task_index WHERE task = '${task}'`,
+      );
       const got = new Map(samples.map((x) => [`${x.s}|${x.anchor}`, x]));
       let expectedCount = 0;
       for (const [s, trajectory] of bySubject) {
@@ -127,14 +197,21 @@ describeNeeding(DEMO_STORE_FILES, "task index on the MIMIC-IV demo", () => {
       }
       expect(samples.length).toBe(expectedCount);
       // Events of one time: the label is the distinct names of that time's raw rows, in file order.
-      const single = samples.filter((x) => { const e = bySubject.get(x.s)![x.anchor]!; return e.t === e.end; }).slice(0, 150);
+      const single = samples
+        .filter((x) => {
+          const e = bySubject.get(x.s)![x.anchor]!;
+          return e.t === e.end;
+        })
+        .slice(0, 150);
       expect(single.length).toBe(150);
       const dictionary = table === "labevents" ? `LEFT JOIN ${csv("hosp", "d_labitems")} d USING (itemid)` : "";
       await raw.run(`CREATE OR REPLACE TABLE names AS SELECT l.subject_id, CAST(l.${time} AS TIMESTAMP) AS t, ${column} AS v, line
         FROM (SELECT *, row_number() OVER () AS line FROM ${csv("hosp", table)}) l ${dictionary}`);
       for (const x of single) {
         const when = bySubject.get(x.s)![x.anchor]!.t!;
-        const names = await rawRows<{ v: string | null }>(`SELECT v FROM names WHERE subject_id = '${x.s}' AND t = TIMESTAMP '${when}' ORDER BY line`);
+        const names = await rawRows<{ v: string | null }>(
+          `SELECT v FROM names WHERE subject_id = '${x.s}' AND t = TIMESTAMP '${when}' ORDER BY line`,
+        );
         const distinct = [...new Set(names.map((n) => n.v).filter((v): v is string => v !== null && v !== ""))];
         expect(JSON.parse(x.target), `${task} ${x.s} ${x.anchor}`).toEqual(distinct);
       }
@@ -142,14 +219,20 @@ describeNeeding(DEMO_STORE_FILES, "task index on the MIMIC-IV demo", () => {
   });
 
   it("never shows next_event's answer: an admission target is not rendered as the admission record", async () => {
-    const leaks = await index<{ n: bigint }>("SELECT count(*) AS n FROM tasks.task_index WHERE task = 'next_event' AND admissions_id = anchor");
+    const leaks = await index<{ n: bigint }>(
+      "SELECT count(*) AS n FROM tasks.task_index WHERE task = 'next_event' AND admissions_id = anchor",
+    );
     expect(leaks[0]!.n).toBe(0n);
-    const admissionTargets = await index<{ n: bigint }>("SELECT count(*) AS n FROM tasks.task_index WHERE task = 'next_event' AND event = 'admissions'");
+    const admissionTargets = await index<{ n: bigint }>(
+      "SELECT count(*) AS n FROM tasks.task_index WHERE task = 'next_event' AND event = 'admissions'",
+    );
     expect(admissionTargets[0]!.n).toBeGreaterThan(0n);
   });
 
   it("weights each sample by the inverse mean frequency of its labels within its task", async () => {
-    const rows = await index<{ target: string; w: number }>("SELECT target, target_weight AS w FROM tasks.task_index WHERE task = 'services'");
+    const rows = await index<{ target: string; w: number }>(
+      "SELECT target, target_weight AS w FROM tasks.task_index WHERE task = 'services'",
+    );
     const freq = new Map<string, number>();
     for (const r of rows) for (const l of JSON.parse(r.target) as string[]) freq.set(l, (freq.get(l) ?? 0) + 1);
     for (const r of rows) {

@@ -13,18 +13,29 @@ import { tempDir } from "./helpers/data.js";
 import { copyStore, SYNTH_DB } from "./helpers/fixtures.js";
 
 /** The EHR-Bench JSONL schema: what a plain JSON-lines reader must find on every line. */
-const RECORD = z.object({
-  idx: z.number().int().nonnegative(),
-  instruction: z.string().min(1),
-  input: z.string().startsWith("## Patient Demographics [None]\n"),
-  output: z.string().min(1),
-  candidates: z.array(z.string()),
-  task_info: z.object({
-    task: z.string(), task_type: z.enum(["decision_making", "risk_prediction"]), metric: z.string(), instruction: z.string(),
-    subject_id: z.string(), hadm_id: z.string(), period_begin: z.number().int(), period_end: z.number().int(), target: z.string(),
-    label: z.union([z.string(), z.array(z.string())]),
-  }).passthrough(),
-}).strict();
+const RECORD = z
+  .object({
+    idx: z.number().int().nonnegative(),
+    instruction: z.string().min(1),
+    input: z.string().startsWith("## Patient Demographics [None]\n"),
+    output: z.string().min(1),
+    candidates: z.array(z.string()),
+    task_info: z
+      .object({
+        task: z.string(),
+        task_type: z.enum(["decision_making", "risk_prediction"]),
+        metric: z.string(),
+        instruction: z.string(),
+        subject_id: z.string(),
+        hadm_id: z.string(),
+        period_begin: z.number().int(),
+        period_end: z.number().int(),
+        target: z.string(),
+        label: z.union([z.string(), z.array(z.string())]),
+      })
+      .passthrough(),
+  })
+  .strict();
 
 describe("task index, sampling and datasets on a synthetic cohort", () => {
   const dir = tempDir();
@@ -42,28 +53,46 @@ describe("task index, sampling and datasets on a synthetic cohort", () => {
   it("yields samples for every one of the 46 tasks, and both labels for every risk task", () => {
     expect(summary.tasks.map((t) => t.task)).toEqual(TASKS.map((t) => t.name));
     expect(summary.empty).toEqual([]);
-    for (const t of summary.tasks.filter((x) => x.labels)) expect(Object.keys(t.labels!).sort(), t.task).toEqual(["no", "yes"]);
+    for (const t of summary.tasks.filter((x) => x.labels))
+      expect(Object.keys(t.labels!).sort(), t.task).toEqual(["no", "yes"]);
   });
 
   it("builds the same files from the same seed, and different ones from another", async () => {
-    const options = { name: "ehr-bench", seed: 5, perTask: 15, split: { kind: "ratio" as const, testRatio: 0.4 }, minEvents: 2, force: true };
+    const options = {
+      name: "ehr-bench",
+      seed: 5,
+      perTask: 15,
+      split: { kind: "ratio" as const, testRatio: 0.4 },
+      minEvents: 2,
+      force: true,
+    };
     const a = await buildDataset(store, { ...options, out: join(dir, "a") });
     await buildDataset(store, { ...options, out: join(dir, "b") });
     await buildDataset(store, { ...options, seed: 6, out: join(dir, "c") });
     expect(sha(join(dir, "a", "ehr-bench.jsonl"))).toBe(sha(join(dir, "b", "ehr-bench.jsonl")));
     expect(sha(join(dir, "a", "ehr-bench.jsonl"))).not.toBe(sha(join(dir, "c", "ehr-bench.jsonl")));
     // Every line parses on its own and fits the schema; the Parquet holds the same records.
-    const lines = readFileSync(join(dir, "a", "ehr-bench.jsonl"), "utf8").trimEnd().split("\n");
+    const lines = readFileSync(join(dir, "a", "ehr-bench.jsonl"), "utf8")
+      .trimEnd()
+      .split("\n");
     expect(lines.length).toBe(a.sampling.samples);
     for (const line of lines) RECORD.parse(JSON.parse(line));
-    expect(await store.value(`SELECT count(*) FROM '${join(dir, "a", "ehr-bench.parquet")}'`)).toBe(BigInt(lines.length));
-    const manifest = JSON.parse(readFileSync(join(dir, "a", "manifest.json"), "utf8")) as { seed: number; counts: { samples: number }; input: { tables: unknown[] } };
+    expect(await store.value(`SELECT count(*) FROM '${join(dir, "a", "ehr-bench.parquet")}'`)).toBe(
+      BigInt(lines.length),
+    );
+    const manifest = JSON.parse(readFileSync(join(dir, "a", "manifest.json"), "utf8")) as {
+      seed: number;
+      counts: { samples: number };
+      input: { tables: unknown[] };
+    };
     expect(manifest).toMatchObject({ seed: 5, counts: { samples: lines.length } });
     expect(manifest.input.tables.length).toBeGreaterThan(30);
     // Risk answers are yes/no with candidates ["yes","no"]; decision candidates contain the gold labels,
     // plus other labels of the same task (by SQL over the index), shuffled (gold not always first).
     const vocabulary = new Map<string, Set<string>>();
-    for (const row of await store.rows<{ task: string; l: string }>("SELECT DISTINCT task, unnest(CAST(target::JSON AS VARCHAR[])) AS l FROM tasks.task_index WHERE json_type(target) = 'ARRAY'")) {
+    for (const row of await store.rows<{ task: string; l: string }>(
+      "SELECT DISTINCT task, unnest(CAST(target::JSON AS VARCHAR[])) AS l FROM tasks.task_index WHERE json_type(target) = 'ARRAY'",
+    )) {
       (vocabulary.get(row.task) ?? vocabulary.set(row.task, new Set()).get(row.task)!).add(row.l);
     }
     let lists = 0;
@@ -79,7 +108,8 @@ describe("task index, sampling and datasets on a synthetic cohort", () => {
         for (const l of gold) expect(r.candidates).toContain(l);
         expect(new Set(r.candidates).size).toBe(r.candidates.length);
         expect(r.candidates.length).toBeLessThanOrEqual(Math.max(100, gold.size));
-        for (const c of r.candidates) expect(vocabulary.get(r.task_info.task)?.has(c), `${r.task_info.task}: ${c}`).toBe(true);
+        for (const c of r.candidates)
+          expect(vocabulary.get(r.task_info.task)?.has(c), `${r.task_info.task}: ${c}`).toBe(true);
         if ((vocabulary.get(r.task_info.task)?.size ?? 0) <= gold.size) continue;
         lists++;
         if (r.candidates.length > gold.size) widened++;
@@ -92,11 +122,21 @@ describe("task index, sampling and datasets on a synthetic cohort", () => {
   });
 
   it("never puts a patient on both sides of a generated split", async () => {
-    const base = { config: PRESETS["ehr-ins"]!.config, split: { kind: "ratio" as const, testRatio: 0.3 }, seed: 9, minEvents: null, maxEvents: null };
+    const base = {
+      config: PRESETS["ehr-ins"]!.config,
+      split: { kind: "ratio" as const, testRatio: 0.3 },
+      seed: 9,
+      minEvents: null,
+      maxEvents: null,
+    };
     await sampleTaskIndex(store, { ...base, splitName: "train" });
-    const train = new Set((await store.rows<{ s: number }>("SELECT DISTINCT subject_id AS s FROM tasks.sampled")).map((r) => r.s));
+    const train = new Set(
+      (await store.rows<{ s: number }>("SELECT DISTINCT subject_id AS s FROM tasks.sampled")).map((r) => r.s),
+    );
     await sampleTaskIndex(store, { ...base, splitName: "test" });
-    const test = new Set((await store.rows<{ s: number }>("SELECT DISTINCT subject_id AS s FROM tasks.sampled")).map((r) => r.s));
+    const test = new Set(
+      (await store.rows<{ s: number }>("SELECT DISTINCT subject_id AS s FROM tasks.sampled")).map((r) => r.s),
+    );
     expect(train.size).toBeGreaterThan(50);
     expect(test.size).toBeGreaterThan(20);
     expect([...test].filter((s) => train.has(s))).toEqual([]);
@@ -105,13 +145,19 @@ describe("task index, sampling and datasets on a synthetic cohort", () => {
 
   it("balances risk labels and weights draws towards rare labels", async () => {
     const all = { split: { kind: "all" as const }, seed: 3, minEvents: null, maxEvents: null };
-    const balanced = await sampleTaskIndex(store, { ...all, config: { ED_ICU_Tranfer_12hour: 20, LengthOfStay_7day: 30 }, balance: true });
+    const balanced = await sampleTaskIndex(store, {
+      ...all,
+      config: { ED_ICU_Tranfer_12hour: 20, LengthOfStay_7day: 30 },
+      balance: true,
+    });
     for (const t of balanced.tasks) {
       const per = Math.floor(t.requested / 2);
       expect(t.labels, t.task).toEqual({ yes: per, no: per });
     }
     // Weighted draws (Efraimidis–Spirakis, inverse label frequency) take rare labels far more often than their share.
-    const counts = await store.rows<{ yes: bigint; n: bigint }>("SELECT count(*) FILTER (WHERE target = '\"yes\"') AS yes, count(*) AS n FROM tasks.task_index WHERE task = 'ED_ICU_Tranfer_12hour'");
+    const counts = await store.rows<{ yes: bigint; n: bigint }>(
+      "SELECT count(*) FILTER (WHERE target = '\"yes\"') AS yes, count(*) AS n FROM tasks.task_index WHERE task = 'ED_ICU_Tranfer_12hour'",
+    );
     const share = Number(counts[0]!.yes) / Number(counts[0]!.n);
     expect(share).toBeLessThan(0.2);
     const weighted = await sampleTaskIndex(store, { ...all, config: { ED_ICU_Tranfer_12hour: 40 } });

@@ -14,7 +14,8 @@ import { tempDir } from "./helpers/data.js";
  */
 const FILES: Record<string, string> = {
   "hosp/patients.csv": "subject_id,gender,anchor_age,anchor_year,anchor_year_group,dod\n1,F,52,2180,2014 - 2016,\n",
-  "hosp/admissions.csv": "subject_id,hadm_id,admittime,dischtime,admission_type,admission_location\n1,100,2180-06-26 18:27:00,2180-06-27 18:49:00,EW EMER.,EMERGENCY ROOM\n",
+  "hosp/admissions.csv":
+    "subject_id,hadm_id,admittime,dischtime,admission_type,admission_location\n1,100,2180-06-26 18:27:00,2180-06-27 18:49:00,EW EMER.,EMERGENCY ROOM\n",
   "hosp/labevents.csv":
     "labevent_id,subject_id,hadm_id,itemid,charttime,valuenum,valueuom,ref_range_lower,ref_range_upper,flag,comments\n" +
     "1,1,100,50983,2180-06-27 05:10:00,136,mEq/L,133,145,,\n" +
@@ -22,15 +23,21 @@ const FILES: Record<string, string> = {
     "3,1,100,51237,2180-06-27 06:00:00,,,,,,\n" +
     "4,1,,50983,2180-06-20 08:00:00,140,mEq/L,133,145,,\n" +
     "5,1,100,50912,2180-06-26 18:27:00,1.0,mg/dL,0.4,1.1,,\n",
-  "hosp/d_labitems.csv": "itemid,label,fluid,category\n50983,Sodium,Blood,Chemistry\n50912,Creatinine,Blood,Chemistry\n",
-  "hosp/microbiologyevents.csv": "microevent_id,subject_id,hadm_id,chartdate,charttime,test_name\n1,1,100,2180-06-27 00:00:00,,BLOOD CULTURE\n",
+  "hosp/d_labitems.csv":
+    "itemid,label,fluid,category\n50983,Sodium,Blood,Chemistry\n50912,Creatinine,Blood,Chemistry\n",
+  "hosp/microbiologyevents.csv":
+    "microevent_id,subject_id,hadm_id,chartdate,charttime,test_name\n1,1,100,2180-06-27 00:00:00,,BLOOD CULTURE\n",
   "hosp/omr.csv": "subject_id,chartdate,seq_num,result_name,result_value\n1,2180-06-27,1,Weight (Lbs),94\n",
-  "hosp/transfers.csv": "subject_id,hadm_id,transfer_id,eventtype,careunit,intime,outtime\n1,100,7,discharge,,2180-06-27 18:49:00,\n",
-  "hosp/diagnoses_icd.csv": "subject_id,hadm_id,seq_num,icd_code,icd_version\n1,100,1,5723,9\n1,100,2,78959,9\n1,999,1,0389,9\n",
+  "hosp/transfers.csv":
+    "subject_id,hadm_id,transfer_id,eventtype,careunit,intime,outtime\n1,100,7,discharge,,2180-06-27 18:49:00,\n",
+  "hosp/diagnoses_icd.csv":
+    "subject_id,hadm_id,seq_num,icd_code,icd_version\n1,100,1,5723,9\n1,100,2,78959,9\n1,999,1,0389,9\n",
   "hosp/drgcodes.csv": "subject_id,hadm_id,drg_type,drg_code,description\n1,100,HCFA,442,DISORDERS OF LIVER\n",
   "ed/edstays.csv": "subject_id,hadm_id,stay_id,intime,outtime\n1,100,500,2180-06-26 15:54:00,2180-06-26 21:31:00\n",
-  "ed/triage.csv": "subject_id,stay_id,temperature,heartrate,resprate,o2sat,sbp,dbp,pain,acuity,chiefcomplaint\n1,500,97.9,93,16,96,113,66,0,2,Abdominal distention\n",
-  "ed/diagnosis.csv": "subject_id,stay_id,seq_num,icd_code,icd_version,icd_title\n1,500,1,5723,9,PORTAL HYPERTENSION\n1,500,2,78959,9,OTHER ASCITES\n",
+  "ed/triage.csv":
+    "subject_id,stay_id,temperature,heartrate,resprate,o2sat,sbp,dbp,pain,acuity,chiefcomplaint\n1,500,97.9,93,16,96,113,66,0,2,Abdominal distention\n",
+  "ed/diagnosis.csv":
+    "subject_id,stay_id,seq_num,icd_code,icd_version,icd_title\n1,500,1,5723,9,PORTAL HYPERTENSION\n1,500,2,78959,9,OTHER ASCITES\n",
 };
 
 const EXPECTED_ORDER: [string, string | null, number][] = [
@@ -71,7 +78,22 @@ describe("timeline ordering and grouping rules", () => {
   it("orders and groups events as the spec's rules say", () => {
     expect(trajectory.map((e) => [e.file_name, e.starttime, e.items.length])).toEqual(EXPECTED_ORDER);
     expect(trajectory[9]!.endtime).toBe("2180-06-27 06:00:00");
-    expect(trajectory.map((e) => e.hadm_id)).toEqual([null, null, "100", null, "100", "100", null, "100", null, "100", "100", "100", "100", "999"]);
+    expect(trajectory.map((e) => e.hadm_id)).toEqual([
+      null,
+      null,
+      "100",
+      null,
+      "100",
+      "100",
+      null,
+      "100",
+      null,
+      "100",
+      "100",
+      "100",
+      "100",
+      "999",
+    ]);
   });
 
   it("adds the reference's synthetic charttime to triage and ED diagnosis rows", () => {
@@ -81,7 +103,14 @@ describe("timeline ordering and grouping rules", () => {
 
   it("stringifies values as pandas + str() did: floats for nullable integer columns", () => {
     const lab = trajectory[9]!.items[0]!;
-    expect(lab).toMatchObject({ subject_id: "1", hadm_id: "100.0", itemid: "50983", valuenum: "136.0", flag: "nan", file_name: "labevents" });
+    expect(lab).toMatchObject({
+      subject_id: "1",
+      hadm_id: "100.0",
+      itemid: "50983",
+      valuenum: "136.0",
+      flag: "nan",
+      file_name: "labevents",
+    });
     expect(trajectory[0]!.items[0]).toMatchObject({ anchor_age: "52", gender: "F", dod: "nan" });
   });
 
@@ -112,11 +141,15 @@ describe("timeline ordering and grouping rules", () => {
   it("says which tables are missing", async () => {
     const empty = await Store.open(join(dir, "empty.duckdb"));
     try {
-      await expect(buildTimeline(empty)).rejects.toThrow(/cannot build timelines without hosp\.patients and hosp\.admissions/);
+      await expect(buildTimeline(empty)).rejects.toThrow(
+        /cannot build timelines without hosp\.patients and hosp\.admissions/,
+      );
     } finally {
       empty.close();
     }
-    await expect(readTrajectory(store, 42)).rejects.toThrow(/subject_id 42 is not in .*rules\.duckdb \(1 patients have timelines\)/);
+    await expect(readTrajectory(store, 42)).rejects.toThrow(
+      /subject_id 42 is not in .*rules\.duckdb \(1 patients have timelines\)/,
+    );
   });
 });
 
@@ -135,13 +168,20 @@ describe("stale timelines", () => {
     await buildTimeline(store);
     expect((await readTrajectory(store, 1)).length).toBe(EXPECTED_ORDER.length);
     store.close();
-    writeFileSync(join(root, "hosp/labevents.csv"), FILES["hosp/labevents.csv"]!.split("\n").slice(0, 3).join("\n") + "\n");
+    writeFileSync(
+      join(root, "hosp/labevents.csv"),
+      FILES["hosp/labevents.csv"]!.split("\n").slice(0, 3).join("\n") + "\n",
+    );
     await ingestMimic([root], db);
     store = await Store.open(db);
     try {
-      await expect(readTrajectory(store, 1)).rejects.toThrow(/hosp\.labevents was reloaded .* after the timelines were built: run `ehr-r1 timeline build/);
+      await expect(readTrajectory(store, 1)).rejects.toThrow(
+        /hosp\.labevents was reloaded .* after the timelines were built: run `ehr-r1 timeline build/,
+      );
       await buildTimeline(store);
-      expect((await readTrajectory(store, 1)).filter((e) => e.file_name === "labevents").flatMap((e) => e.items)).toHaveLength(2);
+      expect(
+        (await readTrajectory(store, 1)).filter((e) => e.file_name === "labevents").flatMap((e) => e.items),
+      ).toHaveLength(2);
     } finally {
       store.close();
     }

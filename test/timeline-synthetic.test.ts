@@ -19,7 +19,8 @@ describe("timelines of a synthetic cohort (ED, notes, chart events)", () => {
   let raw: DuckDBConnection;
   let trajectories: Map<number, EhrEvent[]>;
   let store: Store;
-  const csv = (module: string, table: string) => `read_csv('${join(cohort, module, `${table}.csv.gz`)}', all_varchar = true, header = true)`;
+  const csv = (module: string, table: string) =>
+    `read_csv('${join(cohort, module, `${table}.csv.gz`)}', all_varchar = true, header = true)`;
 
   beforeAll(async () => {
     await synthesizeCohort(cohort, { patients: 40, seed: 11 });
@@ -27,17 +28,26 @@ describe("timelines of a synthetic cohort (ED, notes, chart events)", () => {
     store = await Store.open(join(dir, "s.duckdb"));
     await buildTimeline(store);
     raw = await (await DuckDBInstance.create(":memory:")).connect();
-    const ids = (await store.rows<{ s: number }>("SELECT DISTINCT subject_id AS s FROM timeline.events")).map((r) => r.s);
+    const ids = (await store.rows<{ s: number }>("SELECT DISTINCT subject_id AS s FROM timeline.events")).map(
+      (r) => r.s,
+    );
     trajectories = await readTrajectories(store, ids);
     return () => store.close();
   });
 
-  const items = (table: string) => [...trajectories.values()].flatMap((t) => t.filter((e) => e.file_name === table).flatMap((e) => e.items));
+  const items = (table: string) =>
+    [...trajectories.values()].flatMap((t) => t.filter((e) => e.file_name === table).flatMap((e) => e.items));
   const rawRows = async <T>(sql: string) => (await raw.runAndReadAll(sql)).getRowObjectsJS() as T[];
 
   it("has, per patient and table, exactly the raw CSV's rows", async () => {
     for (const { module, table } of TIMELINE_SOURCES) {
-      const expected = new Map((await rawRows<{ s: string; n: bigint }>(`SELECT subject_id AS s, count(*) AS n FROM ${csv(module, table)} GROUP BY 1`)).map((r) => [r.s, Number(r.n)]));
+      const expected = new Map(
+        (
+          await rawRows<{ s: string; n: bigint }>(
+            `SELECT subject_id AS s, count(*) AS n FROM ${csv(module, table)} GROUP BY 1`,
+          )
+        ).map((r) => [r.s, Number(r.n)]),
+      );
       const actual = new Map<string, number>();
       for (const [s, t] of trajectories) {
         const n = t.filter((e) => e.file_name === table).reduce((sum, e) => sum + e.items.length, 0);
@@ -48,9 +58,13 @@ describe("timelines of a synthetic cohort (ED, notes, chart events)", () => {
   });
 
   it("times triage at ED arrival + 1 s and ED diagnoses at departure", async () => {
-    const stays = new Map((await rawRows<{ id: string; arrive: string; leave: string }>(
-      `SELECT stay_id AS id, strftime(CAST(intime AS TIMESTAMP) + INTERVAL 1 SECOND, '%Y-%m-%d %H:%M:%S') AS arrive, outtime AS leave FROM ${csv("ed", "edstays")}`,
-    )).map((r) => [r.id, r]));
+    const stays = new Map(
+      (
+        await rawRows<{ id: string; arrive: string; leave: string }>(
+          `SELECT stay_id AS id, strftime(CAST(intime AS TIMESTAMP) + INTERVAL 1 SECOND, '%Y-%m-%d %H:%M:%S') AS arrive, outtime AS leave FROM ${csv("ed", "edstays")}`,
+        )
+      ).map((r) => [r.id, r]),
+    );
     const triage = items("triage");
     const diagnoses = items("diagnosis");
     expect(triage.length).toBeGreaterThan(10);
@@ -63,7 +77,8 @@ describe("timelines of a synthetic cohort (ED, notes, chart events)", () => {
     const expected = new Map<string, string[]>();
     for (const r of await rawRows<{ note_id: string; names: string[] }>(
       `SELECT note_id, list(field_value ORDER BY CAST(field_ordinal AS INTEGER)) AS names FROM ${csv("note", "radiology_detail")} WHERE field_name = 'exam_name' GROUP BY 1`,
-    )) expected.set(r.note_id, [...new Set(r.names)]);
+    ))
+      expected.set(r.note_id, [...new Set(r.names)]);
     const reports = items("radiology");
     expect(reports.length).toBeGreaterThan(5);
     for (const r of reports) expect(r.exam_name).toEqual(expected.get(r.note_id as string) ?? null);

@@ -89,5 +89,8 @@ export function collectRepeated(value: string, previous: string[]): string[] {
 }
 
 export function parseList(value: string): string[] {
-  return value.split(",").map((s) => s.trim()).filter(Boolean);
+  return value
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
 }

@@ -14,10 +14,15 @@ export const processOutput: Output = {
 
 /** A plain aligned text table, for people; `--json` gives machines the same data. */
 export function formatTable(columns: readonly string[], rows: readonly Record<string, unknown>[]): string {
-  const cell = (v: unknown) => (v === null || v === undefined ? "NULL" : typeof v === "object" ? JSON.stringify(v) : String(v));
+  const cell = (v: unknown) =>
+    v === null || v === undefined ? "NULL" : typeof v === "object" ? JSON.stringify(v) : String(v);
   const body = rows.map((r) => columns.map((c) => cell(r[c]).replace(/\n/g, "\\n")));
   const widths = columns.map((c, i) => Math.max(c.length, ...body.map((r) => r[i]!.length)));
-  const line = (cells: readonly string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd();
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join("  ")
+      .trimEnd();
   return [line(columns), line(widths.map((w) => "-".repeat(w))), ...body.map(line)].join("\n") + "\n";
 }
 

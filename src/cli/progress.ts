@@ -15,7 +15,9 @@ export function ingestProgressPrinter(output: Output): (event: IngestProgress) =
       case "done": {
         const rate = event.seconds > 0 ? event.rows / event.seconds : event.rows;
         const rejected = event.rejected ? `, ${formatNumber(event.rejected)} rejected` : "";
-        output.err(`\r\x1b[K${event.table}: ${formatNumber(event.rows)} rows in ${event.seconds.toFixed(1)} s (${formatNumber(Math.round(rate))} rows/s${rejected})\n`);
+        output.err(
+          `\r\x1b[K${event.table}: ${formatNumber(event.rows)} rows in ${event.seconds.toFixed(1)} s (${formatNumber(Math.round(rate))} rows/s${rejected})\n`,
+        );
         break;
       }
       case "skip":

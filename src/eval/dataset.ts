@@ -6,18 +6,22 @@ import { TASKS } from "../tasks/registry.js";
 
 const TASK_NAMES = new Set(TASKS.map((t) => t.name));
 
-const recordSchema = z.object({
-  idx: z.number().int().nonnegative(),
-  instruction: z.string(),
-  input: z.string(),
-  output: z.string(),
-  candidates: z.array(z.string()),
-  task_info: z.object({
-    task: z.string().refine((t) => TASK_NAMES.has(t), { message: "unknown task" }),
-    task_type: z.enum(["decision_making", "risk_prediction"]),
-    label: z.union([z.string(), z.array(z.string())]).optional(),
-  }).passthrough(),
-}).passthrough();
+const recordSchema = z
+  .object({
+    idx: z.number().int().nonnegative(),
+    instruction: z.string(),
+    input: z.string(),
+    output: z.string(),
+    candidates: z.array(z.string()),
+    task_info: z
+      .object({
+        task: z.string().refine((t) => TASK_NAMES.has(t), { message: "unknown task" }),
+        task_type: z.enum(["decision_making", "risk_prediction"]),
+        label: z.union([z.string(), z.array(z.string())]).optional(),
+      })
+      .passthrough(),
+  })
+  .passthrough();
 
 /** Reads an EHR-Bench JSONL file; the first bad line is named with what is wrong with it. */
 export function readBenchmark(path: string): DatasetRecord[] {
@@ -41,11 +45,15 @@ export function readBenchmark(path: string): DatasetRecord[] {
     const parsed = recordSchema.safeParse(json);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
-      throw new InputError(path, i + 1, `${issue.path.join(".") || "record"}: ${issue.message} (expected the EHR-Bench schema: idx, instruction, input, output, candidates, task_info)`);
+      throw new InputError(
+        path,
+        i + 1,
+        `${issue.path.join(".") || "record"}: ${issue.message} (expected the EHR-Bench schema: idx, instruction, input, output, candidates, task_info)`,
+      );
     }
     if (seen.has(parsed.data.idx)) throw new InputError(path, i + 1, `idx ${parsed.data.idx} appears twice`);
     seen.add(parsed.data.idx);
-    records.push(parsed.data as unknown as DatasetRecord);
+    records.push(parsed.data);
   }
   if (!records.length) throw new InputError(path, undefined, "no records");
   return records;
@@ -55,7 +63,9 @@ export function readBenchmark(path: string): DatasetRecord[] {
 export function goldOf(record: DatasetRecord): string | string[] {
   const label = record.task_info.label as string | string[] | undefined;
   if (label !== undefined) return label;
-  return record.task_info.task_type === "risk_prediction" || record.task_info.task === "discharge" || record.task_info.task === "next_event"
+  return record.task_info.task_type === "risk_prediction" ||
+    record.task_info.task === "discharge" ||
+    record.task_info.task === "next_event"
     ? record.output
     : record.output.split("\n");
 }

@@ -1,4 +1,13 @@
-import { appendFileSync, closeSync, existsSync, ftruncateSync, openSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  closeSync,
+  existsSync,
+  ftruncateSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  writeFileSync,
+} from "node:fs";
 import pLimit from "p-limit";
 import { EhrR1Error, UsageError } from "../errors.js";
 import { redactSecrets } from "../providers/redact.js";
@@ -21,11 +30,14 @@ export interface JobOptions<T, L extends { id: string }> {
   onLine?: (line: L, done: number, total: number) => void;
 }
 
-export async function runJobs<T, L extends { id: string }>(options: JobOptions<T, L>): Promise<{ lines: Map<string, L>; ran: number; resumed: number; retried: number }> {
+export async function runJobs<T, L extends { id: string }>(
+  options: JobOptions<T, L>,
+): Promise<{ lines: Map<string, L>; ran: number; resumed: number; retried: number }> {
   const lines = new Map<string, L>();
   let retried = 0;
   if (existsSync(options.path)) {
-    if (!options.resume) throw new UsageError(`${options.path} exists: pass --resume to continue that run, or choose another --out`);
+    if (!options.resume)
+      throw new UsageError(`${options.path} exists: pass --resume to continue that run, or choose another --out`);
     const previous = readCompleteLines<L>(options.path);
     for (const line of previous) lines.set(line.id, line);
     // Items that failed (a server down, a request that never succeeded) run again on resume. The
@@ -46,15 +58,19 @@ export async function runJobs<T, L extends { id: string }>(options: JobOptions<T
   const limit = pLimit(Math.max(1, options.concurrency ?? 8));
   let turn = 0;
   let ran = 0;
-  await Promise.all(pending.map((item) => limit(async () => {
-    if (options.signal?.aborted) return;
-    const line = await options.work(item, turn++);
-    if (!line || options.signal?.aborted) return;
-    appendFileSync(options.path, `${JSON.stringify(line)}\n`);
-    lines.set(line.id, line);
-    ran++;
-    options.onLine?.(line, lines.size, options.items.length);
-  })));
+  await Promise.all(
+    pending.map((item) =>
+      limit(async () => {
+        if (options.signal?.aborted) return;
+        const line = await options.work(item, turn++);
+        if (!line || options.signal?.aborted) return;
+        appendFileSync(options.path, `${JSON.stringify(line)}\n`);
+        lines.set(line.id, line);
+        ran++;
+        options.onLine?.(line, lines.size, options.items.length);
+      }),
+    ),
+  );
   if (options.signal?.aborted) throw new EhrR1Error(`run stopped after ${ran} items; continue it with --resume`);
   return { lines, ran, resumed, retried };
 }
@@ -68,7 +84,11 @@ export interface RetryPolicy {
 }
 
 /** One request with retries on 429, 5xx, timeouts, dropped connections and garbled bodies. */
-export async function generateWithRetries(provider: Provider, request: GenerateRequest, policy: RetryPolicy): Promise<{ generations: Generation[] | null; error: string | null; attempts: number }> {
+export async function generateWithRetries(
+  provider: Provider,
+  request: GenerateRequest,
+  policy: RetryPolicy,
+): Promise<{ generations: Generation[] | null; error: string | null; attempts: number }> {
   const retries = policy.retries ?? 6;
   const backoff = policy.backoffMs ?? { base: 500, max: 30_000 };
   let attempts = 0;
@@ -77,10 +97,15 @@ export async function generateWithRetries(provider: Provider, request: GenerateR
     try {
       return { generations: await provider.generate(request), error: null, attempts };
     } catch (error) {
-      const failure = error instanceof ProviderError ? error : new ProviderError(error instanceof Error ? error.message : String(error), false);
+      const failure =
+        error instanceof ProviderError
+          ? error
+          : new ProviderError(error instanceof Error ? error.message : String(error), false);
       // Error texts are written into results files: a key the server echoed never reaches them.
-      if (!failure.retryable || attempts > retries || policy.signal?.aborted) return { generations: null, error: redactSecrets(failure.message, process.env.OPENAI_API_KEY), attempts };
-      const wait = failure.retryAfterMs ?? Math.min(backoff.max, backoff.base * 2 ** (attempts - 1)) * (0.5 + Math.random() * 0.5);
+      if (!failure.retryable || attempts > retries || policy.signal?.aborted)
+        return { generations: null, error: redactSecrets(failure.message, process.env.OPENAI_API_KEY), attempts };
+      const wait =
+        failure.retryAfterMs ?? Math.min(backoff.max, backoff.base * 2 ** (attempts - 1)) * (0.5 + Math.random() * 0.5);
       await new Promise((r) => setTimeout(r, wait));
     }
   }

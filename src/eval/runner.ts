@@ -32,7 +32,10 @@ export interface RunOptions {
    * Samples whose prompt (chat template included) exceeds maxTokens are recorded as errors and never
    * sent: a server would refuse them, and a silent cut would drop the patient's history unseen.
    */
-  promptBudget?: { maxTokens: number; count: (messages: readonly ChatMessage[], provider: Provider) => Promise<number> | number };
+  promptBudget?: {
+    maxTokens: number;
+    count: (messages: readonly ChatMessage[], provider: Provider) => Promise<number> | number;
+  };
   onProgress?: (done: number, total: number) => void;
   onResult?: (result: ResultLine) => void;
 }
@@ -93,17 +96,30 @@ async function runLocked(options: RunOptions): Promise<RunResult> {
   const resultsPath = join(out, "results.jsonl");
   const runPath = join(out, "run.json");
   const dataHash = createHash("sha256").update(readFileSync(options.data)).digest("hex");
-  const run = { tool_version: TOOL_VERSION, data: resolve(options.data), data_sha256: dataHash, profile: options.profile, providers: options.providers.map((p) => p.id) };
+  const run = {
+    tool_version: TOOL_VERSION,
+    data: resolve(options.data),
+    data_sha256: dataHash,
+    profile: options.profile,
+    providers: options.providers.map((p) => p.id),
+  };
 
   if (existsSync(resultsPath) && options.resume && existsSync(runPath)) {
     const previous = JSON.parse(readFileSync(runPath, "utf8")) as { data_sha256?: string };
-    if (previous.data_sha256 !== dataHash) throw new UsageError(`${out} holds a run on different data (its data file changed): start a new --out`);
+    if (previous.data_sha256 !== dataHash)
+      throw new UsageError(`${out} holds a run on different data (its data file changed): start a new --out`);
   }
-  if (!existsSync(resultsPath) || options.resume) writeFileSync(runPath, `${JSON.stringify(run, null, 2)}\n`, { mode: OWNER_ONLY });
+  if (!existsSync(resultsPath) || options.resume)
+    writeFileSync(runPath, `${JSON.stringify(run, null, 2)}\n`, { mode: OWNER_ONLY });
   let errors = 0;
   options.onProgress?.(0, records.length);
   const jobs = await runJobs<DatasetRecord, ResultLine>({
-    items: records, id: (r) => String(r.idx), path: resultsPath, resume: options.resume, concurrency: options.concurrency, signal: options.signal,
+    items: records,
+    id: (r) => String(r.idx),
+    path: resultsPath,
+    resume: options.resume,
+    concurrency: options.concurrency,
+    signal: options.signal,
     work: async (record, turn) => {
       const line = await runOne(record, options.providers[turn % options.providers.length]!, options);
       if (options.signal?.aborted && line.error === "aborted") return null;
@@ -119,13 +135,34 @@ async function runLocked(options: RunOptions): Promise<RunResult> {
 
   const ids = new Set(records.map((r) => String(r.idx)));
   const byId = new Map(records.map((r) => [String(r.idx), r]));
-  const scored: ScoredSample[] = [...done.values()].filter((l) => ids.has(l.id)).map((l) => ({
-    task: l.task, gold: goldOf(byId.get(l.id)!), error: l.error, values: l.values,
-    score: { answer: l.answer ?? "", value: l.value, extra: l.scores, failure: l.failure, pYes: l.p_yes ?? undefined, pYesSource: (l.p_yes_source ?? undefined) as "logprobs" | undefined },
-  }));
+  const scored: ScoredSample[] = [...done.values()]
+    .filter((l) => ids.has(l.id))
+    .map((l) => ({
+      task: l.task,
+      gold: goldOf(byId.get(l.id)!),
+      error: l.error,
+      values: l.values,
+      score: {
+        answer: l.answer ?? "",
+        value: l.value,
+        extra: l.scores,
+        failure: l.failure,
+        pYes: l.p_yes ?? undefined,
+        pYesSource: (l.p_yes_source ?? undefined) as "logprobs" | undefined,
+      },
+    }));
   const summary = summarize(scored);
   writeFileSync(join(out, "summary.json"), `${JSON.stringify({ ...summary, run }, null, 2)}\n`, { mode: OWNER_ONLY });
-  return { out, summary, samples: records.length, ran: jobs.ran, resumed: jobs.resumed, retried: jobs.retried, errors, seconds: (performance.now() - started) / 1000 };
+  return {
+    out,
+    summary,
+    samples: records.length,
+    ran: jobs.ran,
+    resumed: jobs.resumed,
+    retried: jobs.retried,
+    errors,
+    seconds: (performance.now() - started) / 1000,
+  };
 }
 
 async function runOne(record: DatasetRecord, provider: Provider, options: RunOptions): Promise<ResultLine> {
@@ -149,10 +186,23 @@ async function runOne(record: DatasetRecord, provider: Provider, options: RunOpt
     try {
       promptTokens = await options.promptBudget.count(prompt.messages, provider);
     } catch (error) {
-      return failedLine(record, `counting prompt tokens failed: ${error instanceof Error ? error.message : String(error)}`, 0, started);
+      return failedLine(
+        record,
+        `counting prompt tokens failed: ${error instanceof Error ? error.message : String(error)}`,
+        0,
+        started,
+      );
     }
     if (promptTokens > options.promptBudget.maxTokens) {
-      return { ...failedLine(record, `prompt has ${promptTokens} tokens, over the budget of ${options.promptBudget.maxTokens}`, 0, started), prompt_tokens: promptTokens };
+      return {
+        ...failedLine(
+          record,
+          `prompt has ${promptTokens} tokens, over the budget of ${options.promptBudget.maxTokens}`,
+          0,
+          started,
+        ),
+        prompt_tokens: promptTokens,
+      };
     }
   }
   const { generations, error, attempts } = await generateWithRetries(provider, request, options);
@@ -163,22 +213,57 @@ async function runOne(record: DatasetRecord, provider: Provider, options: RunOpt
 
 function failedLine(record: DatasetRecord, error: string | null, attempts: number, started: number): ResultLine {
   return {
-    id: String(record.idx), idx: record.idx, task: String(record.task_info.task), output: null, reasoning: null, answer: null, p_yes: null, p_yes_source: null,
-    value: 0, scores: {}, failure: null, error, attempts, latency_ms: Math.round(performance.now() - started),
+    id: String(record.idx),
+    idx: record.idx,
+    task: String(record.task_info.task),
+    output: null,
+    reasoning: null,
+    answer: null,
+    p_yes: null,
+    p_yes_source: null,
+    value: 0,
+    scores: {},
+    failure: null,
+    error,
+    attempts,
+    latency_ms: Math.round(performance.now() - started),
   };
 }
 
 function scoreLine(record: DatasetRecord, generations: Generation[], attempts: number, latency: number): ResultLine {
   const first = generations[0] ?? { text: "", reasoning: null, finishReason: null, firstTokenTopLogprobs: null };
   const pYes = first.pYes ?? pYesFromLogprobs(first.firstTokenTopLogprobs);
-  const score = scoreSample(String(record.task_info.task), goldOf(record), { text: first.text, reasoning: first.reasoning, pYes });
-  const values = generations.length > 1
-    ? generations.map((g) => scoreSample(String(record.task_info.task), goldOf(record), { text: g.text, reasoning: g.reasoning, pYes: g.pYes ?? pYesFromLogprobs(g.firstTokenTopLogprobs) }).value)
-    : undefined;
+  const score = scoreSample(String(record.task_info.task), goldOf(record), {
+    text: first.text,
+    reasoning: first.reasoning,
+    pYes,
+  });
+  const values =
+    generations.length > 1
+      ? generations.map(
+          (g) =>
+            scoreSample(String(record.task_info.task), goldOf(record), {
+              text: g.text,
+              reasoning: g.reasoning,
+              pYes: g.pYes ?? pYesFromLogprobs(g.firstTokenTopLogprobs),
+            }).value,
+        )
+      : undefined;
   return {
-    id: String(record.idx), idx: record.idx, task: String(record.task_info.task),
-    output: first.text, ...(values ? { outputs: generations.map((g) => g.text), values } : {}),
-    reasoning: first.reasoning, answer: score.answer, p_yes: score.pYes ?? null, p_yes_source: score.pYesSource ?? null,
-    value: score.value, scores: score.extra, failure: score.failure, error: null, attempts, latency_ms: Math.round(latency),
+    id: String(record.idx),
+    idx: record.idx,
+    task: String(record.task_info.task),
+    output: first.text,
+    ...(values ? { outputs: generations.map((g) => g.text), values } : {}),
+    reasoning: first.reasoning,
+    answer: score.answer,
+    p_yes: score.pYes ?? null,
+    p_yes_source: score.pYesSource ?? null,
+    value: score.value,
+    scores: score.extra,
+    failure: score.failure,
+    error: null,
+    attempts,
+    latency_ms: Math.round(latency),
   };
 }

@@ -29,8 +29,17 @@ export function scoreSample(taskName: string, gold: string | string[], output: M
   const def = taskDefinition(taskName);
   const { answer, truncatedThinking } = splitThinking(output.text, output.reasoning);
   const result = METRICS[def.metric].score(answer, gold);
-  const unreadable = truncatedThinking ? "output ended inside <think>" : def.type === "risk_prediction" ? "neither yes nor no" : "empty answer";
-  const score: SampleScore = { answer, value: result.value, extra: result.extra, failure: result.readable ? null : unreadable };
+  const unreadable = truncatedThinking
+    ? "output ended inside <think>"
+    : def.type === "risk_prediction"
+      ? "neither yes nor no"
+      : "empty answer";
+  const score: SampleScore = {
+    answer,
+    value: result.value,
+    extra: result.extra,
+    failure: result.readable ? null : unreadable,
+  };
   if (def.type === "risk_prediction") {
     const fromLogprobs = typeof output.pYes === "number" && Number.isFinite(output.pYes);
     score.pYes = fromLogprobs ? output.pYes! : result.said === "yes" ? 1 : result.said === "no" ? 0 : 0.5;
@@ -86,7 +95,12 @@ function multiSample(list: readonly ScoredSample[]): Partial<TaskSummary> {
     samples_per_prompt: n,
     mean_of_n: mean(withValues.map((s) => mean(s.values!.slice(0, n)))),
     best_of_n: mean(withValues.map((s) => Math.max(...s.values!.slice(0, n)))),
-    pass_at_k: Object.fromEntries(ks.map((k) => [String(k), mean(withValues.map((s) => passAtK(n, s.values!.slice(0, n).filter((v) => v >= 1).length, k)))])),
+    pass_at_k: Object.fromEntries(
+      ks.map((k) => [
+        String(k),
+        mean(withValues.map((s) => passAtK(n, s.values!.slice(0, n).filter((v) => v >= 1).length, k))),
+      ]),
+    ),
   };
 }
 
@@ -108,7 +122,7 @@ export function summarize(samples: readonly ScoredSample[], seed = 0): RunSummar
     const def = taskDefinition(name);
     const failures = list.filter((s) => s.error || s.score.failure).length;
     if (def.type === "risk_prediction") {
-      const p = list.map((s) => (s.error ? 0.5 : s.score.pYes ?? 0.5));
+      const p = list.map((s) => (s.error ? 0.5 : (s.score.pYes ?? 0.5)));
       const y = list.map((s) => s.gold === "yes");
       // Each resample is weights over the items, scored in one pass over a single sort.
       const weighted = new WeightedAuroc(p, y);
@@ -120,7 +134,12 @@ export function summarize(samples: readonly ScoredSample[], seed = 0): RunSummar
       };
       const [lo, hi] = bootstrapInterval(list.length, stat, { seed });
       tasks[name] = {
-        n: list.length, metric: "aucroc", value: auroc(p, y), ci_low: lo, ci_high: hi, failures,
+        n: list.length,
+        metric: "aucroc",
+        value: auroc(p, y),
+        ci_low: lo,
+        ci_high: hi,
+        failures,
         accuracy: list.reduce((a, s) => a + (s.error ? 0 : s.score.value), 0) / list.length,
         hard_label_p_yes: list.filter((s) => s.score.pYesSource === "hard-label").length,
         ...multiSample(list),
@@ -129,7 +148,15 @@ export function summarize(samples: readonly ScoredSample[], seed = 0): RunSummar
       const v = list.map((s) => (s.error ? 0 : s.score.value));
       const mean = (ix: readonly number[]) => ix.reduce((a, i) => a + v[i]!, 0) / ix.length;
       const [lo, hi] = bootstrapInterval(list.length, mean, { seed });
-      tasks[name] = { n: list.length, metric: METRICS[def.metric].reported, value: mean(v.map((_, i) => i)), ci_low: lo, ci_high: hi, failures, ...multiSample(list) };
+      tasks[name] = {
+        n: list.length,
+        metric: METRICS[def.metric].reported,
+        value: mean(v.map((_, i) => i)),
+        ci_low: lo,
+        ci_high: hi,
+        failures,
+        ...multiSample(list),
+      };
     }
   }
   const macro = (names: string[]) => {

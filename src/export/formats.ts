@@ -48,7 +48,8 @@ const userText = (r: DatasetRecord) => `${r.input}\n${r.instruction}`;
 const isRisk = (r: DatasetRecord) => r.task_info.task_type === "risk_prediction";
 /** The value the reward side scores against: the label list, or the yes/no (or text) answer. */
 const goldOf = (r: DatasetRecord): unknown => r.task_info.label ?? (isRisk(r) ? r.output : r.output.split("\n"));
-export const groundTruthOf = (r: DatasetRecord, weight?: number) => JSON.stringify(weight === undefined ? goldOf(r) : { target: goldOf(r), weight });
+export const groundTruthOf = (r: DatasetRecord, weight?: number) =>
+  JSON.stringify(weight === undefined ? goldOf(r) : { target: goldOf(r), weight });
 
 /** EHRSHOT-style class weights per risk task and label: 0.5·N/N_label over the records. */
 export function classWeights(records: readonly DatasetRecord[]): Map<string, Map<string, number>> {
@@ -86,27 +87,62 @@ export function ehrmindFormatInstruction(risk: boolean): string {
  * same task text followed by EHRMIND's format instruction (think block, then the answer as JSON).
  */
 export function rlMessages(r: DatasetRecord, style: RewardStyle = "ehr-r1"): ChatMessage[] {
-  if (style === "ehrmind") return [{ role: "system", content: SYSTEM_PROMPT }, { role: "user", content: `${userText(r)}\n\n${ehrmindFormatInstruction(isRisk(r))}` }];
-  return [{ role: "system", content: SYSTEM_PROMPT }, { role: "user", content: `${userText(r)}\n${isRisk(r) ? "/no_think" : "/think"}` }];
+  if (style === "ehrmind")
+    return [
+      { role: "system", content: SYSTEM_PROMPT },
+      { role: "user", content: `${userText(r)}\n\n${ehrmindFormatInstruction(isRisk(r))}` },
+    ];
+  return [
+    { role: "system", content: SYSTEM_PROMPT },
+    { role: "user", content: `${userText(r)}\n${isRisk(r) ? "/no_think" : "/think"}` },
+  ];
 }
 
-export function exportRow(format: ExportFormat, r: DatasetRecord, index: number, split: string, weight?: number, style: RewardStyle = "ehr-r1"): Record<string, unknown> {
+export function exportRow(
+  format: ExportFormat,
+  r: DatasetRecord,
+  index: number,
+  split: string,
+  weight?: number,
+  style: RewardStyle = "ehr-r1",
+): Record<string, unknown> {
   const task = String(r.task_info.task);
   switch (format) {
     case "sft":
-      return { messages: [{ role: "system", content: SYSTEM_PROMPT }, { role: "user", content: userText(r) }, { role: "assistant", content: r.output }] };
+      return {
+        messages: [
+          { role: "system", content: SYSTEM_PROMPT },
+          { role: "user", content: userText(r) },
+          { role: "assistant", content: r.output },
+        ],
+      };
     case "reasoning-sft": {
-      const chains = (r as unknown as { reasoning?: unknown }).reasoning;
+      const chains = (r as DatasetRecord & { reasoning?: unknown }).reasoning;
       const chain = Array.isArray(chains) && typeof chains[0] === "string" ? chains[0] : null;
       return chain
-        ? { messages: [{ role: "system", content: SYSTEM_PROMPT }, { role: "user", content: `${userText(r)}\n/think` }, { role: "assistant", content: `<think>\n${chain}\n</think>\n\n${r.output}` }] }
-        // No newline before /no_think: the reference wrote it that way.
-        : { messages: [{ role: "system", content: SYSTEM_PROMPT }, { role: "user", content: `${userText(r)}/no_think` }, { role: "assistant", content: `<think>\n\n</think>\n\n${r.output}` }] };
+        ? {
+            messages: [
+              { role: "system", content: SYSTEM_PROMPT },
+              { role: "user", content: `${userText(r)}\n/think` },
+              { role: "assistant", content: `<think>\n${chain}\n</think>\n\n${r.output}` },
+            ],
+          }
+        : // No newline before /no_think: the reference wrote it that way.
+          {
+            messages: [
+              { role: "system", content: SYSTEM_PROMPT },
+              { role: "user", content: `${userText(r)}/no_think` },
+              { role: "assistant", content: `<think>\n\n</think>\n\n${r.output}` },
+            ],
+          };
     }
     case "verl":
       return {
-        data_source: task, prompt: rlMessages(r, style).map((m) => ({ content: m.content, role: m.role })), ability: "ehr",
-        reward_model: { ground_truth: groundTruthOf(r, weight), style: "rule" }, extra_info: { index, split, task },
+        data_source: task,
+        prompt: rlMessages(r, style).map((m) => ({ content: m.content, role: m.role })),
+        ability: "ehr",
+        reward_model: { ground_truth: groundTruthOf(r, weight), style: "rule" },
+        extra_info: { index, split, task },
       };
     case "openrlhf":
       return { input: rlMessages(r, style), label: JSON.stringify({ task, ground_truth: groundTruthOf(r, weight) }) };
@@ -117,19 +153,29 @@ export function exportRow(format: ExportFormat, r: DatasetRecord, index: number,
 
 function tokensOf(format: ExportFormat, row: Record<string, unknown>, counter: TokenCounter): number {
   const messages = (row.messages ?? row.prompt ?? row.input) as { content: string }[];
-  const answer = format === "sft" || format === "reasoning-sft" ? "" : String(row.ground_truth ?? (row.reward_model as { ground_truth?: string } | undefined)?.ground_truth ?? "");
+  const answer =
+    format === "sft" || format === "reasoning-sft"
+      ? ""
+      : String(row.ground_truth ?? (row.reward_model as { ground_truth?: string } | undefined)?.ground_truth ?? "");
   return messages.reduce((a, m) => a + counter.count(m.content), 0) + (answer ? counter.count(answer) : 0);
 }
 
 /** Writes one export (via a temporary name, renamed into place). Returns rows written and dropped by the token limit. */
-export async function exportDataset(options: ExportOptions): Promise<{ file: string; rows: number; droppedForLength: number }> {
-  if (!EXPORT_FORMATS.includes(options.format)) throw new UsageError(`unknown export format ${options.format} (expected ${EXPORT_FORMATS.join(", ")})`);
-  if (options.maxTokens !== undefined && !options.counter) throw new UsageError("--max-tokens needs a tokenizer (--tokenizer) or the estimate");
-  if (options.classWeighted && (options.format === "sft" || options.format === "reasoning-sft")) throw new UsageError("--class-weighted applies to the RL formats (verl, openrlhf, trl-grpo)");
+export async function exportDataset(
+  options: ExportOptions,
+): Promise<{ file: string; rows: number; droppedForLength: number }> {
+  if (!EXPORT_FORMATS.includes(options.format))
+    throw new UsageError(`unknown export format ${options.format} (expected ${EXPORT_FORMATS.join(", ")})`);
+  if (options.maxTokens !== undefined && !options.counter)
+    throw new UsageError("--max-tokens needs a tokenizer (--tokenizer) or the estimate");
+  if (options.classWeighted && (options.format === "sft" || options.format === "reasoning-sft"))
+    throw new UsageError("--class-weighted applies to the RL formats (verl, openrlhf, trl-grpo)");
   if (options.curriculum && !options.mix) throw new UsageError("--curriculum needs a second dataset (--mix)");
   const first = readBenchmark(options.data);
   const second = options.mix ? readBenchmark(options.mix) : [];
-  const records = options.mix ? mixOrder(first.length, second.length, options).map(([d, i]) => (d === 0 ? first[i]! : second[i]!)) : first;
+  const records = options.mix
+    ? mixOrder(first.length, second.length, options).map(([d, i]) => (d === 0 ? first[i]! : second[i]!))
+    : first;
   const weights = options.classWeighted ? classWeights(records) : null;
   const out = resolve(options.out);
   mkdirSync(dirname(out), { recursive: true, mode: OWNER_DIR });
@@ -153,8 +199,11 @@ export async function exportDataset(options: ExportOptions): Promise<{ file: str
     if (options.format === "verl") {
       try {
         await jsonlToParquet(jsonl, `${out}.partial-${process.pid}`, {
-          data_source: "VARCHAR", prompt: 'STRUCT("content" VARCHAR, "role" VARCHAR)[]', ability: "VARCHAR",
-          reward_model: "STRUCT(ground_truth VARCHAR, style VARCHAR)", extra_info: 'STRUCT("index" BIGINT, split VARCHAR, task VARCHAR)',
+          data_source: "VARCHAR",
+          prompt: 'STRUCT("content" VARCHAR, "role" VARCHAR)[]',
+          ability: "VARCHAR",
+          reward_model: "STRUCT(ground_truth VARCHAR, style VARCHAR)",
+          extra_info: 'STRUCT("index" BIGINT, split VARCHAR, task VARCHAR)',
         });
       } finally {
         rmSync(jsonl, { force: true });

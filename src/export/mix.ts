@@ -7,7 +7,11 @@ import { Random } from "../sources/synthetic/random.js";
  * passes thr = 1 − 2·n₂/n₁, then drawn with probability (f − thr)/(1 − thr) while any remain.
  * Seeded with our PRNG, so the order differs from Python's `random` for the same seed.
  */
-export function mixOrder(first: number, second: number, options: { curriculum?: boolean; seed?: number } = {}): [0 | 1, number][] {
+export function mixOrder(
+  first: number,
+  second: number,
+  options: { curriculum?: boolean; seed?: number } = {},
+): [0 | 1, number][] {
   const rng = new Random(options.seed ?? 42, 0x6d6978);
   const shuffled = (n: number, offset: number) => rng.shuffled(Array.from({ length: n }, (_, i) => offset + i));
   const pair = (k: number): [0 | 1, number] => (k < first ? [0, k] : [1, k - first]);

@@ -25,12 +25,16 @@ export interface CooccurrenceSummary {
  * lift(t,h) = n_pair · N / (n_t · n_h); kept when n_h >= min support, h ≠ t, lift > threshold, top-k per t.
  */
 export async function buildCooccurrence(store: Store, options: CooccurrenceOptions = {}): Promise<CooccurrenceSummary> {
-  if (!(await store.tableExists("graph.event_concepts"))) throw new EhrR1Error(`${store.path} has no event concepts: run \`ehr-r1 graph build\``);
-  if (!(await store.tableExists("tasks.task_index"))) throw new EhrR1Error(`${store.path} has no task index: run \`ehr-r1 tasks index\` first`);
+  if (!(await store.tableExists("graph.event_concepts")))
+    throw new EhrR1Error(`${store.path} has no event concepts: run \`ehr-r1 graph build\``);
+  if (!(await store.tableExists("tasks.task_index")))
+    throw new EhrR1Error(`${store.path} has no task index: run \`ehr-r1 tasks index\` first`);
   const minSupport = options.minSupport ?? 5;
   const threshold = options.threshold ?? 5;
   const topK = options.topK ?? 20;
-  const names = (options.tasks?.length ? options.tasks : CONCEPT_TASKS.map((t) => t.name)).filter((n) => CONCEPT_TASKS.some((t) => t.name === n));
+  const names = (options.tasks?.length ? options.tasks : CONCEPT_TASKS.map((t) => t.name)).filter((n) =>
+    CONCEPT_TASKS.some((t) => t.name === n),
+  );
   const train = options.trainSubjects ?? "SELECT DISTINCT subject_id FROM tasks.task_index";
   await store.exec(`CREATE SCHEMA IF NOT EXISTS graph;
     CREATE OR REPLACE TABLE graph.cooccurrence (task VARCHAR, target VARCHAR, history VARCHAR, n_target BIGINT, n_history BIGINT, n_pair BIGINT, n_samples BIGINT, lift DOUBLE)`);
@@ -61,8 +65,14 @@ export async function buildCooccurrence(store: Store, options: CooccurrenceOptio
       SELECT * FROM scored WHERE lift > ${threshold}
       QUALIFY row_number() OVER (PARTITION BY target ORDER BY lift DESC, n_pair DESC, history) <= ${topK}
       ORDER BY target, lift DESC, history`);
-    tasks.push({ task, samples: Number(await store.value<bigint>("SELECT count(*) FROM co_samples")), pairs: inserted });
+    tasks.push({
+      task,
+      samples: Number(await store.value<bigint>("SELECT count(*) FROM co_samples")),
+      pairs: inserted,
+    });
   }
-  await store.exec("DROP TABLE IF EXISTS temp.co_samples; DROP TABLE IF EXISTS temp.co_targets; DROP TABLE IF EXISTS temp.co_history");
+  await store.exec(
+    "DROP TABLE IF EXISTS temp.co_samples; DROP TABLE IF EXISTS temp.co_targets; DROP TABLE IF EXISTS temp.co_history",
+  );
   return { tasks };
 }

@@ -33,14 +33,19 @@ export interface Edge {
 export class GraphKnowledge implements KnowledgeSource {
   private readonly out = new Map<string, { relation: string; target: string }[]>();
 
-  constructor(readonly name: string, edges: Iterable<Edge>) {
+  constructor(
+    readonly name: string,
+    edges: Iterable<Edge>,
+  ) {
     for (const e of edges) {
       if (e.source === e.target) continue;
       let list = this.out.get(e.source);
       if (!list) this.out.set(e.source, (list = []));
-      if (!list.some((x) => x.relation === e.relation && x.target === e.target)) list.push({ relation: e.relation, target: e.target });
+      if (!list.some((x) => x.relation === e.relation && x.target === e.target))
+        list.push({ relation: e.relation, target: e.target });
     }
-    for (const list of this.out.values()) list.sort((a, b) => (a.target < b.target ? -1 : a.target > b.target ? 1 : a.relation < b.relation ? -1 : 1));
+    for (const list of this.out.values())
+      list.sort((a, b) => (a.target < b.target ? -1 : a.target > b.target ? 1 : a.relation < b.relation ? -1 : 1));
   }
 
   get edgeCount(): number {
@@ -91,9 +96,15 @@ export class GraphKnowledge implements KnowledgeSource {
  */
 export async function dataKnowledge(store: Store): Promise<GraphKnowledge> {
   const edges: Edge[] = [];
-  const tables = new Set((await store.rows<{ t: string }>("SELECT schema_name || '.' || table_name AS t FROM duckdb_tables()")).map((r) => r.t));
+  const tables = new Set(
+    (await store.rows<{ t: string }>("SELECT schema_name || '.' || table_name AS t FROM duckdb_tables()")).map(
+      (r) => r.t,
+    ),
+  );
   if (tables.has("graph.cooccurrence")) {
-    for (const r of await store.rows<{ h: string; t: string }>("SELECT DISTINCT history AS h, target AS t FROM graph.cooccurrence")) {
+    for (const r of await store.rows<{ h: string; t: string }>(
+      "SELECT DISTINCT history AS h, target AS t FROM graph.cooccurrence",
+    )) {
       edges.push({ source: r.h, relation: "is often followed by", target: r.t });
       edges.push({ source: r.t, relation: "often follows", target: r.h });
     }
@@ -110,20 +121,40 @@ export async function dataKnowledge(store: Store): Promise<GraphKnowledge> {
     }
   };
   if (tables.has("graph.event_concepts")) {
-    for (const [dict, ccs] of [["hosp.d_icd_diagnoses", "mapping.ccs_diagnoses"], ["hosp.d_icd_procedures", "mapping.ccs_procedures"]] as const) {
+    for (const [dict, ccs] of [
+      ["hosp.d_icd_diagnoses", "mapping.ccs_diagnoses"],
+      ["hosp.d_icd_procedures", "mapping.ccs_procedures"],
+    ] as const) {
       if (tables.has(dict) && tables.has(ccs)) {
-        await hierarchy(`SELECT DISTINCT d.long_title AS child, c.long_title AS parent FROM ${dict} d JOIN ${ccs} c USING (icd_version, icd_code)
-          WHERE d.long_title IN ${inUse}`, "is classified under");
+        await hierarchy(
+          `SELECT DISTINCT d.long_title AS child, c.long_title AS parent FROM ${dict} d JOIN ${ccs} c USING (icd_version, icd_code)
+          WHERE d.long_title IN ${inUse}`,
+          "is classified under",
+        );
       }
     }
-    if (tables.has("hosp.d_labitems")) await hierarchy(`SELECT DISTINCT label AS child, category AS parent FROM hosp.d_labitems WHERE label IN ${inUse}`, "is a test of");
-    if (tables.has("icu.d_items")) await hierarchy(`SELECT DISTINCT label AS child, category AS parent FROM icu.d_items WHERE label IN ${inUse}`, "is charted under");
+    if (tables.has("hosp.d_labitems"))
+      await hierarchy(
+        `SELECT DISTINCT label AS child, category AS parent FROM hosp.d_labitems WHERE label IN ${inUse}`,
+        "is a test of",
+      );
+    if (tables.has("icu.d_items"))
+      await hierarchy(
+        `SELECT DISTINCT label AS child, category AS parent FROM icu.d_items WHERE label IN ${inUse}`,
+        "is charted under",
+      );
     if (tables.has("hosp.prescriptions") && tables.has("mapping.ndc_atc")) {
-      await hierarchy(`SELECT DISTINCT trim(p.drug) AS child, a.atc_name AS parent FROM hosp.prescriptions p
-        JOIN mapping.ndc_atc a ON a.ndc = ${ndcKeySql("p.ndc")} WHERE trim(p.drug) IN ${inUse}`, "belongs to the drug class");
+      await hierarchy(
+        `SELECT DISTINCT trim(p.drug) AS child, a.atc_name AS parent FROM hosp.prescriptions p
+        JOIN mapping.ndc_atc a ON a.ndc = ${ndcKeySql("p.ndc")} WHERE trim(p.drug) IN ${inUse}`,
+        "belongs to the drug class",
+      );
     }
   }
-  await store.exec("CREATE SCHEMA IF NOT EXISTS graph; CREATE OR REPLACE TABLE graph.concept_parents (concept VARCHAR, relation VARCHAR, parent VARCHAR)");
-  for (let i = 0; i < parents.length; i += 5000) await store.exec(`INSERT INTO graph.concept_parents VALUES ${parents.slice(i, i + 5000).join(", ")}`);
+  await store.exec(
+    "CREATE SCHEMA IF NOT EXISTS graph; CREATE OR REPLACE TABLE graph.concept_parents (concept VARCHAR, relation VARCHAR, parent VARCHAR)",
+  );
+  for (let i = 0; i < parents.length; i += 5000)
+    await store.exec(`INSERT INTO graph.concept_parents VALUES ${parents.slice(i, i + 5000).join(", ")}`);
   return new GraphKnowledge("data", edges);
 }

@@ -23,7 +23,35 @@ export interface ConceptMatch {
   similarity: number;
 }
 
-const STOPWORDS = new Set(["a", "an", "the", "and", "or", "of", "in", "on", "at", "to", "for", "with", "by", "from", "is", "was", "are", "were", "be", "been", "as", "no", "not", "this", "that", "pt", "patient"]);
+const STOPWORDS = new Set([
+  "a",
+  "an",
+  "the",
+  "and",
+  "or",
+  "of",
+  "in",
+  "on",
+  "at",
+  "to",
+  "for",
+  "with",
+  "by",
+  "from",
+  "is",
+  "was",
+  "are",
+  "were",
+  "be",
+  "been",
+  "as",
+  "no",
+  "not",
+  "this",
+  "that",
+  "pt",
+  "patient",
+]);
 
 function trigrams(text: string): Set<string> {
   const padded = ` ${text.toLowerCase().replace(/\s+/g, " ").trim()} `;
@@ -70,7 +98,10 @@ export class ConceptMatcher {
     let best: { term: string; similarity: number } | null = null;
     for (const [id, common] of shared) {
       const similarity = common / (grams.size + this.sizes[id]! - common);
-      if (similarity >= this.threshold && (!best || similarity > best.similarity || (similarity === best.similarity && this.terms[id]! < best.term))) {
+      if (
+        similarity >= this.threshold &&
+        (!best || similarity > best.similarity || (similarity === best.similarity && this.terms[id]! < best.term))
+      ) {
         best = { term: this.terms[id]!, similarity };
       }
     }
@@ -78,7 +109,11 @@ export class ConceptMatcher {
   }
 
   match(text: string): ConceptMatch[] {
-    const tokens = [...text.matchAll(/[A-Za-z0-9]+(?:[-'/.][A-Za-z0-9]+)*/g)].map((m) => ({ word: m[0], start: m.index!, end: m.index! + m[0].length }));
+    const tokens = [...text.matchAll(/[A-Za-z0-9]+(?:[-'/.][A-Za-z0-9]+)*/g)].map((m) => ({
+      word: m[0],
+      start: m.index!,
+      end: m.index! + m[0].length,
+    }));
     const candidates: ConceptMatch[] = [];
     for (let i = 0; i < tokens.length; i++) {
       if (STOPWORDS.has(tokens[i]!.word.toLowerCase())) continue;
@@ -92,8 +127,13 @@ export class ConceptMatcher {
         if (hit) candidates.push({ start, end, text: span, ...hit });
       }
     }
-    const longer = (a: ConceptMatch, b: ConceptMatch) => (b.end - b.start) - (a.end - a.start);
-    candidates.sort((a, b) => (this.overlap === "score" ? b.similarity - a.similarity || longer(a, b) : longer(a, b) || b.similarity - a.similarity) || a.start - b.start);
+    const longer = (a: ConceptMatch, b: ConceptMatch) => b.end - b.start - (a.end - a.start);
+    candidates.sort(
+      (a, b) =>
+        (this.overlap === "score"
+          ? b.similarity - a.similarity || longer(a, b)
+          : longer(a, b) || b.similarity - a.similarity) || a.start - b.start,
+    );
     const chosen: ConceptMatch[] = [];
     for (const c of candidates) if (!chosen.some((x) => c.start < x.end && x.start < c.end)) chosen.push(c);
     return chosen.sort((a, b) => a.start - b.start);

@@ -32,12 +32,22 @@ export interface SamplePathSummary {
 /** Patients per chunk: each chunk's joins stay within DuckDB's memory limit. */
 const PATIENTS_PER_CHUNK = 500;
 
-export async function buildSamplePaths(store: Store, knowledge: KnowledgeSource, options: SamplePathOptions): Promise<SamplePathSummary> {
+export async function buildSamplePaths(
+  store: Store,
+  knowledge: KnowledgeSource,
+  options: SamplePathOptions,
+): Promise<SamplePathSummary> {
   const table = options.source === "sampled" ? "tasks.sampled" : "tasks.task_index";
   const taskList = options.tasks.map(literal).join(", ") || "''";
-  const subjects = (await store.rows<{ s: number }>(`SELECT DISTINCT subject_id AS s FROM ${table} WHERE task IN (${taskList}) ORDER BY 1`)).map((r) => r.s);
+  const subjects = (
+    await store.rows<{ s: number }>(
+      `SELECT DISTINCT subject_id AS s FROM ${table} WHERE task IN (${taskList}) ORDER BY 1`,
+    )
+  ).map((r) => r.s);
   await store.exec("CREATE SCHEMA IF NOT EXISTS graph");
-  await store.exec("CREATE OR REPLACE TABLE graph.sample_paths (task VARCHAR, subject_id INTEGER, anchor INTEGER, sample_id VARCHAR, pairs JSON, paths JSON)");
+  await store.exec(
+    "CREATE OR REPLACE TABLE graph.sample_paths (task VARCHAR, subject_id INTEGER, anchor INTEGER, sample_id VARCHAR, pairs JSON, paths JSON)",
+  );
   const total: SamplePathSummary = { samples: 0, withPaths: 0, pairs: 0, paths: 0, searches: 0, searchSeconds: 0 };
   for (let i = 0; i < subjects.length; i += PATIENTS_PER_CHUNK) {
     const chunk = subjects.slice(i, i + PATIENTS_PER_CHUNK);
@@ -47,7 +57,12 @@ export async function buildSamplePaths(store: Store, knowledge: KnowledgeSource,
   return total;
 }
 
-async function chunkPaths(store: Store, knowledge: KnowledgeSource, options: SamplePathOptions, range: [number, number]): Promise<SamplePathSummary> {
+async function chunkPaths(
+  store: Store,
+  knowledge: KnowledgeSource,
+  options: SamplePathOptions,
+  range: [number, number],
+): Promise<SamplePathSummary> {
   const topK = options.topK ?? 20;
   const table = options.source === "sampled" ? "tasks.sampled" : "tasks.task_index";
   const begin = options.source === "sampled" ? "period_begin" : "context_begin";
@@ -69,7 +84,10 @@ async function chunkPaths(store: Store, knowledge: KnowledgeSource, options: Sam
     JOIN graph.cooccurrence c ON c.task = x.task AND c.target = x.t AND c.history = h.h
     QUALIFY row_number() OVER (PARTITION BY x.task, x.subject_id, x.anchor, x.t ORDER BY c.lift DESC, h.h) <= ${topK}
     ORDER BY x.task, x.subject_id, x.anchor, x.t, c.lift DESC, h.h`);
-  const bySample = new Map<string, { task: string; s: number; anchor: number; pairs: [string, string][]; paths: string[][]; fallback?: boolean }>();
+  const bySample = new Map<
+    string,
+    { task: string; s: number; anchor: number; pairs: [string, string][]; paths: string[][]; fallback?: boolean }
+  >();
   let searches = 0;
   const started = performance.now();
   for (const r of rows) {
@@ -84,11 +102,22 @@ async function chunkPaths(store: Store, knowledge: KnowledgeSource, options: Sam
   const fallback = options.categoryFallback ?? 3;
   if (fallback > 0 && (await store.tableExists("graph.concept_parents"))) {
     // [history, relation, category, "includes", target] for samples the lift filter left without pairs.
-    const withPairs = [...bySample.values()].filter((e) => e.pairs.length).map((e) => `(${literal(e.task)}, ${e.s}, ${e.anchor})`);
+    const withPairs = [...bySample.values()]
+      .filter((e) => e.pairs.length)
+      .map((e) => `(${literal(e.task)}, ${e.s}, ${e.anchor})`);
     await store.exec("CREATE OR REPLACE TEMP TABLE paired_samples (task VARCHAR, subject_id INTEGER, anchor INTEGER)");
-    for (let i = 0; i < withPairs.length; i += 5000) await store.exec(`INSERT INTO paired_samples VALUES ${withPairs.slice(i, i + 5000).join(", ")}`);
+    for (let i = 0; i < withPairs.length; i += 5000)
+      await store.exec(`INSERT INTO paired_samples VALUES ${withPairs.slice(i, i + 5000).join(", ")}`);
     // Joined on (sample, category), never target × every member of a category: the work stays linear.
-    const linked = await store.rows<{ task: string; s: number; anchor: number; t: string; h: string; rh: string; p: string }>(`
+    const linked = await store.rows<{
+      task: string;
+      s: number;
+      anchor: number;
+      t: string;
+      h: string;
+      rh: string;
+      p: string;
+    }>(`
       WITH ${samplesAndTargets("AND NOT EXISTS (SELECT 1 FROM paired_samples p WHERE p.task = i.task AND p.subject_id = i.subject_id AND p.anchor = i.anchor)")},
       history_categories AS (
         SELECT s.task, s.subject_id, s.anchor, p.parent, min(c.concept) AS h, arg_min(p.relation, c.concept) AS rh
@@ -112,7 +141,8 @@ async function chunkPaths(store: Store, knowledge: KnowledgeSource, options: Sam
       const id = `${r.task}|${r.s}|${r.anchor}`;
       let entry = bySample.get(id);
       if (entry && entry.pairs.length && !entry.fallback) continue;
-      if (!entry) bySample.set(id, (entry = { task: r.task, s: r.s, anchor: r.anchor, pairs: [], paths: [], fallback: true }));
+      if (!entry)
+        bySample.set(id, (entry = { task: r.task, s: r.s, anchor: r.anchor, pairs: [], paths: [], fallback: true }));
       if (entry.paths.length >= fallback) continue;
       entry.pairs.push([r.t, r.h]);
       entry.paths.push([r.h, r.rh, r.p, "includes", r.t]);
@@ -120,10 +150,19 @@ async function chunkPaths(store: Store, knowledge: KnowledgeSource, options: Sam
   }
   const entries = [...bySample.entries()];
   for (let i = 0; i < entries.length; i += 2000) {
-    const values = entries.slice(i, i + 2000).map(([id, e]) => `(${literal(e.task)}, ${e.s}, ${e.anchor}, ${literal(id)}, ${literal(JSON.stringify(e.pairs))}, ${literal(JSON.stringify(e.paths))})`);
+    const values = entries
+      .slice(i, i + 2000)
+      .map(
+        ([id, e]) =>
+          `(${literal(e.task)}, ${e.s}, ${e.anchor}, ${literal(id)}, ${literal(JSON.stringify(e.pairs))}, ${literal(JSON.stringify(e.paths))})`,
+      );
     await store.exec(`INSERT INTO graph.sample_paths VALUES ${values.join(", ")}`);
   }
-  const samples = Number(await store.value<bigint>(`SELECT count(*) FROM ${table} WHERE task IN (${options.tasks.map(literal).join(", ") || "''"}) AND json_type(target) = 'ARRAY' AND subject_id BETWEEN ${range[0]} AND ${range[1]}`));
+  const samples = Number(
+    await store.value<bigint>(
+      `SELECT count(*) FROM ${table} WHERE task IN (${options.tasks.map(literal).join(", ") || "''"}) AND json_type(target) = 'ARRAY' AND subject_id BETWEEN ${range[0]} AND ${range[1]}`,
+    ),
+  );
   return {
     samples,
     withPaths: entries.filter(([, e]) => e.paths.length > 0).length,

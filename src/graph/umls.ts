@@ -6,17 +6,83 @@ import type { KnowledgePath, KnowledgeSource, PathLimits } from "./knowledge.js"
 
 /** The semantic types the reference's concept matcher accepts (QuickUMLS `accepted_semtypes`). */
 export const ACCEPTED_SEMANTIC_TYPES = [
-  "T023", "T029", "T031", "T033", "T034", "T037", "T039", "T040", "T041", "T046", "T047", "T048", "T058", "T059", "T060", "T061",
-  "T067", "T074", "T121", "T130", "T170", "T184", "T191", "T195", "T200", "T201", "T203",
+  "T023",
+  "T029",
+  "T031",
+  "T033",
+  "T034",
+  "T037",
+  "T039",
+  "T040",
+  "T041",
+  "T046",
+  "T047",
+  "T048",
+  "T058",
+  "T059",
+  "T060",
+  "T061",
+  "T067",
+  "T074",
+  "T121",
+  "T130",
+  "T170",
+  "T184",
+  "T191",
+  "T195",
+  "T200",
+  "T201",
+  "T203",
 ] as const;
 
 /** Relations the reference never walks (set membership and contraindications). */
-export const EXCLUDED_RELATIONS = ["subset_includes_concept", "concept_in_subset", "has_contraindicated_drug", "contraindicated_with_disease"];
+export const EXCLUDED_RELATIONS = [
+  "subset_includes_concept",
+  "concept_in_subset",
+  "has_contraindicated_drug",
+  "contraindicated_with_disease",
+];
 
 const RRF = {
-  "MRCONSO.RRF": ["cui", "lat", "ts", "lui", "stt", "sui", "ispref", "aui", "saui", "scui", "sdui", "sab", "tty", "code", "str", "srl", "suppress", "cvf"],
+  "MRCONSO.RRF": [
+    "cui",
+    "lat",
+    "ts",
+    "lui",
+    "stt",
+    "sui",
+    "ispref",
+    "aui",
+    "saui",
+    "scui",
+    "sdui",
+    "sab",
+    "tty",
+    "code",
+    "str",
+    "srl",
+    "suppress",
+    "cvf",
+  ],
   "MRSTY.RRF": ["cui", "tui", "stn", "sty", "atui", "cvf"],
-  "MRREL.RRF": ["cui1", "aui1", "stype1", "rel", "cui2", "aui2", "stype2", "rela", "rui", "srui", "sab", "sl", "rg", "dir", "suppress", "cvf"],
+  "MRREL.RRF": [
+    "cui1",
+    "aui1",
+    "stype1",
+    "rel",
+    "cui2",
+    "aui2",
+    "stype2",
+    "rela",
+    "rui",
+    "srui",
+    "sab",
+    "sl",
+    "rg",
+    "dir",
+    "suppress",
+    "cvf",
+  ],
 } as const;
 
 function rrfSql(path: string, columns: readonly string[]): string {
@@ -32,16 +98,32 @@ function rrfSql(path: string, columns: readonly string[]): string {
  * the reference's paths read (`[STR1, RELA, STR2]`); MRREL lists most relations in both directions
  * with inverse labels, so both readings are present where UMLS has them.
  */
-export async function importUmls(store: Store, metaDir: string): Promise<{ concepts: number; strings: number; relations: number }> {
+export async function importUmls(
+  store: Store,
+  metaDir: string,
+): Promise<{ concepts: number; strings: number; relations: number }> {
   const dir = resolve(metaDir);
   for (const file of Object.keys(RRF)) {
-    if (!existsSync(join(dir, file))) throw new InputError(join(dir, file), undefined, "not found: a UMLS META folder needs MRCONSO.RRF, MRSTY.RRF and MRREL.RRF");
+    if (!existsSync(join(dir, file)))
+      throw new InputError(
+        join(dir, file),
+        undefined,
+        "not found: a UMLS META folder needs MRCONSO.RRF, MRSTY.RRF and MRREL.RRF",
+      );
   }
-  const [bad] = await store.rows<{ n: bigint }>(`SELECT count(*) AS n FROM ${rrfSql(join(dir, "MRCONSO.RRF"), RRF["MRCONSO.RRF"])} WHERE rrf_end IS NOT NULL AND rrf_end <> '' LIMIT 1`)
+  const [bad] = await store
+    .rows<{ n: bigint }>(
+      `SELECT count(*) AS n FROM ${rrfSql(join(dir, "MRCONSO.RRF"), RRF["MRCONSO.RRF"])} WHERE rrf_end IS NOT NULL AND rrf_end <> '' LIMIT 1`,
+    )
     .catch((error: unknown) => {
-      throw new InputError(join(dir, "MRCONSO.RRF"), undefined, `not in RRF format (18 '|'-separated fields per line): ${(error as Error).message.split("\n")[0]}`);
+      throw new InputError(
+        join(dir, "MRCONSO.RRF"),
+        undefined,
+        `not in RRF format (18 '|'-separated fields per line): ${(error as Error).message.split("\n")[0]}`,
+      );
     });
-  if (bad && bad.n > 0n) throw new InputError(join(dir, "MRCONSO.RRF"), undefined, "lines have more fields than MRCONSO's 18");
+  if (bad && bad.n > 0n)
+    throw new InputError(join(dir, "MRCONSO.RRF"), undefined, "lines have more fields than MRCONSO's 18");
   const types = ACCEPTED_SEMANTIC_TYPES.map(literal).join(", ");
   await store.transaction(async () => {
     await store.exec("CREATE SCHEMA IF NOT EXISTS umls");
@@ -77,19 +159,31 @@ export class UmlsKnowledge implements KnowledgeSource {
   constructor(private readonly store: Store) {}
 
   static async open(store: Store): Promise<UmlsKnowledge> {
-    if (!(await store.tableExists("umls.relations"))) throw new UsageError(`${store.path} has no UMLS tables: run \`ehr-r1 graph umls-import --umls <META dir>\` first`);
+    if (!(await store.tableExists("umls.relations")))
+      throw new UsageError(
+        `${store.path} has no UMLS tables: run \`ehr-r1 graph umls-import --umls <META dir>\` first`,
+      );
     return new UmlsKnowledge(store);
   }
 
   async cuiOf(term: string): Promise<string | null> {
-    const rows = await this.store.rows<{ cui: string }>("SELECT cui FROM umls.concepts WHERE lower(str) = lower(?) ORDER BY preferred DESC, cui LIMIT 1", [term.replaceAll('"', " ").trim()]);
+    const rows = await this.store.rows<{ cui: string }>(
+      "SELECT cui FROM umls.concepts WHERE lower(str) = lower(?) ORDER BY preferred DESC, cui LIMIT 1",
+      [term.replaceAll('"', " ").trim()],
+    );
     return rows[0]?.cui ?? null;
   }
 
   private async displayName(cui: string): Promise<string> {
     let n = this.names.get(cui);
     if (n === undefined) {
-      n = (await this.store.rows<{ s: string }>("SELECT str AS s FROM umls.concepts WHERE cui = ? ORDER BY preferred DESC, str LIMIT 1", [cui]))[0]?.s ?? cui;
+      n =
+        (
+          await this.store.rows<{ s: string }>(
+            "SELECT str AS s FROM umls.concepts WHERE cui = ? ORDER BY preferred DESC, str LIMIT 1",
+            [cui],
+          )
+        )[0]?.s ?? cui;
       this.names.set(cui, n);
     }
     return n;
@@ -100,7 +194,10 @@ export class UmlsKnowledge implements KnowledgeSource {
     let list = cache.get(cui);
     if (!list) {
       const [me, other] = direction === "out" ? ["source", "target"] : ["target", "source"];
-      list = await this.store.rows<{ rela: string; cui: string }>(`SELECT rela, ${other} AS cui FROM umls.relations WHERE ${me} = ? ORDER BY rela, ${other}`, [cui]);
+      list = await this.store.rows<{ rela: string; cui: string }>(
+        `SELECT rela, ${other} AS cui FROM umls.relations WHERE ${me} = ? ORDER BY rela, ${other}`,
+        [cui],
+      );
       cache.set(cui, list);
     }
     return list;
@@ -139,7 +236,8 @@ export class UmlsKnowledge implements KnowledgeSource {
           const other = theirs.get(edge.cui);
           if (other) {
             const whole = expandForward ? join(extended, other) : join(other, extended);
-            if ((whole.length - 1) / 2 <= maxHops && !found.some((p) => p.join("|") === whole.join("|"))) found.push(whole);
+            if ((whole.length - 1) / 2 <= maxHops && !found.some((p) => p.join("|") === whole.join("|")))
+              found.push(whole);
             if (found.length >= maxPaths) break;
           }
           next.push(edge.cui);
@@ -150,6 +248,10 @@ export class UmlsKnowledge implements KnowledgeSource {
       else backwardFrontier = next;
     }
     found.sort((a, b) => a.length - b.length);
-    return Promise.all(found.map(async (p) => Promise.all(p.map((x, i) => (i % 2 === 0 ? this.displayName(x) : Promise.resolve(x.replaceAll("_", " ")))))));
+    return Promise.all(
+      found.map(async (p) =>
+        Promise.all(p.map((x, i) => (i % 2 === 0 ? this.displayName(x) : Promise.resolve(x.replaceAll("_", " "))))),
+      ),
+    );
   }
 }

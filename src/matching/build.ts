@@ -65,22 +65,34 @@ function balanced(pairs: readonly Pair[], rng: Random): Pair[] {
  * test = their other pairs (by query and trial, so no training pair can reappear), balanced; the
  * inductive test = the other patients' pairs, balanced; validation = valSize random train pairs.
  */
-export function splitPairs(pairs: readonly Pair[], options: { trainRatio?: number; valSize?: number; seed?: number } = {}): MatchingSplits {
+export function splitPairs(
+  pairs: readonly Pair[],
+  options: { trainRatio?: number; valSize?: number; seed?: number } = {},
+): MatchingSplits {
   const rng = new Random(options.seed ?? 42, 0x7472);
   const queries = rng.shuffled([...new Set(pairs.map((p) => p.query))].sort());
   const trainQueries = new Set(queries.slice(0, Math.floor(queries.length * (options.trainRatio ?? 0.8))));
   const seen = pairs.filter((p) => trainQueries.has(p.query));
   const trainAll = balanced(seen, rng);
   const taken = new Set(trainAll.map((p) => `${p.query}\t${p.corpus}`));
-  const transductive = balanced(seen.filter((p) => !taken.has(`${p.query}\t${p.corpus}`)), rng);
-  const inductive = balanced(pairs.filter((p) => !trainQueries.has(p.query)), rng);
+  const transductive = balanced(
+    seen.filter((p) => !taken.has(`${p.query}\t${p.corpus}`)),
+    rng,
+  );
+  const inductive = balanced(
+    pairs.filter((p) => !trainQueries.has(p.query)),
+    rng,
+  );
   const mixed = rng.shuffled(trainAll);
   const valSize = Math.min(options.valSize ?? 1000, Math.floor(mixed.length / 2));
   return { val: mixed.slice(0, valSize), train: mixed.slice(valSize), transductive, inductive };
 }
 
-async function readInputs(options: MatchingBuildOptions): Promise<{ pairs: Pair[]; notes: Map<string, string>; trials: Record<string, TrialInfo> }> {
-  for (const file of [options.queries, options.qrels, options.trials]) if (!existsSync(resolve(file))) throw new InputError(resolve(file), undefined, "no such file");
+async function readInputs(
+  options: MatchingBuildOptions,
+): Promise<{ pairs: Pair[]; notes: Map<string, string>; trials: Record<string, TrialInfo> }> {
+  for (const file of [options.queries, options.qrels, options.trials])
+    if (!existsSync(resolve(file))) throw new InputError(resolve(file), undefined, "no such file");
   const notes = new Map<string, string>();
   for (const [i, line] of readFileSync(options.queries, "utf8").split("\n").entries()) {
     if (!line.trim()) continue;
@@ -90,25 +102,42 @@ async function readInputs(options: MatchingBuildOptions): Promise<{ pairs: Pair[
     } catch {
       throw new InputError(resolve(options.queries), i + 1, "not JSON");
     }
-    if (typeof q._id !== "string" || typeof q.text !== "string") throw new InputError(resolve(options.queries), i + 1, 'expected {"_id": string, "text": string}');
+    if (typeof q._id !== "string" || typeof q.text !== "string")
+      throw new InputError(resolve(options.queries), i + 1, 'expected {"_id": string, "text": string}');
     notes.set(q._id, q.text);
   }
   let trials: Record<string, TrialInfo>;
   try {
     trials = JSON.parse(readFileSync(options.trials, "utf8")) as Record<string, TrialInfo>;
   } catch (error) {
-    throw new InputError(resolve(options.trials), undefined, `not JSON (${error instanceof Error ? error.message : String(error)})`);
+    throw new InputError(
+      resolve(options.trials),
+      undefined,
+      `not JSON (${error instanceof Error ? error.message : String(error)})`,
+    );
   }
-  if (!trials || typeof trials !== "object" || Array.isArray(trials)) throw new InputError(resolve(options.trials), undefined, "expected an object of NCT id → trial");
+  if (!trials || typeof trials !== "object" || Array.isArray(trials))
+    throw new InputError(resolve(options.trials), undefined, "expected an object of NCT id → trial");
   const store = await Store.open(":memory:");
   try {
-    const rows = await store.rows<{ q: string; c: string; s: number | null }>(
-      `SELECT "query-id" AS q, "corpus-id" AS c, TRY_CAST(score AS INTEGER) AS s FROM read_csv(${literal(resolve(options.qrels))}, delim = '\t', header = true, all_varchar = true)`,
-    ).catch((error: unknown) => {
-      throw new InputError(resolve(options.qrels), undefined, `expected tab-separated query-id, corpus-id, score (${firstLine(error)})`);
-    });
+    const rows = await store
+      .rows<{ q: string; c: string; s: number | null }>(
+        `SELECT "query-id" AS q, "corpus-id" AS c, TRY_CAST(score AS INTEGER) AS s FROM read_csv(${literal(resolve(options.qrels))}, delim = '\t', header = true, all_varchar = true)`,
+      )
+      .catch((error: unknown) => {
+        throw new InputError(
+          resolve(options.qrels),
+          undefined,
+          `expected tab-separated query-id, corpus-id, score (${firstLine(error)})`,
+        );
+      });
     const bad = rows.findIndex((r) => r.s === null || ![0, 1, 2].includes(r.s));
-    if (bad >= 0) throw new InputError(resolve(options.qrels), bad + 2, `score must be 0, 1 or 2, got ${JSON.stringify(rows[bad]!.s)}`);
+    if (bad >= 0)
+      throw new InputError(
+        resolve(options.qrels),
+        bad + 2,
+        `score must be 0, 1 or 2, got ${JSON.stringify(rows[bad]!.s)}`,
+      );
     return { pairs: rows.map((r) => ({ query: r.q, corpus: r.c, label: r.s! })), notes, trials };
   } finally {
     store.close();
@@ -120,9 +149,12 @@ async function readInputs(options: MatchingBuildOptions): Promise<{ pairs: Pair[
  * prompt and the ground truth alike: `train`, `val` (validation + both tests) and `test`
  * (transductive + inductive). Pairs whose patient or trial text is missing are left out and counted.
  */
-export async function buildMatching(options: MatchingBuildOptions): Promise<{ files: { file: string; split: string; rows: number }[]; missingNote: number; missingTrial: number }> {
+export async function buildMatching(
+  options: MatchingBuildOptions,
+): Promise<{ files: { file: string; split: string; rows: number }[]; missingNote: number; missingTrial: number }> {
   const format = options.format ?? "verl";
-  if (!MATCHING_FORMATS.includes(format)) throw new UsageError(`unknown format ${format} (expected ${MATCHING_FORMATS.join(", ")})`);
+  if (!MATCHING_FORMATS.includes(format))
+    throw new UsageError(`unknown format ${format} (expected ${MATCHING_FORMATS.join(", ")})`);
   const ratio = options.trainRatio ?? 0.8;
   if (!(ratio > 0 && ratio < 1)) throw new UsageError("--train-ratio must lie between 0 and 1");
   const out = replaceableFolder(options.out, options.force);
@@ -137,16 +169,38 @@ export async function buildMatching(options: MatchingBuildOptions): Promise<{ fi
     const trial = trialText(trials[p.corpus]!);
     const prompt = matchingMessages(note, trial, options.template, labels);
     const truth = { target: p.label, label_names: labels };
-    if (format === "openrlhf") return { input: options.template === "messages" ? prompt : prompt[0]!.content, label: JSON.stringify({ task: dataSource, ground_truth: truth }) };
-    if (format === "trl-grpo") return { prompt: options.template === "messages" ? prompt : prompt[0]!.content, ground_truth: JSON.stringify(truth), task: dataSource };
+    if (format === "openrlhf")
+      return {
+        input: options.template === "messages" ? prompt : prompt[0]!.content,
+        label: JSON.stringify({ task: dataSource, ground_truth: truth }),
+      };
+    if (format === "trl-grpo")
+      return {
+        prompt: options.template === "messages" ? prompt : prompt[0]!.content,
+        ground_truth: JSON.stringify(truth),
+        task: dataSource,
+      };
     return {
-      data_source: dataSource, prompt, ability: "matching", reward_model: { ground_truth: truth, style: "rule" },
-      extra_info: { index, split, query_id: p.query, corpus_id: p.corpus }, note, trial, label: p.label,
+      data_source: dataSource,
+      prompt,
+      ability: "matching",
+      reward_model: { ground_truth: truth, style: "rule" },
+      extra_info: { index, split, query_id: p.query, corpus_id: p.corpus },
+      note,
+      trial,
+      label: p.label,
     };
   };
-  const words = (p: Pair) => matchingMessages(notes.get(p.query)!, trialText(trials[p.corpus]!), options.template, labels).reduce((a, m) => a + m.content.trim().split(/\s+/).length, 0);
+  const words = (p: Pair) =>
+    matchingMessages(notes.get(p.query)!, trialText(trials[p.corpus]!), options.template, labels).reduce(
+      (a, m) => a + m.content.trim().split(/\s+/).length,
+      0,
+    );
   const train = splits.train.filter((p) => words(p) <= (options.maxWords ?? 1024));
-  const tests = [...splits.transductive.map((p) => [p, "matching_transductive_test"] as const), ...splits.inductive.map((p) => [p, "matching_inductive_test"] as const)];
+  const tests = [
+    ...splits.transductive.map((p) => [p, "matching_transductive_test"] as const),
+    ...splits.inductive.map((p) => [p, "matching_inductive_test"] as const),
+  ];
   const files: [string, (readonly [Pair, string])[]][] = [
     ["train", train.map((p) => [p, "matching_train"] as const)],
     ["val", [...splits.val.map((p) => [p, "matching_val"] as const), ...tests]],
@@ -165,9 +219,14 @@ export async function buildMatching(options: MatchingBuildOptions): Promise<{ fi
       await once(stream, "finish");
       if (format === "verl") {
         await jsonlToParquet(jsonl, join(staging, `${split}.parquet`), {
-          data_source: "VARCHAR", prompt: 'STRUCT("content" VARCHAR, "role" VARCHAR)[]', ability: "VARCHAR",
+          data_source: "VARCHAR",
+          prompt: 'STRUCT("content" VARCHAR, "role" VARCHAR)[]',
+          ability: "VARCHAR",
           reward_model: 'STRUCT(ground_truth STRUCT("target" BIGINT, label_names VARCHAR[]), style VARCHAR)',
-          extra_info: 'STRUCT("index" BIGINT, split VARCHAR, query_id VARCHAR, corpus_id VARCHAR)', note: "VARCHAR", trial: "VARCHAR", label: "BIGINT",
+          extra_info: 'STRUCT("index" BIGINT, split VARCHAR, query_id VARCHAR, corpus_id VARCHAR)',
+          note: "VARCHAR",
+          trial: "VARCHAR",
+          label: "BIGINT",
         });
         rmSync(jsonl);
       }

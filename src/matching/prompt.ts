@@ -26,7 +26,11 @@ const DEFINITIONS = [
  * carries them). The JSON example is valid and has nothing after `</answer>`, since the tail rule
  * penalises anything there.
  */
-export function matchingUserText(note: string, trial: string, labels: readonly string[] = TREC_MATCHING_LABELS): string {
+export function matchingUserText(
+  note: string,
+  trial: string,
+  labels: readonly string[] = TREC_MATCHING_LABELS,
+): string {
   const scale = labels.map((name, i) => `${i}) ${name} (${DEFINITIONS[i]})`).join(";\n");
   return [
     "You are a helpful assistant for clinical trial recruitment. Your task is to compare a given patient note and the eligibility criteria of a clinical trial to determine the patient's eligibility.",
@@ -46,6 +50,11 @@ export function matchingUserText(note: string, trial: string, labels: readonly s
   ].join("\n");
 }
 
-export function matchingMessages(note: string, trial: string, template: EhrmindTemplate = "llama3", labels: readonly string[] = TREC_MATCHING_LABELS): { content: string; role: string }[] {
+export function matchingMessages(
+  note: string,
+  trial: string,
+  template: EhrmindTemplate = "llama3",
+  labels: readonly string[] = TREC_MATCHING_LABELS,
+): { content: string; role: string }[] {
   return ehrmindMessages(matchingUserText(note, trial, labels), template);
 }

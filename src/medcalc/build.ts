@@ -8,8 +8,20 @@ import { medcalcMessages, medcalcPromptParts, type MedcalcPromptOptions } from "
 
 /** MedCalc-Bench v1.0's columns, in file order; the first two are integers, the rest text. */
 export const MEDCALC_COLUMNS = [
-  "Row Number", "Calculator ID", "Calculator Name", "Category", "Output Type", "Note ID", "Note Type", "Patient Note",
-  "Question", "Relevant Entities", "Ground Truth Answer", "Lower Limit", "Upper Limit", "Ground Truth Explanation",
+  "Row Number",
+  "Calculator ID",
+  "Calculator Name",
+  "Category",
+  "Output Type",
+  "Note ID",
+  "Note Type",
+  "Patient Note",
+  "Question",
+  "Relevant Entities",
+  "Ground Truth Answer",
+  "Lower Limit",
+  "Upper Limit",
+  "Ground Truth Explanation",
 ] as const;
 
 export type MedcalcExportFormat = "verl" | "openrlhf" | "trl-grpo";
@@ -46,24 +58,47 @@ export async function loadMedcalcCsv(store: Store, file: string, table: string):
   if (!existsSync(path)) throw new InputError(path, undefined, "no such file");
   let header: string[];
   try {
-    header = (await store.rows<{ column_name: string }>(`DESCRIBE SELECT * FROM read_csv(${literal(path)}, header = true, all_varchar = true)`)).map((r) => r.column_name);
+    header = (
+      await store.rows<{ column_name: string }>(
+        `DESCRIBE SELECT * FROM read_csv(${literal(path)}, header = true, all_varchar = true)`,
+      )
+    ).map((r) => r.column_name);
   } catch (error) {
     throw new InputError(path, undefined, `not a readable CSV (${firstLine(error)})`);
   }
   const missing = MEDCALC_COLUMNS.filter((c) => !header.includes(c));
-  if (missing.length) throw new InputError(path, 1, `not a MedCalc-Bench CSV: missing column(s) ${missing.map((c) => JSON.stringify(c)).join(", ")}`);
-  const columns = MEDCALC_COLUMNS.map((c, i) => (i < 2 ? `TRY_CAST(${ident(c)} AS BIGINT) AS ${ident(c)}` : ident(c))).join(", ");
+  if (missing.length)
+    throw new InputError(
+      path,
+      1,
+      `not a MedCalc-Bench CSV: missing column(s) ${missing.map((c) => JSON.stringify(c)).join(", ")}`,
+    );
+  const columns = MEDCALC_COLUMNS.map((c, i) =>
+    i < 2 ? `TRY_CAST(${ident(c)} AS BIGINT) AS ${ident(c)}` : ident(c),
+  ).join(", ");
   try {
     await store.exec(`CREATE OR REPLACE TABLE ${table} AS
       SELECT row_number() OVER () - 1 AS ord, ${columns}
       FROM read_csv(${literal(path)}, header = true, all_varchar = true, quote = '"', escape = '"', strict_mode = true)`);
   } catch (error) {
-    throw new InputError(path, undefined, error instanceof Error ? error.message.split("\n").slice(0, 2).join(" ") : String(error));
+    throw new InputError(
+      path,
+      undefined,
+      error instanceof Error ? error.message.split("\n").slice(0, 2).join(" ") : String(error),
+    );
   }
-  const bad = await store.rows<{ ord: number; what: string }>(`SELECT ord::INTEGER AS ord, CASE WHEN "Row Number" IS NULL THEN 'Row Number' WHEN "Calculator ID" IS NULL THEN 'Calculator ID' ELSE 'Category' END AS what
+  const bad = await store.rows<{
+    ord: number;
+    what: string;
+  }>(`SELECT ord::INTEGER AS ord, CASE WHEN "Row Number" IS NULL THEN 'Row Number' WHEN "Calculator ID" IS NULL THEN 'Calculator ID' ELSE 'Category' END AS what
     FROM ${table} WHERE "Row Number" IS NULL OR "Calculator ID" IS NULL OR coalesce("Category", '') = '' ORDER BY ord LIMIT 1`);
   // +2: the header is line 1 and ord counts from 0 (notes with newlines make this a record number).
-  if (bad[0]) throw new InputError(path, bad[0].ord + 2, `record ${bad[0].ord + 1}: "${bad[0].what}" is missing or not an integer`);
+  if (bad[0])
+    throw new InputError(
+      path,
+      bad[0].ord + 2,
+      `record ${bad[0].ord + 1}: "${bad[0].what}" is missing or not an integer`,
+    );
   return Number(await store.value(`SELECT count(*) FROM ${table}`));
 }
 
@@ -80,7 +115,9 @@ function userTextSql(options: MedcalcPromptOptions): string {
 function verlSelect(options: MedcalcPromptOptions): string {
   const p = medcalcPromptParts(options);
   const user = userTextSql(options);
-  const messages = p.system ? `[{'content': ${literal(p.system)}, 'role': 'system'}, {'content': ${user}, 'role': 'user'}]` : `[{'content': ${user}, 'role': 'user'}]`;
+  const messages = p.system
+    ? `[{'content': ${literal(p.system)}, 'role': 'system'}, {'content': ${user}, 'role': 'user'}]`
+    : `[{'content': ${user}, 'role': 'user'}]`;
   return `SELECT ${MEDCALC_COLUMNS.map(ident).join(", ")}, data_source, ${messages} AS prompt, 'medcalc' AS ability,
     {'ground_truth': {'calid': "Calculator ID", 'lower_limit': "Lower Limit", 'target': "Ground Truth Answer", 'upper_limit': "Upper Limit"}, 'style': 'rule'} AS reward_model,
     {'index': idx, 'split': split} AS extra_info`;
@@ -92,7 +129,8 @@ function formatSelect(format: MedcalcExportFormat, template: MedcalcPromptOption
   // A pre-templated Llama-3 string goes in as text (no chat template applied by the engine); messages as a list.
   const prompt = template === "messages" ? "prompt" : "prompt[1].content";
   const truth = "to_json(reward_model.ground_truth)";
-  if (format === "openrlhf") return `SELECT ${prompt} AS input, to_json({'task': data_source, 'ground_truth': reward_model.ground_truth})::VARCHAR AS label FROM v ORDER BY ord`;
+  if (format === "openrlhf")
+    return `SELECT ${prompt} AS input, to_json({'task': data_source, 'ground_truth': reward_model.ground_truth})::VARCHAR AS label FROM v ORDER BY ord`;
   return `SELECT ${prompt} AS prompt, ${truth}::VARCHAR AS ground_truth, data_source AS task FROM v ORDER BY ord`;
 }
 
@@ -101,11 +139,15 @@ function formatSelect(format: MedcalcExportFormat, template: MedcalcPromptOption
  * from the train CSV, `val` = the first valSize/7 rows of each category in file order followed by the
  * test rows, and `train` = the rest, shuffled (seeded) and filtered to prompts of ≤ maxWords words.
  */
-export async function buildMedcalc(options: MedcalcBuildOptions): Promise<{ file: string; split: string; rows: number; overBudget?: number }[]> {
+export async function buildMedcalc(
+  options: MedcalcBuildOptions,
+): Promise<{ file: string; split: string; rows: number; overBudget?: number }[]> {
   if (!options.test && !options.train) throw new UsageError("give --test and/or --train (MedCalc-Bench CSV files)");
-  if (options.maxTokens !== undefined && !options.countPrompt) throw new UsageError("--max-tokens needs a tokenizer to count prompt tokens");
+  if (options.maxTokens !== undefined && !options.countPrompt)
+    throw new UsageError("--max-tokens needs a tokenizer to count prompt tokens");
   const format = options.format ?? "verl";
-  if (!MEDCALC_EXPORT_FORMATS.includes(format)) throw new UsageError(`unknown format ${format} (expected ${MEDCALC_EXPORT_FORMATS.join(", ")})`);
+  if (!MEDCALC_EXPORT_FORMATS.includes(format))
+    throw new UsageError(`unknown format ${format} (expected ${MEDCALC_EXPORT_FORMATS.join(", ")})`);
   const out = replaceableFolder(options.out, options.force);
   const ext = format === "verl" ? "parquet" : "jsonl";
   const store = await Store.open(":memory:");
@@ -114,22 +156,34 @@ export async function buildMedcalc(options: MedcalcBuildOptions): Promise<{ file
     /** Positions (ord) of a table's rows whose prompt exceeds the token budget. */
     const overBudget = async (table: string, where = "true"): Promise<number[]> => {
       if (options.maxTokens === undefined) return [];
-      const rows = await store.rows<{ ord: number; note: string; question: string }>(`SELECT ord::INTEGER AS ord, "Patient Note" AS note, "Question" AS question FROM ${table} WHERE ${where}`);
-      return rows.filter((r) => options.countPrompt!(medcalcMessages(r.note ?? "", r.question ?? "", options)) > options.maxTokens!).map((r) => r.ord);
+      const rows = await store.rows<{ ord: number; note: string; question: string }>(
+        `SELECT ord::INTEGER AS ord, "Patient Note" AS note, "Question" AS question FROM ${table} WHERE ${where}`,
+      );
+      return rows
+        .filter(
+          (r) => options.countPrompt!(medcalcMessages(r.note ?? "", r.question ?? "", options)) > options.maxTokens!,
+        )
+        .map((r) => r.ord);
     };
     const counted = new Map<string, number>();
     if (options.test) {
       await loadMedcalcCsv(store, options.test, "test_csv");
-      await store.exec(`CREATE TABLE test_rows AS SELECT ord, 'test' AS split, 'medcalc_' || "Category" || '_test' AS data_source, ord AS idx, * EXCLUDE (ord) FROM test_csv`);
+      await store.exec(
+        `CREATE TABLE test_rows AS SELECT ord, 'test' AS split, 'medcalc_' || "Category" || '_test' AS data_source, ord AS idx, * EXCLUDE (ord) FROM test_csv`,
+      );
       splits.push(["test", "SELECT * FROM test_rows"]);
       if (options.maxTokens !== undefined) counted.set("test", (await overBudget("test_rows")).length);
     }
     if (options.train) {
       await loadMedcalcCsv(store, options.train, "train_csv");
       const categories = Number(await store.value(`SELECT count(DISTINCT ${MERGED_CATEGORY}) FROM train_csv`));
-      const smallest = Number(await store.value(`SELECT min(n) FROM (SELECT count(*) AS n FROM train_csv GROUP BY ${MERGED_CATEGORY})`));
+      const smallest = Number(
+        await store.value(`SELECT min(n) FROM (SELECT count(*) AS n FROM train_csv GROUP BY ${MERGED_CATEGORY})`),
+      );
       const perClass = Math.min(smallest, Math.floor((options.valSize ?? 100) / categories));
-      await store.exec(`CREATE TABLE ranked AS SELECT *, row_number() OVER (PARTITION BY ${MERGED_CATEGORY} ORDER BY ord) AS category_rank FROM train_csv`);
+      await store.exec(
+        `CREATE TABLE ranked AS SELECT *, row_number() OVER (PARTITION BY ${MERGED_CATEGORY} ORDER BY ord) AS category_rank FROM train_csv`,
+      );
       await store.exec(`CREATE TABLE val_rows AS SELECT ord, 'val' AS split, 'medcalc_val' AS data_source, row_number() OVER (ORDER BY ord) - 1 AS idx, * EXCLUDE (ord, category_rank)
         FROM ranked WHERE category_rank <= ${perClass}`);
       const tooLong = await overBudget("ranked", `category_rank > ${perClass}`);
@@ -142,8 +196,14 @@ export async function buildMedcalc(options: MedcalcBuildOptions): Promise<{ file
         SELECT row_number() OVER (ORDER BY u, ord) - 1 AS ord, 'train' AS split, 'medcalc_train' AS data_source, row_number() OVER (ORDER BY u, ord) - 1 AS idx, * EXCLUDE (ord, category_rank, u) FROM kept`);
       splits.push(["train", "SELECT * FROM train_rows"]);
       // val rows first, then the test rows (when given), as EHRMIND's val file.
-      splits.push(["val", options.test ? "SELECT * FROM val_rows UNION ALL SELECT ord + 1e9::BIGINT, * EXCLUDE (ord) FROM test_rows" : "SELECT * FROM val_rows"]);
-      if (options.maxTokens !== undefined) counted.set("val", (await overBudget("val_rows")).length + (counted.get("test") ?? 0));
+      splits.push([
+        "val",
+        options.test
+          ? "SELECT * FROM val_rows UNION ALL SELECT ord + 1e9::BIGINT, * EXCLUDE (ord) FROM test_rows"
+          : "SELECT * FROM val_rows",
+      ]);
+      if (options.maxTokens !== undefined)
+        counted.set("val", (await overBudget("val_rows")).length + (counted.get("test") ?? 0));
     }
     return await writeFolder(out, async (staging) => {
       const written: { file: string; split: string; rows: number; overBudget?: number }[] = [];
@@ -152,7 +212,12 @@ export async function buildMedcalc(options: MedcalcBuildOptions): Promise<{ file
         await store.exec(`COPY (WITH rows AS (${rows}), v AS (${verlSelect(options)}, ord FROM rows) ${formatSelect(format, options.template)})
           TO ${literal(file)} (FORMAT ${format === "verl" ? "parquet" : "json"})`);
         const over = counted.get(split);
-        written.push({ file: join(out, `${split}.${ext}`), split, rows: Number(await store.value(`SELECT count(*) FROM (${rows})`)), ...(over === undefined ? {} : { overBudget: over }) });
+        written.push({
+          file: join(out, `${split}.${ext}`),
+          split,
+          rows: Number(await store.value(`SELECT count(*) FROM (${rows})`)),
+          ...(over === undefined ? {} : { overBudget: over }),
+        });
       }
       return written;
     });

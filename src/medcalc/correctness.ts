@@ -14,9 +14,12 @@ export interface MedcalcTruth {
  */
 export const DATE_CALCULATORS: ReadonlySet<number> = new Set([13, 68]);
 export const GESTATIONAL_AGE_CALCULATORS: ReadonlySet<number> = new Set([69]);
-export const INTEGER_CALCULATORS: ReadonlySet<number> = new Set([4, 15, 16, 17, 18, 20, 21, 25, 27, 28, 29, 32, 33, 36, 43, 45, 48, 51, 69]);
+export const INTEGER_CALCULATORS: ReadonlySet<number> = new Set([
+  4, 15, 16, 17, 18, 20, 21, 25, 27, 28, 29, 32, 33, 36, 43, 45, 48, 51, 69,
+]);
 export const DECIMAL_CALCULATORS: ReadonlySet<number> = new Set([
-  2, 3, 5, 6, 7, 8, 9, 10, 11, 19, 22, 23, 24, 26, 30, 31, 38, 39, 40, 44, 46, 49, 56, 57, 58, 59, 60, 61, 62, 63, 64, 65, 66, 67,
+  2, 3, 5, 6, 7, 8, 9, 10, 11, 19, 22, 23, 24, 26, 30, 31, 38, 39, 40, 44, 46, 49, 56, 57, 58, 59, 60, 61, 62, 63, 64,
+  65, 66, 67,
 ]);
 
 export type MedcalcRule = "date" | "gestational-age" | "integer" | "decimal";
@@ -39,7 +42,8 @@ function strptimeMdy(text: string): number {
   const [month, day, year] = [Number(m[1]), Number(m[2]!.trim()), Number(m[3])];
   const date = new Date(Date.UTC(2000, month - 1, day));
   date.setUTCFullYear(year);
-  if (year < 1 || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) throw new PyNumberError("day is out of range for month");
+  if (year < 1 || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day)
+    throw new PyNumberError("day is out of range for month");
   return year * 10_000 + month * 100 + day;
 }
 
@@ -72,8 +76,10 @@ export function medcalcCorrect(answer: string, truth: MedcalcTruth): { correct: 
       return { correct: same ? 1 : 0, error: null };
     }
     const value = evalPyNumber(answer);
-    if (rule === "integer") return { correct: pyNumberEquals(pyRound(value), evalPyNumber(truth.target)) ? 1 : 0, error: null };
-    const inside = pyLessOrEqual(evalPyNumber(truth.lower_limit), value) && pyLessOrEqual(value, evalPyNumber(truth.upper_limit));
+    if (rule === "integer")
+      return { correct: pyNumberEquals(pyRound(value), evalPyNumber(truth.target)) ? 1 : 0, error: null };
+    const inside =
+      pyLessOrEqual(evalPyNumber(truth.lower_limit), value) && pyLessOrEqual(value, evalPyNumber(truth.upper_limit));
     return { correct: inside ? 1 : 0, error: null };
   } catch (error) {
     return { correct: 0, error: error instanceof Error ? error.message : String(error) };

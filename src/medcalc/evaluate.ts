@@ -73,21 +73,49 @@ export async function readMedcalcRows(file: string): Promise<MedcalcEvalRow[]> {
   const store = await Store.open(":memory:");
   try {
     if (path.endsWith(".parquet")) {
-      await store.exec(`CREATE TABLE rows AS SELECT row_number() OVER () - 1 AS ord, * FROM read_parquet(${literal(path)})`).catch((error: unknown) => {
-        throw new InputError(path, undefined, `not a readable Parquet file (${firstLine(error)})`);
-      });
+      await store
+        .exec(`CREATE TABLE rows AS SELECT row_number() OVER () - 1 AS ord, * FROM read_parquet(${literal(path)})`)
+        .catch((error: unknown) => {
+          throw new InputError(path, undefined, `not a readable Parquet file (${firstLine(error)})`);
+        });
     } else await loadMedcalcCsv(store, path, "rows");
     const columns = new Set((await store.rows<{ column_name: string }>("DESCRIBE rows")).map((r) => r.column_name));
-    for (const c of ["Row Number", "Calculator ID", "Category", "Patient Note", "Question", "Ground Truth Answer", "Lower Limit", "Upper Limit"]) {
+    for (const c of [
+      "Row Number",
+      "Calculator ID",
+      "Category",
+      "Patient Note",
+      "Question",
+      "Ground Truth Answer",
+      "Lower Limit",
+      "Upper Limit",
+    ]) {
       if (!columns.has(c)) throw new InputError(path, undefined, `missing column ${JSON.stringify(c)}`);
     }
     const source = columns.has("data_source") ? "data_source" : `'medcalc_' || "Category" || '_test'`;
-    const rows = await store.rows<{ ord: number; rn: number; category: string; calid: number; note: string; question: string; target: string; lo: string; hi: string; ds: string }>(
+    const rows = await store.rows<{
+      ord: number;
+      rn: number;
+      category: string;
+      calid: number;
+      note: string;
+      question: string;
+      target: string;
+      lo: string;
+      hi: string;
+      ds: string;
+    }>(
       `SELECT ord::INTEGER AS ord, "Row Number"::INTEGER AS rn, "Category" AS category, "Calculator ID"::INTEGER AS calid, "Patient Note" AS note, "Question" AS question, "Ground Truth Answer" AS target,
         "Lower Limit" AS lo, "Upper Limit" AS hi, ${source} AS ds FROM rows ORDER BY ord`,
     );
     return rows.map((r) => ({
-      index: r.ord, rowNumber: r.rn, category: MERGED[r.category] ?? r.category, calid: r.calid, dataSource: r.ds, note: r.note ?? "", question: r.question ?? "",
+      index: r.ord,
+      rowNumber: r.rn,
+      category: MERGED[r.category] ?? r.category,
+      calid: r.calid,
+      dataSource: r.ds,
+      note: r.note ?? "",
+      question: r.question ?? "",
       truth: { target: r.target, calid: r.calid, lower_limit: r.lo, upper_limit: r.hi },
     }));
   } finally {
@@ -116,24 +144,39 @@ export function readCompletions(file: string): Map<string, string[]> {
     } catch {
       throw new InputError(path, i + 1, "not JSON");
     }
-    const key = item.index !== undefined ? `i${Number(item.index)}` : item.row_number !== undefined ? `r${Number(item.row_number)}` : null;
+    const key =
+      item.index !== undefined
+        ? `i${Number(item.index)}`
+        : item.row_number !== undefined
+          ? `r${Number(item.row_number)}`
+          : null;
     const completion = item.completion ?? item.output ?? item.generated_text;
     if (!key || key.endsWith("NaN")) throw new InputError(path, i + 1, "needs an index (row position) or a row_number");
-    if (typeof completion !== "string") throw new InputError(path, i + 1, "needs the model's text as completion, output or generated_text");
+    if (typeof completion !== "string")
+      throw new InputError(path, i + 1, "needs the model's text as completion, output or generated_text");
     out.set(key, [...(out.get(key) ?? []), completion]);
   }
   return out;
 }
 
 /** Small answer spaces (EHRMIND's analysis/cal_analysis.py): a lucky guess must not count as a pass. */
-const GATED: Record<string, { classes: number; per: number }> = { diagnosis: { classes: 7, per: 7 }, severity: { classes: 7, per: 7 }, risk: { classes: 21, per: 21 } };
+const GATED: Record<string, { classes: number; per: number }> = {
+  diagnosis: { classes: 7, per: 7 },
+  severity: { classes: 7, per: 7 },
+  risk: { classes: 21, per: 21 },
+};
 
 /**
  * EHRMIND's pass for k samples of one row. Diagnosis, severity and risk need ⌊k/7⌋+2 (⌊k/21⌋+2 for risk)
  * answers equal, as strings, to the ground truth, and an answer distribution whose entropy (natural
  * log) is below 0.8·ln 7 (0.8·ln 21); unreadable answers form one class. Other categories: any correct sample.
  */
-export function ehrmindPass(category: string, answers: readonly string[], correct: readonly number[], target: string): boolean {
+export function ehrmindPass(
+  category: string,
+  answers: readonly string[],
+  correct: readonly number[],
+  target: string,
+): boolean {
   const gate = GATED[category];
   if (!gate) return correct.some((c) => c > 0);
   const k = answers.length;
@@ -159,28 +202,64 @@ interface ScoredRow {
  * overall (micro). With several samples per row, accuracy is the mean over samples, and each category
  * also gets unbiased pass@k and EHRMIND's gated pass at the smallest sample count.
  */
-export function evaluateMedcalc(rows: readonly MedcalcEvalRow[], completions: ReadonlyMap<string, readonly string[]>, scoring: MedcalcScoring = "eval", seed = 0): MedcalcEvalSummary {
-  if (!["eval", "reward"].includes(scoring)) throw new UsageError(`unknown scoring ${scoring} (expected eval or reward)`);
-  const present = rows.map((row) => ({ row, texts: completions.get(`i${row.index}`) ?? completions.get(`r${row.rowNumber}`) })).filter((x) => x.texts?.length);
+export function evaluateMedcalc(
+  rows: readonly MedcalcEvalRow[],
+  completions: ReadonlyMap<string, readonly string[]>,
+  scoring: MedcalcScoring = "eval",
+  seed = 0,
+): MedcalcEvalSummary {
+  if (!["eval", "reward"].includes(scoring))
+    throw new UsageError(`unknown scoring ${scoring} (expected eval or reward)`);
+  const present = rows
+    .map((row) => ({ row, texts: completions.get(`i${row.index}`) ?? completions.get(`r${row.rowNumber}`) }))
+    .filter((x) => x.texts?.length);
   const k = present.length ? Math.min(...present.map((x) => x.texts!.length)) : 1;
   const ks = [...new Set([1, 2, 4, 8, 16, 32, 64, k])].filter((x) => x <= k).sort((a, b) => a - b);
   const scored: ScoredRow[] = present.map(({ row, texts }) => {
     const answers = texts!.map((t) => evalAnswer(t));
-    const correct = texts!.map((t, i) => (scoring === "eval" ? medcalcCorrect(answers[i]!, row.truth).correct : rewardFor(row.dataSource, t, row.truth).components.correctness > 0 ? 1 : 0));
+    const correct = texts!.map((t, i) =>
+      scoring === "eval"
+        ? medcalcCorrect(answers[i]!, row.truth).correct
+        : rewardFor(row.dataSource, t, row.truth).components.correctness > 0
+          ? 1
+          : 0,
+    );
     const c = correct.reduce((a: number, b) => a + b, 0);
     return {
-      category: row.category, calid: row.calid, correct: c / texts!.length, samples: texts!.length,
+      category: row.category,
+      calid: row.calid,
+      correct: c / texts!.length,
+      samples: texts!.length,
       passes: Object.fromEntries(ks.map((x) => [x, passAtK(texts!.length, c, x)])),
-      ehrmindPass: k > 1 ? Number(ehrmindPass(row.category, answers.slice(0, k), correct.slice(0, k), row.truth.target)) : 0,
+      ehrmindPass:
+        k > 1 ? Number(ehrmindPass(row.category, answers.slice(0, k), correct.slice(0, k), row.truth.target)) : 0,
     };
   });
   const summarize = (items: ScoredRow[]) => {
     const correct = items.reduce((a, s) => a + s.correct, 0);
-    const [lo, hi] = bootstrapInterval(items.length, (ix) => ix.reduce((a, i) => a + items[i]!.correct, 0) / ix.length, { seed });
-    const multi = k > 1 && items.length
-      ? { samples: k, pass_at_k: Object.fromEntries(ks.map((x) => [x, items.reduce((a, s) => a + s.passes[x]!, 0) / items.length])), ehrmind_pass_at_k: items.reduce((a, s) => a + s.ehrmindPass, 0) / items.length }
-      : {};
-    return { n: items.length, correct, accuracy: items.length ? correct / items.length : Number.NaN, ci_low: lo, ci_high: hi, ...multi };
+    const [lo, hi] = bootstrapInterval(
+      items.length,
+      (ix) => ix.reduce((a, i) => a + items[i]!.correct, 0) / ix.length,
+      { seed },
+    );
+    const multi =
+      k > 1 && items.length
+        ? {
+            samples: k,
+            pass_at_k: Object.fromEntries(
+              ks.map((x) => [x, items.reduce((a, s) => a + s.passes[x]!, 0) / items.length]),
+            ),
+            ehrmind_pass_at_k: items.reduce((a, s) => a + s.ehrmindPass, 0) / items.length,
+          }
+        : {};
+    return {
+      n: items.length,
+      correct,
+      accuracy: items.length ? correct / items.length : Number.NaN,
+      ci_low: lo,
+      ci_high: hi,
+      ...multi,
+    };
   };
   const group = (key: (s: ScoredRow) => string) => {
     const groups = new Map<string, ScoredRow[]>();
@@ -197,7 +276,11 @@ export function evaluateMedcalc(rows: readonly MedcalcEvalRow[], completions: Re
     calculators[id] = { n: items.length, correct, accuracy: correct / items.length };
   }
   return {
-    scoring, n: scored.length, missing: rows.length - scored.length,
-    categories: Object.fromEntries(group((s) => s.category).map(([c, items]) => [c, summarize(items)])), calculators, overall: summarize(scored),
+    scoring,
+    n: scored.length,
+    missing: rows.length - scored.length,
+    categories: Object.fromEntries(group((s) => s.category).map(([c, items]) => [c, summarize(items)])),
+    calculators,
+    overall: summarize(scored),
   };
 }

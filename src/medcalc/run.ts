@@ -5,7 +5,13 @@ import { UsageError } from "../errors.js";
 import { generateWithRetries, runJobs, type RetryPolicy } from "../eval/jobs.js";
 import type { Provider } from "../providers/types.js";
 import type { ChatMessage } from "../render/tokenizer.js";
-import { evaluateMedcalc, readMedcalcRows, type MedcalcEvalRow, type MedcalcEvalSummary, type MedcalcScoring } from "./evaluate.js";
+import {
+  evaluateMedcalc,
+  readMedcalcRows,
+  type MedcalcEvalRow,
+  type MedcalcEvalSummary,
+  type MedcalcScoring,
+} from "./evaluate.js";
 import { medcalcMessages } from "./prompt.js";
 
 export interface MedcalcRunOptions extends RetryPolicy {
@@ -56,21 +62,44 @@ async function runMedcalcLocked(options: MedcalcRunOptions): Promise<MedcalcRunR
   mkdirSync(out, { recursive: true, mode: 0o700 });
   let errors = 0;
   const jobs = await runJobs<MedcalcEvalRow, CompletionLine>({
-    items: rows, id: (r) => String(r.index), path: join(out, "completions.jsonl"), resume: options.resume, concurrency: options.concurrency, signal: options.signal,
+    items: rows,
+    id: (r) => String(r.index),
+    path: join(out, "completions.jsonl"),
+    resume: options.resume,
+    concurrency: options.concurrency,
+    signal: options.signal,
     work: async (row, turn) => {
       const messages = medcalcMessages(row.note, row.question, { template: "messages" }) as ChatMessage[];
-      const result = await generateWithRetries(options.providers[turn % options.providers.length]!, {
-        messages, n: options.samples ?? 1, temperature: options.temperature ?? 0.6, topP: options.topP ?? 0.95, maxTokens: options.maxTokens ?? 2048,
-        seed: options.seed, extraBody: options.extraBody, signal: options.signal,
-      }, options);
+      const result = await generateWithRetries(
+        options.providers[turn % options.providers.length]!,
+        {
+          messages,
+          n: options.samples ?? 1,
+          temperature: options.temperature ?? 0.6,
+          topP: options.topP ?? 0.95,
+          maxTokens: options.maxTokens ?? 2048,
+          seed: options.seed,
+          extraBody: options.extraBody,
+          signal: options.signal,
+        },
+        options,
+      );
       if (options.signal?.aborted && result.error === "aborted") return null;
       if (result.error) errors++;
-      return { id: String(row.index), index: row.index, row_number: row.rowNumber, completions: result.generations?.map((g) => g.text) ?? [], error: result.error, attempts: result.attempts };
+      return {
+        id: String(row.index),
+        index: row.index,
+        row_number: row.rowNumber,
+        completions: result.generations?.map((g) => g.text) ?? [],
+        error: result.error,
+        attempts: result.attempts,
+      };
     },
     onLine: (_line, done, total) => options.onProgress?.(done, total),
   });
   const completions = new Map<string, string[]>();
-  for (const line of jobs.lines.values()) if (line.completions.length) completions.set(`i${line.index}`, line.completions);
+  for (const line of jobs.lines.values())
+    if (line.completions.length) completions.set(`i${line.index}`, line.completions);
   const summary = evaluateMedcalc(rows, completions, options.scoring ?? "eval");
   writeFileSync(join(out, "summary.json"), `${JSON.stringify(summary, null, 2)}\n`, { mode: 0o600 });
   return { out, summary, ran: jobs.ran, resumed: jobs.resumed, errors };

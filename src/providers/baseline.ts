@@ -9,7 +9,10 @@ import { uniformSql } from "../tasks/sample.js";
 import type { Generation, GenerateRequest, Provider } from "./types.js";
 
 // ml-logistic-regression ships CommonJS only.
-const LogisticRegression = createRequire(import.meta.url)("ml-logistic-regression") as new (options: { numSteps: number; learningRate: number }) => {
+const LogisticRegression = createRequire(import.meta.url)("ml-logistic-regression") as new (options: {
+  numSteps: number;
+  learningRate: number;
+}) => {
   train(x: Matrix, y: Matrix): void;
   classifiers: { testScores(x: Matrix): number[] }[];
 };
@@ -34,11 +37,21 @@ const FEATURE_TYPES = Object.keys(EVENT_FORMATS).filter((t) => t !== "patients")
  * - next_event: the most frequent next event type after the window's last event type.
  * Answers are computed for a given set of samples up front; `generate` looks them up.
  */
-export async function createBaselineProvider(store: Store, records: readonly DatasetRecord[], options: BaselineOptions): Promise<Provider> {
-  if (!(await store.tableExists("tasks.task_index"))) throw new EhrR1Error(`${store.path} has no task index: the baselines are fitted on it (run \`ehr-r1 tasks index\`)`);
+export async function createBaselineProvider(
+  store: Store,
+  records: readonly DatasetRecord[],
+  options: BaselineOptions,
+): Promise<Provider> {
+  if (!(await store.tableExists("tasks.task_index")))
+    throw new EhrR1Error(
+      `${store.path} has no task index: the baselines are fitted on it (run \`ehr-r1 tasks index\`)`,
+    );
   const answers = new Map<number, Generation>();
   const byTask = new Map<string, DatasetRecord[]>();
-  for (const r of records) (byTask.get(String(r.task_info.task)) ?? byTask.set(String(r.task_info.task), []).get(String(r.task_info.task))!).push(r);
+  for (const r of records)
+    (
+      byTask.get(String(r.task_info.task)) ?? byTask.set(String(r.task_info.task), []).get(String(r.task_info.task))!
+    ).push(r);
   const cap = options.maxTrainRows ?? 3000;
 
   for (const [task, list] of byTask) {
@@ -48,11 +61,29 @@ export async function createBaselineProvider(store: Store, records: readonly Dat
         SELECT subject_id AS s, context_begin AS b, context_end AS e, target AS y FROM tasks.task_index
         WHERE task = ${literal(task)} AND subject_id IN (${options.trainSubjects})
         ORDER BY ${uniformSql(literal(`baseline:${options.seed}`), "subject_id", "anchor")} LIMIT ${cap}`);
-      const trainX = await features(store, train.map((t) => [t.s, t.b, t.e]));
+      const trainX = await features(
+        store,
+        train.map((t) => [t.s, t.b, t.e]),
+      );
       const y = train.map((t) => (t.y === '"yes"' ? 1 : 0));
-      const testX = await features(store, list.map((r) => [Number(r.task_info.subject_id), Number(r.task_info.period_begin), Number(r.task_info.period_end)]));
+      const testX = await features(
+        store,
+        list.map((r) => [
+          Number(r.task_info.subject_id),
+          Number(r.task_info.period_begin),
+          Number(r.task_info.period_end),
+        ]),
+      );
       const p = fitAndScore(trainX, y, testX);
-      list.forEach((r, i) => answers.set(r.idx, { text: p[i]! >= 0.5 ? "yes" : "no", reasoning: null, finishReason: "stop", firstTokenTopLogprobs: null, pYes: p[i]! }));
+      list.forEach((r, i) =>
+        answers.set(r.idx, {
+          text: p[i]! >= 0.5 ? "yes" : "no",
+          reasoning: null,
+          finishReason: "stop",
+          firstTokenTopLogprobs: null,
+          pYes: p[i]!,
+        }),
+      );
     } else if (task === "next_event") {
       const transitions = await store.rows<{ last: string; next: string }>(`
         SELECT last, arg_max(next, n) AS next FROM (
@@ -61,9 +92,18 @@ export async function createBaselineProvider(store: Store, records: readonly Dat
           WHERE i.task = 'next_event' AND i.subject_id IN (${options.trainSubjects}) GROUP BY ALL
         ) GROUP BY last`);
       const next = new Map(transitions.map((t) => [t.last, t.next]));
-      const fallback = (await store.rows<{ e: string }>(`SELECT mode(event) AS e FROM tasks.task_index WHERE task = 'next_event'`))[0]?.e ?? "labevents";
+      const fallback =
+        (await store.rows<{ e: string }>(`SELECT mode(event) AS e FROM tasks.task_index WHERE task = 'next_event'`))[0]
+          ?.e ?? "labevents";
       const lastTypes = await lastEventTypes(store, list);
-      list.forEach((r) => answers.set(r.idx, { text: next.get(lastTypes.get(r.idx) ?? "") ?? fallback, reasoning: null, finishReason: "stop", firstTokenTopLogprobs: null }));
+      list.forEach((r) =>
+        answers.set(r.idx, {
+          text: next.get(lastTypes.get(r.idx) ?? "") ?? fallback,
+          reasoning: null,
+          finishReason: "stop",
+          firstTokenTopLogprobs: null,
+        }),
+      );
     } else if (task !== "discharge") {
       const [prior] = await store.rows<{ items: string[] | null; k: number | null }>(`
         SELECT (SELECT list(label ORDER BY n DESC, label) FROM (
@@ -72,7 +112,14 @@ export async function createBaselineProvider(store: Store, records: readonly Dat
           (SELECT median(json_array_length(target)) FROM tasks.task_index WHERE task = ${literal(task)} AND subject_id IN (${options.trainSubjects}) AND json_type(target) = 'ARRAY') AS k`);
       const top = (prior?.items ?? []).slice(0, Math.max(1, Math.round(prior?.k ?? 1)));
       const previous = await previousSameTask(store, task, list);
-      list.forEach((r) => answers.set(r.idx, { text: (previous.get(r.idx) ?? top).join("\n"), reasoning: null, finishReason: "stop", firstTokenTopLogprobs: null }));
+      list.forEach((r) =>
+        answers.set(r.idx, {
+          text: (previous.get(r.idx) ?? top).join("\n"),
+          reasoning: null,
+          finishReason: "stop",
+          firstTokenTopLogprobs: null,
+        }),
+      );
     }
   }
 
@@ -82,7 +129,10 @@ export async function createBaselineProvider(store: Store, records: readonly Dat
       const sample = request.sample;
       const answer = sample ? answers.get(sample.idx) : undefined;
       const n = request.n ?? 1;
-      return Array.from({ length: n }, () => answer ?? { text: "", reasoning: null, finishReason: "stop", firstTokenTopLogprobs: null });
+      return Array.from(
+        { length: n },
+        () => answer ?? { text: "", reasoning: null, finishReason: "stop", firstTokenTopLogprobs: null },
+      );
     },
   };
 }
@@ -90,9 +140,12 @@ export async function createBaselineProvider(store: Store, records: readonly Dat
 /** Count features of context windows [begin, end): events and rows per event type (log1p), window hours. */
 async function features(store: Store, windows: readonly (readonly [number, number, number])[]): Promise<number[][]> {
   if (!windows.length) return [];
-  await store.exec("CREATE OR REPLACE TEMP TABLE baseline_windows (k INTEGER, subject_id INTEGER, b INTEGER, e INTEGER)");
+  await store.exec(
+    "CREATE OR REPLACE TEMP TABLE baseline_windows (k INTEGER, subject_id INTEGER, b INTEGER, e INTEGER)",
+  );
   const values = windows.map(([s, b, e], k) => `(${k}, ${s}, ${b}, ${e})`);
-  for (let i = 0; i < values.length; i += 5000) await store.exec(`INSERT INTO baseline_windows VALUES ${values.slice(i, i + 5000).join(", ")}`);
+  for (let i = 0; i < values.length; i += 5000)
+    await store.exec(`INSERT INTO baseline_windows VALUES ${values.slice(i, i + 5000).join(", ")}`);
   const columns = FEATURE_TYPES.flatMap((t) => [
     `ln(1 + count(*) FILTER (WHERE ev.file_name = ${literal(t)}))`,
     `ln(1 + coalesce(sum(ev.n_rows) FILTER (WHERE ev.file_name = ${literal(t)}), 0))`,
@@ -114,7 +167,10 @@ function fitAndScore(trainX: number[][], y: number[], testX: number[][]): number
   }
   const width = trainX[0]!.length;
   const mean = Array.from({ length: width }, (_, j) => trainX.reduce((a, r) => a + r[j]!, 0) / trainX.length);
-  const std = Array.from({ length: width }, (_, j) => Math.sqrt(trainX.reduce((a, r) => a + (r[j]! - mean[j]!) ** 2, 0) / trainX.length) || 1);
+  const std = Array.from(
+    { length: width },
+    (_, j) => Math.sqrt(trainX.reduce((a, r) => a + (r[j]! - mean[j]!) ** 2, 0) / trainX.length) || 1,
+  );
   const scale = (rows: number[][]) => new Matrix(rows.map((r) => [1, ...r.map((v, j) => (v - mean[j]!) / std[j]!)]));
   const model = new LogisticRegression({ numSteps: 600, learningRate: 1 / trainX.length });
   model.train(scale(trainX), Matrix.columnVector(y));
@@ -125,17 +181,30 @@ function fitAndScore(trainX: number[][], y: number[], testX: number[][]): number
 async function lastEventTypes(store: Store, records: readonly DatasetRecord[]): Promise<Map<number, string>> {
   const out = new Map<number, string>();
   if (!records.length) return out;
-  const pairs = records.map((r) => `(${r.idx}, ${Number(r.task_info.subject_id)}, ${Number(r.task_info.period_end) - 1})`).join(", ");
-  const rows = await store.rows<{ idx: number; f: string }>(`SELECT p.idx, e.file_name AS f FROM (VALUES ${pairs}) p(idx, s, seq) JOIN timeline.events e ON e.subject_id = p.s AND e.seq = p.seq`);
+  const pairs = records
+    .map((r) => `(${r.idx}, ${Number(r.task_info.subject_id)}, ${Number(r.task_info.period_end) - 1})`)
+    .join(", ");
+  const rows = await store.rows<{ idx: number; f: string }>(
+    `SELECT p.idx, e.file_name AS f FROM (VALUES ${pairs}) p(idx, s, seq) JOIN timeline.events e ON e.subject_id = p.s AND e.seq = p.seq`,
+  );
   for (const r of rows) out.set(Number(r.idx), r.f);
   return out;
 }
 
 /** The labels of the latest earlier sample of the same task and patient whose anchor lies inside this sample's window. */
-async function previousSameTask(store: Store, task: string, records: readonly DatasetRecord[]): Promise<Map<number, string[]>> {
+async function previousSameTask(
+  store: Store,
+  task: string,
+  records: readonly DatasetRecord[],
+): Promise<Map<number, string[]>> {
   const out = new Map<number, string[]>();
   if (!records.length) return out;
-  const pairs = records.map((r) => `(${r.idx}, ${Number(r.task_info.subject_id)}, ${Number(r.task_info.period_begin)}, ${Number(r.task_info.period_end)})`).join(", ");
+  const pairs = records
+    .map(
+      (r) =>
+        `(${r.idx}, ${Number(r.task_info.subject_id)}, ${Number(r.task_info.period_begin)}, ${Number(r.task_info.period_end)})`,
+    )
+    .join(", ");
   const rows = await store.rows<{ idx: number; t: string }>(`
     SELECT p.idx, arg_max(i.target, i.anchor) AS t FROM (VALUES ${pairs}) p(idx, s, b, e)
     JOIN tasks.task_index i ON i.task = ${literal(task)} AND i.subject_id = p.s AND i.anchor >= p.b AND i.anchor < p.e

@@ -7,8 +7,11 @@ import type { Generation, GenerateRequest, Provider } from "./types.js";
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
   if (value && typeof value === "object") {
-    return `{${Object.keys(value as object).sort().filter((k) => (value as Record<string, unknown>)[k] !== undefined)
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(",")}}`;
+    return `{${Object.keys(value as object)
+      .sort()
+      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`)
+      .join(",")}}`;
   }
   return JSON.stringify(value);
 }
@@ -24,7 +27,9 @@ export function cachedProvider(provider: Provider, dir: string, model: string): 
     id: provider.id,
     async generate(request: GenerateRequest): Promise<Generation[]> {
       const { sample: _sample, signal: _signal, ...settings } = request;
-      const key = createHash("sha256").update(canonicalJson({ model, ...settings })).digest("hex");
+      const key = createHash("sha256")
+        .update(canonicalJson({ model, ...settings }))
+        .digest("hex");
       const file = join(dir, key.slice(0, 2), `${key}.json`);
       if (existsSync(file)) return JSON.parse(readFileSync(file, "utf8")) as Generation[];
       const generations = await provider.generate(request);

@@ -39,16 +39,23 @@ export function isLoopbackAddress(address: string): boolean {
  * `--allow-remote`, and the caller pins its connections to the address checked here. User-info in the
  * URL is refused: it would be written into run files, and the SDK would not even send it.
  */
-export async function checkEndpoint(baseUrl: string, allowRemote: readonly string[], resolver: Resolver = systemResolver): Promise<CheckedEndpoint> {
+export async function checkEndpoint(
+  baseUrl: string,
+  allowRemote: readonly string[],
+  resolver: Resolver = systemResolver,
+): Promise<CheckedEndpoint> {
   let url: URL;
   try {
     url = new URL(baseUrl);
   } catch {
     throw new UsageError(`--base-url ${redactUrl(baseUrl)} is not a URL`);
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw new UsageError(`--base-url ${redactUrl(baseUrl)}: only http and https are supported`);
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    throw new UsageError(`--base-url ${redactUrl(baseUrl)}: only http and https are supported`);
   if (url.username || url.password) {
-    throw new UsageError(`--base-url must not carry a user name or password (they would be written into run files); pass an API key in OPENAI_API_KEY instead`);
+    throw new UsageError(
+      `--base-url must not carry a user name or password (they would be written into run files); pass an API key in OPENAI_API_KEY instead`,
+    );
   }
   const hostname = url.hostname.replace(/^\[|\]$/g, "").toLowerCase();
   const allowed = allowRemote.map((h) => h.toLowerCase().replace(/^\[|\]$/g, "")).includes(hostname);
@@ -59,20 +66,32 @@ export async function checkEndpoint(baseUrl: string, allowRemote: readonly strin
     try {
       addresses = await resolver(hostname);
     } catch (error) {
-      throw new UsageError(`--base-url ${hostname}: the name does not resolve (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+      throw new UsageError(
+        `--base-url ${hostname}: the name does not resolve (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+      );
     }
     if (!addresses.length) throw new UsageError(`--base-url ${hostname}: the name resolves to no address`);
   }
   const outside = addresses.filter((a) => !isLoopbackAddress(a.address));
   if (outside.length && !allowed) {
-    const where = isIP(hostname) ? "it is not a loopback address" : `it resolves to ${outside.map((a) => a.address).join(", ")}, which ${outside.length > 1 ? "are" : "is"} not loopback`;
-    throw new UsageError(`refusing to send EHR data to ${hostname}: ${where}. If you may share this data with that host, pass --allow-remote ${hostname}`);
+    const where = isIP(hostname)
+      ? "it is not a loopback address"
+      : `it resolves to ${outside.map((a) => a.address).join(", ")}, which ${outside.length > 1 ? "are" : "is"} not loopback`;
+    throw new UsageError(
+      `refusing to send EHR data to ${hostname}: ${where}. If you may share this data with that host, pass --allow-remote ${hostname}`,
+    );
   }
   const first = addresses[0]!;
   const clean = new URL(url.href);
   clean.search = "";
   clean.hash = "";
-  return { baseUrl: clean.href.replace(/\/$/, ""), hostname, address: first.address, family: first.family === 6 ? 6 : 4, remote: outside.length > 0 };
+  return {
+    baseUrl: clean.href.replace(/\/$/, ""),
+    hostname,
+    address: first.address,
+    family: first.family === 6 ? 6 : 4,
+    remote: outside.length > 0,
+  };
 }
 
 /** A URL as it may be printed: user-info, query and fragment removed. */

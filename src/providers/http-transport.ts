@@ -13,7 +13,9 @@ type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | Lo
 export function pinnedLookup(endpoint: Pick<CheckedEndpoint, "hostname" | "address" | "family">): LookupFunction {
   return (hostname: string, options: LookupOptions, callback: LookupCallback): void => {
     if (hostname.toLowerCase().replace(/^\[|\]$/g, "") !== endpoint.hostname) {
-      const error: NodeJS.ErrnoException = new Error(`refusing to connect to ${hostname}: only ${endpoint.hostname} (${endpoint.address}) was checked`);
+      const error: NodeJS.ErrnoException = new Error(
+        `refusing to connect to ${hostname}: only ${endpoint.hostname} (${endpoint.address}) was checked`,
+      );
       error.code = "EHR_R1_UNCHECKED_HOST";
       callback(error, "");
       return;
@@ -25,7 +27,11 @@ export function pinnedLookup(endpoint: Pick<CheckedEndpoint, "hostname" | "addre
 
 /** An undici agent whose every connection goes to the checked address (or anywhere, without an endpoint: tests only). */
 export function endpointAgent(endpoint?: CheckedEndpoint): Agent {
-  return new Agent({ keepAliveTimeout: 30_000, connections: 512, ...(endpoint ? { connect: { lookup: pinnedLookup(endpoint) } } : {}) });
+  return new Agent({
+    keepAliveTimeout: 30_000,
+    connections: 512,
+    ...(endpoint ? { connect: { lookup: pinnedLookup(endpoint) } } : {}),
+  });
 }
 
 /**
@@ -40,20 +46,34 @@ export function endpointAgent(endpoint?: CheckedEndpoint): Agent {
 export function requestFetch(agent: Agent = endpointAgent()): typeof fetch {
   return async (input, init = {}) => {
     const body = init.body;
-    if (input instanceof Request || (body !== undefined && body !== null && typeof body !== "string" && !(body instanceof Uint8Array))) {
+    if (
+      input instanceof Request ||
+      (body !== undefined && body !== null && typeof body !== "string" && !(body instanceof Uint8Array))
+    ) {
       const source = input instanceof Request ? input : new Request(input, init);
       const response = await undiciFetch(source.url, {
-        method: source.method, headers: [...source.headers], body: source.body ? new Uint8Array(await source.arrayBuffer()) : undefined,
-        signal: init.signal ?? undefined, redirect: "manual", dispatcher: agent,
+        method: source.method,
+        headers: [...source.headers],
+        body: source.body ? new Uint8Array(await source.arrayBuffer()) : undefined,
+        signal: init.signal ?? undefined,
+        redirect: "manual",
+        dispatcher: agent,
       });
-      return new Response(response.status === 204 || response.status === 304 ? null : await response.arrayBuffer(), { status: response.status, headers: [...response.headers] });
+      return new Response(response.status === 204 || response.status === 304 ? null : await response.arrayBuffer(), {
+        status: response.status,
+        headers: [...response.headers],
+      });
     }
     const headers: Record<string, string> = {};
     new Headers(init.headers).forEach((value, key) => {
       headers[key] = value;
     });
     const response = await request(String(input), {
-      method: (init.method ?? "GET") as "GET", headers, body: body ?? undefined, signal: init.signal ?? undefined, dispatcher: agent,
+      method: (init.method ?? "GET") as "GET",
+      headers,
+      body: body ?? undefined,
+      signal: init.signal ?? undefined,
+      dispatcher: agent,
     });
     const text = await response.body.text();
     const out = new Headers();

@@ -50,7 +50,12 @@ export interface Provider {
 
 /** A failed request: `retryable` says whether trying again may help (429, 5xx, timeouts, dropped connections, garbled bodies). */
 export class ProviderError extends Error {
-  constructor(message: string, readonly retryable: boolean, readonly status?: number, readonly retryAfterMs?: number) {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+    readonly status?: number,
+    readonly retryAfterMs?: number,
+  ) {
     super(message);
     this.name = "ProviderError";
   }

@@ -9,7 +9,8 @@ const normalise = (s: string) => s.toLowerCase().replace(/\s+/g, " ").trim();
 
 export function judgeChain(chain: string, labels: string | readonly string[], minCoverage = 0.7): RejectReason | null {
   if (!chain.trim()) return "empty";
-  if (!/^##\s*Extraction\b/m.test(chain) || !/^##\s*Reasoning\b/m.test(chain) || !/^##\s*Final Results\b/m.test(chain)) return "missing-sections";
+  if (!/^##\s*Extraction\b/m.test(chain) || !/^##\s*Reasoning\b/m.test(chain) || !/^##\s*Final Results\b/m.test(chain))
+    return "missing-sections";
   if (/Extraction and Analysis|Reasoning and Summary/.test(chain)) return "old-format";
   if (chain.toLowerCase().includes("ground truth")) return "mentions-ground-truth";
   const finals = normalise(chain.slice(chain.lastIndexOf("Final Results") + "Final Results".length));

@@ -34,7 +34,9 @@ const IMPLICIT = `Use the answer${"{KNOWLEDGE}"} only to steer your reasoning: n
 export function synthesisPrompt(variant: PromptVariant, input: SynthesisInput): string {
   const blocks = [
     `# Patient EHR Context #\n${input.context}`,
-    ...(variant === "with-knowledge" ? [`# Retrieved Medical Knowledge #\n${input.paths.map((p) => pyRepr([...p])).join("\n")}`] : []),
+    ...(variant === "with-knowledge"
+      ? [`# Retrieved Medical Knowledge #\n${input.paths.map((p) => pyRepr([...p])).join("\n")}`]
+      : []),
     `# Ground Truth #\n${input.groundTruth}`,
     `# Task #\n${input.task}`,
   ];
@@ -42,11 +44,13 @@ export function synthesisPrompt(variant: PromptVariant, input: SynthesisInput): 
   if (variant === "without-format") {
     return `${data}\n${RULE}\n# Instructions\nExplain, step by step and with sound medical reasoning, how the ground truth follows from the patient's record and the task. End with "Therefore, the answer is {ground truth}".\n${IMPLICIT.replace("{KNOWLEDGE}", "")}`;
   }
-  const description = variant === "with-knowledge"
-    ? "The record is the patient's EHR; the knowledge lists paths between concepts of the record and of the answer; the ground truth is the answer; the task is the question."
-    : "The record is the patient's EHR; the ground truth is the answer; the task is the question.";
-  const notes = variant === "with-knowledge"
-    ? `# Important Notes\n- For each useful knowledge path, find its first concept in the record and point to it in the Extraction.\n- Work out carefully how each answer item follows.\n- ${IMPLICIT.replace("{KNOWLEDGE}", " and the knowledge")}`
-    : `# Important Notes\n- Work out carefully how each answer item follows.\n- ${IMPLICIT.replace("{KNOWLEDGE}", "")}`;
+  const description =
+    variant === "with-knowledge"
+      ? "The record is the patient's EHR; the knowledge lists paths between concepts of the record and of the answer; the ground truth is the answer; the task is the question."
+      : "The record is the patient's EHR; the ground truth is the answer; the task is the question.";
+  const notes =
+    variant === "with-knowledge"
+      ? `# Important Notes\n- For each useful knowledge path, find its first concept in the record and point to it in the Extraction.\n- Work out carefully how each answer item follows.\n- ${IMPLICIT.replace("{KNOWLEDGE}", " and the knowledge")}`
+      : `# Important Notes\n- Work out carefully how each answer item follows.\n- ${IMPLICIT.replace("{KNOWLEDGE}", "")}`;
   return `${data}\n${RULE}\n# Data Description\n${description}\n# Instructions\nWrite a rigorous medical reasoning process by which the ground truth can be derived from the record and the task.\n# Requirements\n${SECTIONS}\n${notes}\n# Output Format\n## Extraction\n[YOUR OUTPUT]\n## Reasoning\n[YOUR OUTPUT]\n## Final Results\n[YOUR OUTPUT]`;
 }

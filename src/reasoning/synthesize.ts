@@ -45,11 +45,14 @@ export interface ChainLine {
 /** The knowledge paths of each decision sample, from `graph.sample_paths` (sample id: task|subject|anchor). */
 export async function samplePaths(store: Store): Promise<Map<string, string[][]>> {
   if (!(await store.tableExists("graph.sample_paths"))) return new Map();
-  const rows = await store.rows<{ id: string; paths: string }>("SELECT sample_id AS id, paths::VARCHAR AS paths FROM graph.sample_paths");
+  const rows = await store.rows<{ id: string; paths: string }>(
+    "SELECT sample_id AS id, paths::VARCHAR AS paths FROM graph.sample_paths",
+  );
   return new Map(rows.map((r) => [r.id, JSON.parse(r.paths) as string[][]]));
 }
 
-const sampleKey = (r: DatasetRecord) => `${String(r.task_info.task)}|${String(r.task_info.subject_id)}|${String(r.task_info.period_end)}`;
+const sampleKey = (r: DatasetRecord) =>
+  `${String(r.task_info.task)}|${String(r.task_info.subject_id)}|${String(r.task_info.period_end)}`;
 
 /**
  * Reasoning chains for decision samples by any provider, with the runner's machinery: bounded
@@ -63,26 +66,50 @@ export async function synthesizeChains(options: SynthesisOptions, paths: Map<str
 async function synthesizeLocked(options: SynthesisOptions, paths: Map<string, string[][]>) {
   const out = resolve(options.out);
   mkdirSync(out, { recursive: true, mode: 0o700 });
-  let records = readBenchmark(options.data).filter((r) => r.task_info.task_type === "decision_making" && r.task_info.task !== "discharge");
+  let records = readBenchmark(options.data).filter(
+    (r) => r.task_info.task_type === "decision_making" && r.task_info.task !== "discharge",
+  );
   const requireGraph = options.variant === "with-knowledge" || options.requireGraph;
-  const withoutGraph = records.filter((r) => !(paths.get(sampleKey(r))?.length)).length;
+  const withoutGraph = records.filter((r) => !paths.get(sampleKey(r))?.length).length;
   if (requireGraph) records = records.filter((r) => paths.get(sampleKey(r))?.length);
   if (options.limit !== undefined) records = records.slice(0, options.limit);
   const jobs = await runJobs<DatasetRecord, ChainLine>({
-    items: records, id: (r) => String(r.idx), path: join(out, "chains.jsonl"), resume: options.resume, concurrency: options.concurrency, signal: options.signal,
+    items: records,
+    id: (r) => String(r.idx),
+    path: join(out, "chains.jsonl"),
+    resume: options.resume,
+    concurrency: options.concurrency,
+    signal: options.signal,
     work: async (record, turn) => {
       const prompt = synthesisPrompt(options.variant, {
-        context: record.input, groundTruth: String(record.task_info.target ?? JSON.stringify(goldOf(record))), task: record.instruction, paths: paths.get(sampleKey(record)) ?? [],
+        context: record.input,
+        groundTruth: String(record.task_info.target ?? JSON.stringify(goldOf(record))),
+        task: record.instruction,
+        paths: paths.get(sampleKey(record)) ?? [],
       });
-      const result = await generateWithRetries(options.providers[turn % options.providers.length]!, {
-        messages: [{ role: "user", content: prompt }], n: options.n ?? 3, temperature: options.temperature ?? 0.5, maxTokens: options.maxTokens, signal: options.signal,
-      }, options);
+      const result = await generateWithRetries(
+        options.providers[turn % options.providers.length]!,
+        {
+          messages: [{ role: "user", content: prompt }],
+          n: options.n ?? 3,
+          temperature: options.temperature ?? 0.5,
+          maxTokens: options.maxTokens,
+          signal: options.signal,
+        },
+        options,
+      );
       if (options.signal?.aborted && result.error === "aborted") return null;
       const usage = result.generations?.[0]?.usage;
       return {
-        id: String(record.idx), idx: record.idx, task: String(record.task_info.task), variant: options.variant,
-        chains: result.generations?.map((g) => g.text) ?? [], prompt_tokens: usage?.promptTokens ?? null, completion_tokens: usage?.completionTokens ?? null,
-        error: result.error, attempts: result.attempts,
+        id: String(record.idx),
+        idx: record.idx,
+        task: String(record.task_info.task),
+        variant: options.variant,
+        chains: result.generations?.map((g) => g.text) ?? [],
+        prompt_tokens: usage?.promptTokens ?? null,
+        completion_tokens: usage?.completionTokens ?? null,
+        error: result.error,
+        attempts: result.attempts,
       };
     },
     onLine: (line) => options.onChain?.(line),
@@ -91,10 +118,19 @@ async function synthesizeLocked(options: SynthesisOptions, paths: Map<string, st
   const promptTokens = lines.reduce((a, l) => a + (l.prompt_tokens ?? 0), 0);
   const completionTokens = lines.reduce((a, l) => a + (l.completion_tokens ?? 0), 0);
   const summary = {
-    data: resolve(options.data), variant: options.variant, samples: records.length, ran: jobs.ran, resumed: jobs.resumed,
-    skipped_without_graph: requireGraph ? withoutGraph : 0, errors: lines.filter((l) => l.error).length,
-    chains: lines.reduce((a, l) => a + l.chains.length, 0), prompt_tokens: promptTokens, completion_tokens: completionTokens,
-    cost: options.pricePer1k ? +((promptTokens * options.pricePer1k.input + completionTokens * options.pricePer1k.output) / 1000).toFixed(4) : null,
+    data: resolve(options.data),
+    variant: options.variant,
+    samples: records.length,
+    ran: jobs.ran,
+    resumed: jobs.resumed,
+    skipped_without_graph: requireGraph ? withoutGraph : 0,
+    errors: lines.filter((l) => l.error).length,
+    chains: lines.reduce((a, l) => a + l.chains.length, 0),
+    prompt_tokens: promptTokens,
+    completion_tokens: completionTokens,
+    cost: options.pricePer1k
+      ? +((promptTokens * options.pricePer1k.input + completionTokens * options.pricePer1k.output) / 1000).toFixed(4)
+      : null,
   };
   writeFileSync(join(out, "summary.json"), `${JSON.stringify(summary, null, 2)}\n`, { mode: 0o600 });
   return summary;
@@ -108,7 +144,14 @@ export async function filterChains(runDir: string, data: string, outFile: string
   const chainsPath = join(resolve(runDir), "chains.jsonl");
   if (!existsSync(chainsPath)) throw new Error(`${chainsPath} not found: is ${runDir} a \`reason synth\` folder?`);
   const byId = new Map(readBenchmark(data).map((r) => [String(r.idx), r]));
-  const rejected: Record<RejectReason | "request-failed", number> = { "empty": 0, "missing-sections": 0, "old-format": 0, "mentions-ground-truth": 0, "low-coverage": 0, "request-failed": 0 };
+  const rejected: Record<RejectReason | "request-failed", number> = {
+    empty: 0,
+    "missing-sections": 0,
+    "old-format": 0,
+    "mentions-ground-truth": 0,
+    "low-coverage": 0,
+    "request-failed": 0,
+  };
   let accepted = 0;
   let samples = 0;
   const stream = createWriteStream(resolve(outFile), { mode: 0o600 });

@@ -47,12 +47,20 @@ export function userMessage(input: string, instruction?: string): string {
 
 export function fitToBudget(parts: InputParts, options: BudgetOptions): BudgetedPrompt {
   const { maxTokens, counter } = options;
-  if (!Number.isInteger(maxTokens) || maxTokens <= 0) throw new EhrR1Error(`--max-tokens must be a whole number > 0 (got ${maxTokens})`);
+  if (!Number.isInteger(maxTokens) || maxTokens <= 0)
+    throw new EhrR1Error(`--max-tokens must be a whole number > 0 (got ${maxTokens})`);
   const format = options.format ?? "ehr-r1";
-  const tokenizer = counter instanceof ModelTokenizer && counter.hasChatTemplate && (options.chat ?? true) ? counter : null;
+  const tokenizer =
+    counter instanceof ModelTokenizer && counter.hasChatTemplate && (options.chat ?? true) ? counter : null;
   const wrap = (user: string) =>
     tokenizer
-      ? tokenizer.applyChatTemplate([{ role: "system", content: SYSTEM_PROMPT }, { role: "user", content: user }], { addGenerationPrompt: true, enableThinking: options.enableThinking })
+      ? tokenizer.applyChatTemplate(
+          [
+            { role: "system", content: SYSTEM_PROMPT },
+            { role: "user", content: user },
+          ],
+          { addGenerationPrompt: true, enableThinking: options.enableThinking },
+        )
       : user;
   const build = (p: InputParts) => {
     const input = joinInput(p, format);
@@ -60,12 +68,24 @@ export function fitToBudget(parts: InputParts, options: BudgetOptions): Budgeted
     const prompt = wrap(user);
     return { input, user, prompt, tokens: counter.count(prompt) };
   };
-  const base = { policy: options.policy ?? "events", contextEvents: parts.context.length, droppedEvents: 0, dischargeTrimmed: false, truncated: false } as const;
+  const base = {
+    policy: options.policy ?? "events",
+    contextEvents: parts.context.length,
+    droppedEvents: 0,
+    dischargeTrimmed: false,
+    truncated: false,
+  } as const;
 
   if (options.policy === "reference") {
     const full = build(parts);
     if (full.tokens <= maxTokens) return { ...full, ...base };
-    return { ...leftSlice(full.prompt, maxTokens, counter), input: full.input, user: full.user, ...base, truncated: true };
+    return {
+      ...leftSlice(full.prompt, maxTokens, counter),
+      input: full.input,
+      user: full.user,
+      ...base,
+      truncated: true,
+    };
   }
 
   // Per-event counts estimate which oldest events to drop; the whole prompt is then counted to confirm.
@@ -87,7 +107,10 @@ export function fitToBudget(parts: InputParts, options: BudgetOptions): Budgeted
   if (at >= 0) {
     const head = parts.lastDischarge.slice(0, at + marker.length);
     const body = parts.lastDischarge.slice(at + marker.length);
-    const tail = (n: number) => (counter instanceof ModelTokenizer ? counter.decode(counter.encode(body).slice(-n || body.length)) : body.slice(Math.max(0, body.length - Math.floor(n * 1.5))));
+    const tail = (n: number) =>
+      counter instanceof ModelTokenizer
+        ? counter.decode(counter.encode(body).slice(-n || body.length))
+        : body.slice(Math.max(0, body.length - Math.floor(n * 1.5)));
     const bodyTokens = counter.count(body);
     let lo = 0;
     let hi = bodyTokens;
@@ -103,7 +126,9 @@ export function fitToBudget(parts: InputParts, options: BudgetOptions): Budgeted
     if (best) return { ...best, ...base, droppedEvents: parts.context.length, dischargeTrimmed: true };
   }
   const floor = build({ ...noContext, lastDischarge: "" }).tokens;
-  throw new EhrR1Error(`the demographics, admission record and instruction alone take ${floor} tokens, over the budget of ${maxTokens}`);
+  throw new EhrR1Error(
+    `the demographics, admission record and instruction alone take ${floor} tokens, over the budget of ${maxTokens}`,
+  );
 }
 
 /** The reference's `ids[-N:]`: the last N tokens of the whole prompt. */

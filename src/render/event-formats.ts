@@ -14,15 +14,24 @@ export const EVENT_FORMATS: Readonly<Record<string, EventFormat>> = {
   patients: { display: "Patient Demographics", keys: ["anchor_age", "gender"] },
   omr: { display: "Online Medical Record", keys: ["result_name", "result_value"] },
   pharmacy: { display: "Pharmacy", keys: ["medication", "proc_type", "status"] },
-  prescriptions: { display: "Prescriptions", keys: ["drug", "ATC Type", "prod_strength", "dose_val_rx", "dose_unit_rx"] },
+  prescriptions: {
+    display: "Prescriptions",
+    keys: ["drug", "ATC Type", "prod_strength", "dose_val_rx", "dose_unit_rx"],
+  },
   poe: { display: "Provider Order Entry", keys: ["order_type", "order_subtype"] },
-  procedures_icd: { display: "Procedures on International Classification of Diseases", keys: ["procedures", "CCS Type"] },
+  procedures_icd: {
+    display: "Procedures on International Classification of Diseases",
+    keys: ["procedures", "CCS Type"],
+  },
   services: { display: "Services", keys: ["curr_service"] },
   labevents: {
     display: "Labotary Test Events",
     keys: ["item_name", "valuenum", "valueuom", "ref_range_lower", "ref_range_upper", "flag", "comments"],
   },
-  microbiologyevents: { display: "Microbiology Test Events", keys: ["test_name", "dilution_text", "interpretation", "comments", "ab_name"] },
+  microbiologyevents: {
+    display: "Microbiology Test Events",
+    keys: ["test_name", "dilution_text", "interpretation", "comments", "ab_name"],
+  },
   admissions: { display: "Admissions", keys: ["admission_type", "admission_location", "admission_info"] },
   transfers: { display: "Transfers", keys: ["eventtype", "careunit"] },
   emar: { display: "Electronic Medicine Administration Record", keys: ["medication", "event_txt"] },
@@ -39,10 +48,16 @@ export const EVENT_FORMATS: Readonly<Record<string, EventFormat>> = {
   chartevents: { display: "Chart Events", keys: ["item_name", "valuenum", "valueuom", "warning"] },
   ingredientevents: { display: "Ingredient Events", keys: ["item_name", "amount", "amountuom", "rate", "rateuom"] },
   datetimeevents: { display: "Datetime Events", keys: ["item_name"] },
-  procedureevents: { display: "Procedure Events", keys: ["item_name", "value", "valueuom", "location", "locationcategory"] },
+  procedureevents: {
+    display: "Procedure Events",
+    keys: ["item_name", "value", "valueuom", "location", "locationcategory"],
+  },
   inputevents: { display: "Input Events", keys: ["item_name", "amount", "amountuom", "rate", "rateuom"] },
   outputevents: { display: "Output Events", keys: ["item_name", "value", "valueuom"] },
 };
 
 /** Display names of tables the reference names but never renders. */
-export const UNRENDERED_EVENT_NAMES: Readonly<Record<string, string>> = { drgcodes: "Drgcodes", hcpcsevents: "Hcpcs Events" };
+export const UNRENDERED_EVENT_NAMES: Readonly<Record<string, string>> = {
+  drgcodes: "Drgcodes",
+  hcpcsevents: "Hcpcs Events",
+};

@@ -11,7 +11,9 @@ export type RenderFormat = "ehr-r1" | "clean";
 export function renderEvent(event: EhrEvent, format: RenderFormat = "ehr-r1"): string {
   const spec = EVENT_FORMATS[event.file_name];
   if (!spec) return "";
-  return format === "clean" ? renderClean(event, spec.display, spec.keys) : renderReference(event, spec.display, spec.keys);
+  return format === "clean"
+    ? renderClean(event, spec.display, spec.keys)
+    : renderReference(event, spec.display, spec.keys);
 }
 
 function renderReference(event: EhrEvent, display: string, keys: readonly string[]): string {
@@ -31,7 +33,12 @@ function renderReference(event: EhrEvent, display: string, keys: readonly string
   return `${title}\n${lines.join("\n")}`;
 }
 
-const isEmpty = (value: unknown) => value === null || value === undefined || value === "nan" || value === "" || (Array.isArray(value) && value.length === 0);
+const isEmpty = (value: unknown) =>
+  value === null ||
+  value === undefined ||
+  value === "nan" ||
+  value === "" ||
+  (Array.isArray(value) && value.length === 0);
 
 function cleanValue(row: EventItem, key: string): string {
   const value = row[key];
@@ -44,7 +51,8 @@ function renderClean(event: EhrEvent, display: string, keys: readonly string[]):
   const rows = event.items;
   const shown = keys.filter((k) => rows.some((row) => !isEmpty(row[k])));
   if (!shown.length) return title;
-  if (rows.length === 1) return `${title}\n${shown.map((k) => `- ${pyTitle(k)}: ${cleanValue(rows[0]!, k)}`).join("\n")}`;
+  if (rows.length === 1)
+    return `${title}\n${shown.map((k) => `- ${pyTitle(k)}: ${cleanValue(rows[0]!, k)}`).join("\n")}`;
   return [
     title,
     `| ${shown.map(pyTitle).join(" | ")} |`,

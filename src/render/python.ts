@@ -63,11 +63,14 @@ export function pyStrRepr(text: string): string {
 export function pyStr(value: unknown): string {
   if (value === null || value === undefined) return "None";
   if (typeof value === "string") return value;
-  if (typeof value === "number") return Number.isInteger(value) && !Object.is(value, -0) ? String(value) : pyFloatRepr(value);
+  if (typeof value === "number")
+    return Number.isInteger(value) && !Object.is(value, -0) ? String(value) : pyFloatRepr(value);
   if (typeof value === "boolean") return value ? "True" : "False";
   if (Array.isArray(value)) return `[${value.map(pyRepr).join(", ")}]`;
   if (typeof value === "object") {
-    return `{${Object.entries(value as Record<string, unknown>).map(([k, v]) => `${pyStrRepr(k)}: ${pyRepr(v)}`).join(", ")}}`;
+    return `{${Object.entries(value as Record<string, unknown>)
+      .map(([k, v]) => `${pyStrRepr(k)}: ${pyRepr(v)}`)
+      .join(", ")}}`;
   }
   return String(value);
 }

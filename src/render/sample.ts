@@ -32,11 +32,16 @@ function eventAt(trajectory: readonly EhrEvent[], index: number, what: string): 
   return event;
 }
 
-export function inputParts(trajectory: readonly EhrEvent[], window: SampleWindow = {}, format: RenderFormat = "ehr-r1"): InputParts {
+export function inputParts(
+  trajectory: readonly EhrEvent[],
+  window: SampleWindow = {},
+  format: RenderFormat = "ehr-r1",
+): InputParts {
   if (!trajectory.length) throw new UsageError("empty trajectory");
   const begin = window.begin ?? 0;
   const end = window.end ?? trajectory.length - 1;
-  if (begin < 0 || end > trajectory.length || begin > end) throw new UsageError(`context [${begin}, ${end}) is outside the trajectory (${trajectory.length} events)`);
+  if (begin < 0 || end > trajectory.length || begin > end)
+    throw new UsageError(`context [${begin}, ${end}) is outside the trajectory (${trajectory.length} events)`);
   const excluded = new Set(window.excludedEvents ?? []);
   const context: InputParts["context"] = [];
   for (let i = begin; i < end; i++) {
@@ -49,8 +54,12 @@ export function inputParts(trajectory: readonly EhrEvent[], window: SampleWindow
   const lastDischargeId = window.lastDischargeId ?? null;
   return {
     demographics: renderEvent(trajectory[0]!, format),
-    lastDischarge: lastDischargeId === null ? "" : renderEvent(eventAt(trajectory, lastDischargeId, "last_discharge_id"), format),
-    admission: admissionsId === null || window.task === "admissions" ? "" : renderEvent(eventAt(trajectory, admissionsId, "admissions_id"), format),
+    lastDischarge:
+      lastDischargeId === null ? "" : renderEvent(eventAt(trajectory, lastDischargeId, "last_discharge_id"), format),
+    admission:
+      admissionsId === null || window.task === "admissions"
+        ? ""
+        : renderEvent(eventAt(trajectory, admissionsId, "admissions_id"), format),
     context,
   };
 }
@@ -61,6 +70,10 @@ export function joinInput(parts: InputParts, format: RenderFormat = "ehr-r1"): s
   return (format === "clean" ? texts.filter((t) => t.trim() !== "") : texts).join("\n\n");
 }
 
-export function renderInput(trajectory: readonly EhrEvent[], window: SampleWindow = {}, format: RenderFormat = "ehr-r1"): string {
+export function renderInput(
+  trajectory: readonly EhrEvent[],
+  window: SampleWindow = {},
+  format: RenderFormat = "ehr-r1",
+): string {
   return joinInput(inputParts(trajectory, window, format), format);
 }

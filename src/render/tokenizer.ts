@@ -37,7 +37,12 @@ export class ModelTokenizer implements TokenCounter {
     const tokenizerFile = join(dir, "tokenizer.json");
     const configFile = join(dir, "tokenizer_config.json");
     for (const file of [tokenizerFile, configFile]) {
-      if (!existsSync(file)) throw new InputError(file, undefined, `not found: a tokenizer folder needs tokenizer.json and tokenizer_config.json`);
+      if (!existsSync(file))
+        throw new InputError(
+          file,
+          undefined,
+          `not found: a tokenizer folder needs tokenizer.json and tokenizer_config.json`,
+        );
     }
     const tokenizerJson = readJson(tokenizerFile);
     const config = readJson(configFile) as Record<string, unknown>;
@@ -45,7 +50,11 @@ export class ModelTokenizer implements TokenCounter {
     try {
       tokenizer = new Tokenizer(tokenizerJson, config);
     } catch (error) {
-      throw new InputError(tokenizerFile, undefined, `cannot build a tokenizer from it: ${error instanceof Error ? error.message : String(error)}`);
+      throw new InputError(
+        tokenizerFile,
+        undefined,
+        `cannot build a tokenizer from it: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
     // Newer model folders keep the template in its own file.
     const jinjaFile = join(dir, "chat_template.jinja");
@@ -60,16 +69,24 @@ export class ModelTokenizer implements TokenCounter {
       try {
         template = new Template(source);
       } catch (error) {
-        throw new InputError(templateFile, undefined, `chat template does not parse: ${error instanceof Error ? error.message : String(error)}`);
+        throw new InputError(
+          templateFile,
+          undefined,
+          `chat template does not parse: ${error instanceof Error ? error.message : String(error)}`,
+        );
       }
     }
     const special = (key: string) => {
       const value = config[key];
       if (typeof value === "string") return value;
-      if (value && typeof value === "object" && typeof (value as { content?: unknown }).content === "string") return (value as { content: string }).content;
+      if (value && typeof value === "object" && typeof (value as { content?: unknown }).content === "string")
+        return (value as { content: string }).content;
       return null;
     };
-    return new ModelTokenizer(dir, tokenizer, template, templateFile, { bos_token: special("bos_token"), eos_token: special("eos_token") });
+    return new ModelTokenizer(dir, tokenizer, template, templateFile, {
+      bos_token: special("bos_token"),
+      eos_token: special("eos_token"),
+    });
   }
 
   encode(text: string): number[] {
@@ -98,7 +115,8 @@ export class ModelTokenizer implements TokenCounter {
 
   /** The prompt text the model's own chat template makes of `messages`. */
   applyChatTemplate(messages: readonly ChatMessage[], options: ChatOptions = {}): string {
-    if (!this.template) throw new InputError(this.templateFile, undefined, "has no chat_template (and there is no chat_template.jinja)");
+    if (!this.template)
+      throw new InputError(this.templateFile, undefined, "has no chat_template (and there is no chat_template.jinja)");
     try {
       return this.template.render({
         messages,
@@ -107,7 +125,11 @@ export class ModelTokenizer implements TokenCounter {
         ...this.specialTokens,
       });
     } catch (error) {
-      throw new InputError(this.templateFile, undefined, `chat template failed to render: ${error instanceof Error ? error.message : String(error)}`);
+      throw new InputError(
+        this.templateFile,
+        undefined,
+        `chat template failed to render: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
   }
 }

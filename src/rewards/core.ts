@@ -65,26 +65,38 @@ function ehrR1Answer(completion: string): { answer: string; reason: string | nul
   const opens = count(completion, "<think>");
   const closes = count(completion, "</think>");
   if (opens === 0 && closes === 0) return { answer: completion.trim(), reason: null };
-  if (opens > 1 || closes !== 1 || (opens === 1 && completion.indexOf("<think>") > completion.indexOf("</think>"))) return { answer: "", reason: "think block not closed once" };
+  if (opens > 1 || closes !== 1 || (opens === 1 && completion.indexOf("<think>") > completion.indexOf("</think>")))
+    return { answer: "", reason: "think block not closed once" };
   return { answer: completion.slice(completion.indexOf("</think>") + "</think>".length).trim(), reason: null };
 }
 
-const answerString = (value: PyJson | undefined): string => (Array.isArray(value) ? value.map(pyStrOf).join("\n") : value === undefined ? "" : pyStrOf(value));
+const answerString = (value: PyJson | undefined): string =>
+  Array.isArray(value) ? value.map(pyStrOf).join("\n") : value === undefined ? "" : pyStrOf(value);
 
-function ehrBenchReward(taskName: string, completion: string, groundTruth: unknown, options: RewardOptions): RewardResult {
+function ehrBenchReward(
+  taskName: string,
+  completion: string,
+  groundTruth: unknown,
+  options: RewardOptions,
+): RewardResult {
   const ehrmind = options.style === "ehrmind";
   const bonus = options.formatBonus ?? (ehrmind ? 0.1 : 0);
   const penalty = options.wrongFormatPenalty ?? (ehrmind ? -2 : 0);
   const result = (format: boolean, correctness: number, answer: string, reason: string | null): RewardResult => ({
-    score: combine(format, correctness, bonus, penalty), components: { family: "ehr-bench", format, correctness, answer, reason },
+    score: combine(format, correctness, bonus, penalty),
+    components: { family: "ehr-bench", format, correctness, answer, reason },
   });
   const truth = ehrBenchTruth(groundTruth);
   if (typeof truth === "string") return result(false, 0, "", truth);
   let answer: string;
   if (ehrmind) {
-    const parsed = parseEhrmind(responseUnderRules(completion, options.prompt, options.assistantSplit), { tail: false, tailTokens: options.tailTokens });
+    const parsed = parseEhrmind(responseUnderRules(completion, options.prompt, options.assistantSplit), {
+      tail: false,
+      tailTokens: options.tailTokens,
+    });
     if (parsed.reason) return result(false, 0, parsed.answerText, parsed.reason);
-    if (!isPyDict(parsed.answer) || !parsed.answer.has("answer")) return result(false, 0, parsed.answerText, 'answer JSON needs an "answer" key');
+    if (!isPyDict(parsed.answer) || !parsed.answer.has("answer"))
+      return result(false, 0, parsed.answerText, 'answer JSON needs an "answer" key');
     answer = answerString(parsed.answer.get("answer"));
   } else {
     const split = ehrR1Answer(completion);
@@ -97,15 +109,25 @@ function ehrBenchReward(taskName: string, completion: string, groundTruth: unkno
   return result(true, answer ? metric.score(answer, truth.gold).value * truth.weight : 0, answer, null);
 }
 
-function familyReward(family: RewardFamily<unknown>, dataSource: string, completion: string, groundTruth: unknown, options: RewardOptions): RewardResult {
+function familyReward(
+  family: RewardFamily<unknown>,
+  dataSource: string,
+  completion: string,
+  groundTruth: unknown,
+  options: RewardOptions,
+): RewardResult {
   const bonus = options.formatBonus ?? 0.1;
   const penalty = options.wrongFormatPenalty ?? -2;
   const result = (format: boolean, correctness: number, answer: string, reason: string | null): RewardResult => ({
-    score: combine(format, correctness, bonus, penalty), components: { family: family.name, format, correctness, answer, reason },
+    score: combine(format, correctness, bonus, penalty),
+    components: { family: family.name, format, correctness, answer, reason },
   });
   const truth = family.truth(groundTruth);
   if (typeof truth === "string") return result(false, 0, "", truth);
-  const parsed = parseEhrmind(responseUnderRules(completion, options.prompt, options.assistantSplit), { tail: family.tail, tailTokens: options.tailTokens });
+  const parsed = parseEhrmind(responseUnderRules(completion, options.prompt, options.assistantSplit), {
+    tail: family.tail,
+    tailTokens: options.tailTokens,
+  });
   if (parsed.reason) return result(false, 0, parsed.answerText, parsed.reason);
   const shape = family.shape(parsed.answer!);
   if (shape) return result(false, 0, parsed.answerText, shape);
@@ -114,7 +136,12 @@ function familyReward(family: RewardFamily<unknown>, dataSource: string, complet
     return result(true, family.score(parsed.answer!, truth, dataSource, options), parsed.answerText, null);
   } catch (error) {
     // The reference scores a checker exception −2, which its combination clamps to 0.
-    return result(true, 0, parsed.answerText, `checker failed: ${error instanceof Error ? error.message : String(error)}`);
+    return result(
+      true,
+      0,
+      parsed.answerText,
+      `checker failed: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
 }
 
@@ -123,15 +150,28 @@ function familyReward(family: RewardFamily<unknown>, dataSource: string, complet
  * (`medcalc_lab_test`, `matching_train`, `new_acutemi_test`, `readmission_val`). Pure; never throws:
  * unknown tasks and broken ground truths score as a broken format, with the reason.
  */
-export function rewardFor(task: string, completion: string, groundTruth: unknown, options: RewardOptions = {}): RewardResult {
+export function rewardFor(
+  task: string,
+  completion: string,
+  groundTruth: unknown,
+  options: RewardOptions = {},
+): RewardResult {
   const text = typeof completion === "string" ? completion : "";
   if (KNOWN.has(task)) return ehrBenchReward(task, text, groundTruth, options);
   const family = familyOf(String(task));
   if (family) return familyReward(family, task, text, groundTruth, options);
   const ehrmind = options.style === "ehrmind";
-  return { score: options.wrongFormatPenalty ?? (ehrmind ? -2 : 0), components: { family: "unknown", format: false, correctness: 0, answer: "", reason: unknownTaskMessage(String(task)) } };
+  return {
+    score: options.wrongFormatPenalty ?? (ehrmind ? -2 : 0),
+    components: {
+      family: "unknown",
+      format: false,
+      correctness: 0,
+      answer: "",
+      reason: unknownTaskMessage(String(task)),
+    },
+  };
 }
-
 
 /** What is wrong with a (task, ground truth) pair before any completion is scored, or null. */
 export function labelProblem(task: string, groundTruth: unknown): string | null {

@@ -40,7 +40,11 @@ export function assistantTurn(transcript: string, options: { plainMarker?: boole
  * functions see the completion only), a completion that closes a think block it never opened is
  * taken to continue a prefilled `<think>`.
  */
-export function responseUnderRules(completion: string, prompt?: string, split: AssistantSplit = "last-template"): string {
+export function responseUnderRules(
+  completion: string,
+  prompt?: string,
+  split: AssistantSplit = "last-template",
+): string {
   if (prompt && split === "reference") {
     // EHRMIND's own split (§2.2): the first of `Assistant:`, `<|im_start|>assistant`, the Llama-3 header
     // that occurs at all, at its first occurrence; its crash without any becomes the completion alone.
@@ -80,14 +84,18 @@ const TAGS = ["<think>", "</think>", "<answer>", "</answer>"] as const;
 const count = (text: string, tag: string) => text.split(tag).length - 1;
 
 /** §2.3–2.5: structure, JSON (shape checked by the caller) and, where enabled, the tail. */
-export function parseEhrmind(processed: string, options: { tail: boolean; tailTokens?: readonly string[] }): EhrmindParse {
+export function parseEhrmind(
+  processed: string,
+  options: { tail: boolean; tailTokens?: readonly string[] },
+): EhrmindParse {
   const blocks = [...processed.matchAll(/<answer>([\s\S]*?)<\/answer>/g)];
   const last = blocks.at(-1);
   const answerText = last ? last[1]!.trim() : "";
   const fail = (reason: string): EhrmindParse => ({ answer: undefined, answerText, reason });
   for (const tag of TAGS) if (count(processed, tag) !== 1) return fail(`${tag} must appear exactly once`);
   const at = TAGS.map((t) => processed.indexOf(t));
-  if (!(at[0]! <= at[1]! && at[1]! <= at[2]! && at[2]! <= at[3]!)) return fail("tags out of order (think, /think, answer, /answer)");
+  if (!(at[0]! <= at[1]! && at[1]! <= at[2]! && at[2]! <= at[3]!))
+    return fail("tags out of order (think, /think, answer, /answer)");
   let answer: PyJson;
   try {
     answer = parsePyJson(answerText);
@@ -97,7 +105,8 @@ export function parseEhrmind(processed: string, options: { tail: boolean; tailTo
   if (options.tail && last) {
     const tail = processed.slice(last.index! + last[0].length).trim();
     const allowed = new Set(options.tailTokens ?? DEFAULT_TAIL_TOKENS);
-    if (tail && !tail.split(/\s+/).every((t) => allowed.has(t))) return fail(`text after </answer>: ${JSON.stringify(tail.slice(0, 40))}`);
+    if (tail && !tail.split(/\s+/).every((t) => allowed.has(t)))
+      return fail(`text after </answer>: ${JSON.stringify(tail.slice(0, 40))}`);
   }
   return { answer, answerText, reason: null };
 }

@@ -46,15 +46,23 @@ export function truthObject(groundTruth: unknown): Record<string, unknown> | str
       return "ground truth is not valid JSON";
     }
   }
-  return value && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : "ground truth must be an object";
+  return value && typeof value === "object" && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : "ground truth must be an object";
 }
 
 const keys = (answer: PyJson, names: string[]): string | null =>
-  !isPyDict(answer) ? "answer JSON must be an object" : names.every((k) => answer.has(k)) ? null : `answer JSON needs the keys ${names.map((k) => JSON.stringify(k)).join(", ")}`;
+  !isPyDict(answer)
+    ? "answer JSON must be an object"
+    : names.every((k) => answer.has(k))
+      ? null
+      : `answer JSON needs the keys ${names.map((k) => JSON.stringify(k)).join(", ")}`;
 
 const binaryTarget = (t: Record<string, unknown>): 0 | 1 | string => {
   const target = Number(t.target);
-  return (target === 0 || target === 1) && t.target !== "" && t.target !== null ? target : `ground truth target must be 0 or 1, got ${JSON.stringify(t.target)}`;
+  return (target === 0 || target === 1) && t.target !== "" && t.target !== null
+    ? target
+    : `ground truth target must be 0 or 1, got ${JSON.stringify(t.target)}`;
 };
 
 const weightOf = (t: Record<string, unknown>, target: 0 | 1, dataSource: string, options: FamilyOptions): number => {
@@ -73,7 +81,8 @@ export const medcalcFamily: RewardFamily<MedcalcTruth> = {
     const calid = t.calid === null || t.calid === "" || typeof t.calid === "boolean" ? Number.NaN : Number(t.calid);
     if (!Number.isInteger(calid)) return "ground truth needs an integer calid";
     if (ruleOf(calid) === null) return `ground truth calid ${calid} is not a MedCalc-Bench v1.0 calculator`;
-    for (const k of ["target", "lower_limit", "upper_limit"] as const) if (typeof t[k] !== "string" && typeof t[k] !== "number") return `ground truth needs ${k}`;
+    for (const k of ["target", "lower_limit", "upper_limit"] as const)
+      if (typeof t[k] !== "string" && typeof t[k] !== "number") return `ground truth needs ${k}`;
     return { target: String(t.target), calid, lower_limit: String(t.lower_limit), upper_limit: String(t.upper_limit) };
   },
   shape: (answer) => keys(answer, ["answer"]),
@@ -89,8 +98,12 @@ export const matchingFamily: RewardFamily<{ target: number; labels: readonly str
     const t = truthObject(groundTruth);
     if (typeof t === "string") return t;
     const target = Number(t.target);
-    if (![0, 1, 2].includes(target) || t.target === "" || t.target === null) return `ground truth target must be 0, 1 or 2, got ${JSON.stringify(t.target)}`;
-    const labels = Array.isArray(t.label_names) && t.label_names.length === 3 && t.label_names.every((x) => typeof x === "string") ? (t.label_names as string[]) : null;
+    if (![0, 1, 2].includes(target) || t.target === "" || t.target === null)
+      return `ground truth target must be 0, 1 or 2, got ${JSON.stringify(t.target)}`;
+    const labels =
+      Array.isArray(t.label_names) && t.label_names.length === 3 && t.label_names.every((x) => typeof x === "string")
+        ? (t.label_names as string[])
+        : null;
     return { target, labels };
   },
   shape: (answer) => keys(answer, ["prediction", "idx"]),
@@ -98,7 +111,9 @@ export const matchingFamily: RewardFamily<{ target: number; labels: readonly str
   score(answer, truth, _dataSource, options) {
     const names = truth.labels ?? options.matchingLabels ?? TREC_MATCHING_LABELS;
     const a = answer as Map<string, PyJson>;
-    return pyStrOf(a.get("prediction")!) === names[truth.target] && pyStrOf(a.get("idx")!) === String(truth.target) ? 1 : 0;
+    return pyStrOf(a.get("prediction")!) === names[truth.target] && pyStrOf(a.get("idx")!) === String(truth.target)
+      ? 1
+      : 0;
   },
 };
 
@@ -137,8 +152,10 @@ export const readmissionFamily: RewardFamily<{ target: 0 | 1 }> = {
     if (missing) return missing;
     const a = answer as Map<string, PyJson>;
     // Python equality: false and 0.0 pass as 0, true and 1.0 as 1; the string "1" does not.
-    if (pyEqualsInt(a.get("label"), 0)) return a.get("prediction") === "no readmission" ? null : 'label 0 must come with "no readmission"';
-    if (pyEqualsInt(a.get("label"), 1)) return a.get("prediction") === "readmission" ? null : 'label 1 must come with "readmission"';
+    if (pyEqualsInt(a.get("label"), 0))
+      return a.get("prediction") === "no readmission" ? null : 'label 0 must come with "no readmission"';
+    if (pyEqualsInt(a.get("label"), 1))
+      return a.get("prediction") === "readmission" ? null : 'label 1 must come with "readmission"';
     return "label must be 0 or 1";
   },
   tail: true,
@@ -147,7 +164,14 @@ export const readmissionFamily: RewardFamily<{ target: 0 | 1 }> = {
 };
 
 /** EHRMIND's dispatch order (§2.1): readmission, medcalc, matching, then EHRSHOT's `new_`. */
-export const EHRMIND_FAMILIES: readonly RewardFamily<never>[] = [readmissionFamily, medcalcFamily, matchingFamily, ehrshotFamily] as unknown as RewardFamily<never>[];
+// Methods are compared bivariantly, so each family's own truth type is accepted here without a cast;
+// `score` only ever receives the value that family's own `truth` returned.
+export const EHRMIND_FAMILIES: readonly RewardFamily<unknown>[] = [
+  readmissionFamily,
+  medcalcFamily,
+  matchingFamily,
+  ehrshotFamily,
+];
 
 export const familyOf = (dataSource: string): RewardFamily<unknown> | undefined =>
-  (EHRMIND_FAMILIES as unknown as RewardFamily<unknown>[]).find((f) => dataSource.includes(f.marker));
+  EHRMIND_FAMILIES.find((f) => dataSource.includes(f.marker));

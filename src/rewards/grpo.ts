@@ -13,4 +13,5 @@ export function groupAdvantages(rewards: readonly number[], epsilon = 1e-6): num
 }
 
 /** Whether a group carries no learning signal (all rewards equal). */
-export const zeroVariance = (rewards: readonly number[]): boolean => rewards.length > 1 && rewards.every((r) => r === rewards[0]);
+export const zeroVariance = (rewards: readonly number[]): boolean =>
+  rewards.length > 1 && rewards.every((r) => r === rewards[0]);

@@ -44,7 +44,16 @@ export function parsePyJson(text: string): PyJson {
         continue;
       }
       const esc = text[at + 1];
-      const simple: Record<string, string> = { '"': '"', "\\": "\\", "/": "/", b: "\b", f: "\f", n: "\n", r: "\r", t: "\t" };
+      const simple: Record<string, string> = {
+        '"': '"',
+        "\\": "\\",
+        "/": "/",
+        b: "\b",
+        f: "\f",
+        n: "\n",
+        r: "\r",
+        t: "\t",
+      };
       if (esc !== undefined && simple[esc] !== undefined) {
         out += simple[esc];
         at += 2;

@@ -10,7 +10,9 @@ export class PyNumberError extends Error {}
 
 const DIGITS = String.raw`\d(?:_?\d)*`;
 const EXPONENT = String.raw`[eE][-+]?${DIGITS}`;
-const FLOAT = new RegExp(String.raw`^(?:(?:(?:${DIGITS})?\.${DIGITS}|${DIGITS}\.)(?:${EXPONENT})?|${DIGITS}${EXPONENT})$`);
+const FLOAT = new RegExp(
+  String.raw`^(?:(?:(?:${DIGITS})?\.${DIGITS}|${DIGITS}\.)(?:${EXPONENT})?|${DIGITS}${EXPONENT})$`,
+);
 const DECIMAL_INT = /^(?:[1-9](?:_?\d)*|0(?:_?0)*)$/;
 const RADIX_INT = /^0(?:[xX](?:_?[0-9a-fA-F])+|[oO](?:_?[0-7])+|[bB](?:_?[01])+)$/;
 

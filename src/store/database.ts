@@ -20,7 +20,19 @@ export type Params = DuckDBValue[] | Record<string, DuckDBValue>;
 
 /** One embedded DuckDB database file and a connection to it. */
 /** The schemas a store holds (module tables, derived data, metadata). */
-export const STORE_SCHEMAS: readonly string[] = ["hosp", "icu", "ed", "note", "meta", "mapping", "timeline", "tasks", "graph", "umls", "meds"];
+export const STORE_SCHEMAS: readonly string[] = [
+  "hosp",
+  "icu",
+  "ed",
+  "note",
+  "meta",
+  "mapping",
+  "timeline",
+  "tasks",
+  "graph",
+  "umls",
+  "meds",
+];
 
 export class Store {
   private constructor(
@@ -39,9 +51,13 @@ export class Store {
     const file = path === ":memory:" ? path : resolve(path);
     if (file !== ":memory:") {
       // DuckDB names the file's catalog after it: `hosp.duckdb` would make `hosp.labevents` ambiguous.
-      const stem = basename(file).replace(/\.[^.]*$/, "").toLowerCase();
+      const stem = basename(file)
+        .replace(/\.[^.]*$/, "")
+        .toLowerCase();
       if (STORE_SCHEMAS.includes(stem)) {
-        throw new UsageError(`${file}: a store may not be named after one of its schemas (${STORE_SCHEMAS.join(", ")}): DuckDB would confuse the two; choose another name, e.g. mimic.duckdb`);
+        throw new UsageError(
+          `${file}: a store may not be named after one of its schemas (${STORE_SCHEMAS.join(", ")}): DuckDB would confuse the two; choose another name, e.g. mimic.duckdb`,
+        );
       }
       if (!existsSync(file)) {
         if (options.create === false || options.readOnly) {

@@ -7,7 +7,8 @@ import { OWNER_DIR, restrictTree } from "./owner-only.js";
 /** The absolute output folder, refused when it holds files and `force` is not set. */
 export function replaceableFolder(folder: string, force = false): string {
   const out = resolve(folder);
-  if (existsSync(out) && readdirSync(out).length && !force) throw new UsageError(`${out} is not empty (use --force to replace it)`);
+  if (existsSync(out) && readdirSync(out).length && !force)
+    throw new UsageError(`${out} is not empty (use --force to replace it)`);
   return out;
 }
 
@@ -18,7 +19,9 @@ export function staleStagingFolders(out: string): string[] {
   const parent = dirname(out);
   if (!existsSync(parent)) return [];
   const prefix = `${basename(out)}${STAGING}`;
-  return readdirSync(parent).filter((name) => name.startsWith(prefix) && /^\d+$/.test(name.slice(prefix.length))).map((name) => join(parent, name));
+  return readdirSync(parent)
+    .filter((name) => name.startsWith(prefix) && /^\d+$/.test(name.slice(prefix.length)))
+    .map((name) => join(parent, name));
 }
 
 /**

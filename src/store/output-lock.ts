@@ -59,7 +59,13 @@ process.on("exit", () => {
 export function acquireOutputLock(out: string): () => void {
   const path = lockPathOf(out);
   mkdirSync(dirname(path), { recursive: true, mode: OWNER_DIR });
-  const me: LockHolder = { pid: process.pid, host: hostname(), started: new Date().toISOString(), proc_start: processStart(process.pid), command: process.argv.slice(1).join(" ").slice(0, 300) };
+  const me: LockHolder = {
+    pid: process.pid,
+    host: hostname(),
+    started: new Date().toISOString(),
+    proc_start: processStart(process.pid),
+    command: process.argv.slice(1).join(" ").slice(0, 300),
+  };
   for (let attempt = 0; ; attempt++) {
     try {
       writeFileSync(path, `${JSON.stringify(me)}\n`, { flag: "wx", mode: OWNER_FILE });
@@ -72,8 +78,12 @@ export function acquireOutputLock(out: string): () => void {
         rmSync(path, { force: true });
         continue;
       }
-      const who = holder ? `pid ${holder.pid} on ${holder.host}, started ${holder.started}${holder.command ? `: ${holder.command}` : ""}` : "a process that is starting";
-      throw new UsageError(`${resolve(out)} is being written by another ehr-r1 process (${who}); wait for it to finish or choose another output. If that process is gone, remove ${path}`);
+      const who = holder
+        ? `pid ${holder.pid} on ${holder.host}, started ${holder.started}${holder.command ? `: ${holder.command}` : ""}`
+        : "a process that is starting";
+      throw new UsageError(
+        `${resolve(out)} is being written by another ehr-r1 process (${who}); wait for it to finish or choose another output. If that process is gone, remove ${path}`,
+      );
     }
   }
   held.add(path);

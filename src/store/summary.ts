@@ -35,7 +35,9 @@ export async function tableCounts(store: Store): Promise<TableCount[]> {
 
 export async function cohortCounts(store: Store): Promise<CohortCounts> {
   const count = async (table: string, expression: string) =>
-    (await store.tableExists(table)) ? Number(await store.value<bigint>(`SELECT count(DISTINCT ${expression}) FROM ${table}`)) : 0;
+    (await store.tableExists(table))
+      ? Number(await store.value<bigint>(`SELECT count(DISTINCT ${expression}) FROM ${table}`))
+      : 0;
   return {
     patients: await count("hosp.patients", "subject_id"),
     admissions: await count("hosp.admissions", "hadm_id"),

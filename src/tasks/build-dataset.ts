@@ -65,16 +65,22 @@ export async function buildDataset(store: Store, options: DatasetOptions): Promi
   const out = replaceableFolder(options.out, options.force);
 
   const sampling = await sampleTaskIndex(store, {
-    ...options, config, split, splitName,
+    ...options,
+    config,
+    split,
+    splitName,
     perTask: options.perTask ?? (options.config ? undefined : preset?.perTask),
     balance: options.balance ?? (options.config ? undefined : preset?.balance),
   });
 
   // Free-text answers (the discharge report) get no candidates.
-  const decisionTasks = sampling.tasks.filter((t) => t.sampled > 0 && taskDefinition(t.task).type === "decision_making" && t.task !== "discharge").map((t) => t.task);
-  const poolSubjects = split.kind === "ratio" && (await store.tableExists("tasks.split"))
-    ? "SELECT subject_id FROM tasks.split WHERE split = 'train'"
-    : "SELECT DISTINCT subject_id FROM tasks.task_index";
+  const decisionTasks = sampling.tasks
+    .filter((t) => t.sampled > 0 && taskDefinition(t.task).type === "decision_making" && t.task !== "discharge")
+    .map((t) => t.task);
+  const poolSubjects =
+    split.kind === "ratio" && (await store.tableExists("tasks.split"))
+      ? "SELECT subject_id FROM tasks.split WHERE split = 'train'"
+      : "SELECT DISTINCT subject_id FROM tasks.task_index";
   const pool = await candidatePool(store, decisionTasks, poolSubjects, options.seed);
 
   return writeFolder(out, async (staging) => {
@@ -85,13 +91,18 @@ export async function buildDataset(store: Store, options: DatasetOptions): Promi
     await store.exec(`CREATE OR REPLACE TEMP TABLE build_rows AS
       SELECT row_number() OVER (ORDER BY subject_id, task_order, anchor, period_begin) - 1 AS idx, subject_id, hadm_id, task, event,
         period_begin, period_end, admissions_id, last_discharge_id, target, anchor FROM tasks.sampled`);
-    const subjects = (await store.rows<{ s: number }>("SELECT DISTINCT subject_id AS s FROM build_rows ORDER BY 1")).map((r) => r.s);
+    const subjects = (
+      await store.rows<{ s: number }>("SELECT DISTINCT subject_id AS s FROM build_rows ORDER BY 1")
+    ).map((r) => r.s);
     for (let i = 0; i < subjects.length; i += PATIENT_BATCH) {
       const batch = subjects.slice(i, i + PATIENT_BATCH);
       const trajectories = await readTrajectories(store, batch);
-      const rows = await store.rows<SampledRow>(`SELECT * FROM build_rows WHERE subject_id IN (${batch.join(", ")}) ORDER BY idx`);
+      const rows = await store.rows<SampledRow>(
+        `SELECT * FROM build_rows WHERE subject_id IN (${batch.join(", ")}) ORDER BY idx`,
+      );
       for (const row of rows) {
-        if (!stream.write(`${JSON.stringify(renderRecord(row, trajectories.get(row.subject_id)!, pool, options))}\n`)) await once(stream, "drain");
+        if (!stream.write(`${JSON.stringify(renderRecord(row, trajectories.get(row.subject_id)!, pool, options))}\n`))
+          await once(stream, "drain");
       }
       options.onProgress?.(Math.min(i + PATIENT_BATCH, subjects.length), subjects.length);
     }
@@ -109,18 +120,32 @@ export async function buildDataset(store: Store, options: DatasetOptions): Promi
       seed: options.seed,
       config,
       sampling: {
-        split, split_name: splitName, per_task: options.perTask ?? preset?.perTask ?? null, balance: options.balance ?? preset?.balance ?? false,
-        min_events: options.minEvents ?? 10, max_events: options.maxEvents ?? 100, max_chart_labels: options.maxChartLabels ?? 10,
+        split,
+        split_name: splitName,
+        per_task: options.perTask ?? preset?.perTask ?? null,
+        balance: options.balance ?? preset?.balance ?? false,
+        min_events: options.minEvents ?? 10,
+        max_events: options.maxEvents ?? 100,
+        max_chart_labels: options.maxChartLabels ?? 10,
       },
       format: options.format ?? "ehr-r1",
       max_tokens: options.maxTokens ?? null,
       tokenizer: options.counter?.name ?? null,
       counts: sampling,
       input: await provenance(store),
-      files: [jsonl, parquet].map((f) => ({ file: f.slice(staging.length + 1), sha256: createHash("sha256").update(readFileSync(f)).digest("hex"), records: sampling.samples })),
+      files: [jsonl, parquet].map((f) => ({
+        file: f.slice(staging.length + 1),
+        sha256: createHash("sha256").update(readFileSync(f)).digest("hex"),
+        records: sampling.samples,
+      })),
     };
     writeFileSync(join(staging, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
-    return { folder: out, files: [`${options.name}.jsonl`, `${options.name}.parquet`, "manifest.json"], sampling, seconds: (performance.now() - started) / 1000 };
+    return {
+      folder: out,
+      files: [`${options.name}.jsonl`, `${options.name}.parquet`, "manifest.json"],
+      sampling,
+      seconds: (performance.now() - started) / 1000,
+    };
   });
 }
 
@@ -138,20 +163,49 @@ interface SampledRow {
   anchor: number;
 }
 
-function renderRecord(row: SampledRow, trajectory: Parameters<typeof inputParts>[0], pool: Awaited<ReturnType<typeof candidatePool>>, options: DatasetOptions): DatasetRecord {
+function renderRecord(
+  row: SampledRow,
+  trajectory: Parameters<typeof inputParts>[0],
+  pool: Awaited<ReturnType<typeof candidatePool>>,
+  options: DatasetOptions,
+): DatasetRecord {
   const def = taskDefinition(row.task);
   const format = options.format ?? "ehr-r1";
-  const parts = inputParts(trajectory, {
-    begin: row.period_begin, end: row.period_end, task: row.task,
-    admissionsId: row.admissions_id, lastDischargeId: row.last_discharge_id, excludedEvents: def.excludedEvents,
-  }, format);
-  const input = options.maxTokens && options.counter
-    ? fitToBudget(parts, { maxTokens: options.maxTokens, counter: options.counter, instruction: def.instruction, format, chat: false }).input
-    : joinInput(parts, format);
+  const parts = inputParts(
+    trajectory,
+    {
+      begin: row.period_begin,
+      end: row.period_end,
+      task: row.task,
+      admissionsId: row.admissions_id,
+      lastDischargeId: row.last_discharge_id,
+      excludedEvents: def.excludedEvents,
+    },
+    format,
+  );
+  const input =
+    options.maxTokens && options.counter
+      ? fitToBudget(parts, {
+          maxTokens: options.maxTokens,
+          counter: options.counter,
+          instruction: def.instruction,
+          format,
+          chat: false,
+        }).input
+      : joinInput(parts, format);
   const label = JSON.parse(row.target) as string | string[];
-  const candidates = def.type === "risk_prediction" ? ["yes", "no"]
-    : row.task === "discharge" ? []
-    : candidatesFor(pool, row.task, Array.isArray(label) ? label : [label], options.seed, `${row.task}|${row.subject_id}|${row.anchor}`);
+  const candidates =
+    def.type === "risk_prediction"
+      ? ["yes", "no"]
+      : row.task === "discharge"
+        ? []
+        : candidatesFor(
+            pool,
+            row.task,
+            Array.isArray(label) ? label : [label],
+            options.seed,
+            `${row.task}|${row.subject_id}|${row.anchor}`,
+          );
   return {
     idx: Number(row.idx),
     instruction: def.instruction,
@@ -159,19 +213,38 @@ function renderRecord(row: SampledRow, trajectory: Parameters<typeof inputParts>
     output: Array.isArray(label) ? label.join("\n") : label,
     candidates,
     task_info: {
-      task: row.task, task_type: def.type, target_key: def.targetKey, metric: def.metric, bid_event: def.excludedEvents, instruction: def.instruction,
-      event: row.event, subject_id: String(row.subject_id), hadm_id: row.hadm_id === null ? "None" : String(row.hadm_id),
-      period_begin: row.period_begin, period_end: row.period_end, admissions_id: row.admissions_id, last_discharge_id: row.last_discharge_id,
-      target: row.target, label,
+      task: row.task,
+      task_type: def.type,
+      target_key: def.targetKey,
+      metric: def.metric,
+      bid_event: def.excludedEvents,
+      instruction: def.instruction,
+      event: row.event,
+      subject_id: String(row.subject_id),
+      hadm_id: row.hadm_id === null ? "None" : String(row.hadm_id),
+      period_begin: row.period_begin,
+      period_end: row.period_end,
+      admissions_id: row.admissions_id,
+      last_discharge_id: row.last_discharge_id,
+      target: row.target,
+      label,
     },
   };
 }
 
 async function provenance(store: Store): Promise<Record<string, unknown>> {
   const loads = (await store.tableExists("meta.loads"))
-    ? (await store.rowsJson("SELECT table_name, source_path, size_bytes, mtime, sha256, rows, loaded_at, tool_version FROM meta.loads ORDER BY table_name")).rows
+    ? (
+        await store.rowsJson(
+          "SELECT table_name, source_path, size_bytes, mtime, sha256, rows, loaded_at, tool_version FROM meta.loads ORDER BY table_name",
+        )
+      ).rows
     : [];
-  const timeline = (await store.tableExists("timeline.build_info")) ? (await store.rowsJson("SELECT * FROM timeline.build_info")).rows[0] : null;
-  const index = (await store.tableExists("tasks.index_info")) ? (await store.rowsJson("SELECT * FROM tasks.index_info")).rows[0] : null;
+  const timeline = (await store.tableExists("timeline.build_info"))
+    ? (await store.rowsJson("SELECT * FROM timeline.build_info")).rows[0]
+    : null;
+  const index = (await store.tableExists("tasks.index_info"))
+    ? (await store.rowsJson("SELECT * FROM tasks.index_info")).rows[0]
+    : null;
   return { database: store.path, tables: loads, timeline, task_index: index };
 }

@@ -17,7 +17,12 @@ const POOL_ROWS = 5_000;
  * per decision task, for the candidate lists shown to baseline models (§8.6, rebuilt from data:
  * the reference's `similar_item` files are not public).
  */
-export async function candidatePool(store: Store, tasks: readonly string[], poolSubjects: string, seed: number): Promise<CandidatePool> {
+export async function candidatePool(
+  store: Store,
+  tasks: readonly string[],
+  poolSubjects: string,
+  seed: number,
+): Promise<CandidatePool> {
   const frequent = new Map<string, string[]>();
   const companions = new Map<string, Map<string, string[]>>();
   if (!tasks.length) return { frequent, companions };
@@ -53,7 +58,13 @@ export async function candidatePool(store: Store, tasks: readonly string[], pool
  * Up to 100 candidates: the gold labels, then their companions (round robin over the golds, most
  * frequent first), then the task's most frequent labels; shuffled by a generator seeded per sample.
  */
-export function candidatesFor(pool: CandidatePool, task: string, gold: readonly string[], seed: number, sampleKey: string): string[] {
+export function candidatesFor(
+  pool: CandidatePool,
+  task: string,
+  gold: readonly string[],
+  seed: number,
+  sampleKey: string,
+): string[] {
   const chosen = new Set(gold);
   const lists = gold.map((g) => pool.companions.get(task)?.get(g) ?? []);
   for (let depth = 0; chosen.size < MAX_CANDIDATES && lists.some((l) => depth < l.length); depth++) {

@@ -8,10 +8,17 @@ import { replaceableFolder, writeFolder } from "../store/output-folder.js";
  * (`None` when absent, as Python's str() wrote it), task, event, context_begin, context_end, target
  * (JSON with `", "` separators), admissions_id, last_discharge_id, target_weight.
  */
-export async function exportTaskIndexCsv(store: Store, folder: string, options: { force?: boolean } = {}): Promise<{ folder: string; files: number; rows: number }> {
-  if (!(await store.tableExists("tasks.task_index"))) throw new EhrR1Error(`${store.path} has no task index: run \`ehr-r1 tasks index --db ${store.path}\` first`);
+export async function exportTaskIndexCsv(
+  store: Store,
+  folder: string,
+  options: { force?: boolean } = {},
+): Promise<{ folder: string; files: number; rows: number }> {
+  if (!(await store.tableExists("tasks.task_index")))
+    throw new EhrR1Error(`${store.path} has no task index: run \`ehr-r1 tasks index --db ${store.path}\` first`);
   const out = replaceableFolder(folder, options.force);
-  const tasks = (await store.rows<{ task: string }>("SELECT DISTINCT task FROM tasks.task_index ORDER BY 1")).map((r) => r.task);
+  const tasks = (await store.rows<{ task: string }>("SELECT DISTINCT task FROM tasks.task_index ORDER BY 1")).map(
+    (r) => r.task,
+  );
   let rows = 0;
   await writeFolder(out, async (staging) => {
     for (const task of tasks) {

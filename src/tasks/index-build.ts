@@ -54,7 +54,12 @@ export async function buildTaskIndex(store: Store, options: IndexOptions = {}): 
   let done = 0;
   const progress = (name: string) => options.onProgress?.(name, ++done, total);
 
-  const shards = await subjectShards(store, Number(await store.value<bigint>("SELECT count(*) FROM timeline.rows")), "timeline.rows", options.shardRows);
+  const shards = await subjectShards(
+    store,
+    Number(await store.value<bigint>("SELECT count(*) FROM timeline.rows")),
+    "timeline.rows",
+    options.shardRows,
+  );
   await store.transaction(async () => {
     await store.exec("CREATE SCHEMA IF NOT EXISTS tasks");
     await store.exec(`CREATE OR REPLACE TEMP TABLE index_rows (
@@ -86,7 +91,11 @@ export async function buildTaskIndex(store: Store, options: IndexOptions = {}): 
       SELECT n.* EXCLUDE (rid), w.target_weight FROM numbered n LEFT JOIN weights w USING (rid) ORDER BY n.rid`);
     await store.exec(`CREATE OR REPLACE TABLE tasks.index_info AS SELECT now()::TIMESTAMP AS built_at, ${literal(TOOL_VERSION)} AS tool_version,
       [${selected.map((t) => literal(t.name)).join(", ")}]::VARCHAR[] AS tasks`);
-    await store.exec(["ev", "lookback", "task_rows", "index_rows", ...Object.values(RISK_TABLES)].map((t) => `DROP TABLE IF EXISTS temp.${t};`).join(" "));
+    await store.exec(
+      ["ev", "lookback", "task_rows", "index_rows", ...Object.values(RISK_TABLES)]
+        .map((t) => `DROP TABLE IF EXISTS temp.${t};`)
+        .join(" "),
+    );
   });
 
   const counts = await store.rows<{ task: string; n: bigint; labels: { key: string; value: bigint }[] | null }>(`
@@ -96,8 +105,14 @@ export async function buildTaskIndex(store: Store, options: IndexOptions = {}): 
   const byTask = new Map(counts.map((c) => [c.task, c]));
   const tasks = selected.map((t) => {
     const c = byTask.get(t.name);
-    const labels = c?.labels ? Object.fromEntries(c.labels.map((e) => [JSON.parse(e.key) as string, Number(e.value)])) : undefined;
-    return { task: t.name, samples: Number(c?.n ?? 0n), ...(t.type === "risk_prediction" ? { labels: labels ?? {} } : {}) };
+    const labels = c?.labels
+      ? Object.fromEntries(c.labels.map((e) => [JSON.parse(e.key) as string, Number(e.value)]))
+      : undefined;
+    return {
+      task: t.name,
+      samples: Number(c?.n ?? 0n),
+      ...(t.type === "risk_prediction" ? { labels: labels ?? {} } : {}),
+    };
   });
   return {
     tasks,
@@ -163,9 +178,10 @@ async function decisionRows(store: Store, context: ItemContext, task: TaskDefini
   if (!(await hasEvents(store, task.event))) return void (await emptyRows(store));
   const values = labelValuesSql(context, task, scope.where, scope.rowids.get(task.event));
   // The discharge report is one text; an event with several non-empty reports yields no sample.
-  const labels = task.name === "discharge"
-    ? `SELECT subject_id, seq, to_json(any_value(v)) AS target FROM (${values}) GROUP BY ALL HAVING count(*) = 1`
-    : `SELECT subject_id, seq, to_json(list(v ORDER BY p, v)) AS target FROM (SELECT subject_id, seq, v, min(pos) AS p FROM (${values}) GROUP BY ALL) GROUP BY ALL`;
+  const labels =
+    task.name === "discharge"
+      ? `SELECT subject_id, seq, to_json(any_value(v)) AS target FROM (${values}) GROUP BY ALL HAVING count(*) = 1`
+      : `SELECT subject_id, seq, to_json(list(v ORDER BY p, v)) AS target FROM (SELECT subject_id, seq, v, min(pos) AS p FROM (${values}) GROUP BY ALL) GROUP BY ALL`;
   await store.exec(`
     CREATE TEMP TABLE task_rows AS
     SELECT l.subject_id, e.hadm_id, l.seq AS anchor, lb.b AS context_begin, l.seq AS context_end, CAST(l.target AS VARCHAR) AS target
@@ -174,7 +190,10 @@ async function decisionRows(store: Store, context: ItemContext, task: TaskDefini
 }
 
 async function nextEventRows(store: Store): Promise<void> {
-  const types = Object.keys(EVENT_FORMATS).filter((e) => e !== "patients").map(literal).join(", ");
+  const types = Object.keys(EVENT_FORMATS)
+    .filter((e) => e !== "patients")
+    .map(literal)
+    .join(", ");
   await store.exec(`
     CREATE TEMP TABLE task_rows AS
     SELECT e.subject_id, e.hadm_id, e.seq AS anchor, lb.b AS context_begin, e.seq AS context_end, CAST(to_json(e.file_name) AS VARCHAR) AS target
@@ -183,12 +202,18 @@ async function nextEventRows(store: Store): Promise<void> {
 }
 
 async function emptyRows(store: Store): Promise<void> {
-  await store.exec(`CREATE TEMP TABLE task_rows (subject_id INTEGER, hadm_id INTEGER, anchor INTEGER, context_begin INTEGER, context_end INTEGER, target VARCHAR)`);
+  await store.exec(
+    `CREATE TEMP TABLE task_rows (subject_id INTEGER, hadm_id INTEGER, anchor INTEGER, context_begin INTEGER, context_end INTEGER, target VARCHAR)`,
+  );
 }
 
 /** Whether any timeline has events of this type (the demo has no ED or notes: those tasks are empty). */
 async function hasEvents(store: Store, fileName: string): Promise<boolean> {
-  return (await store.value<bigint>(`SELECT count(*) FROM (SELECT 1 FROM ev WHERE file_name = ${literal(fileName)} LIMIT 1)`)) > 0n;
+  return (
+    (await store.value<bigint>(
+      `SELECT count(*) FROM (SELECT 1 FROM ev WHERE file_name = ${literal(fileName)} LIMIT 1)`,
+    )) > 0n
+  );
 }
 
 /** Facts of anchor rows (their first row), read from the items as the reference read them. */
@@ -209,7 +234,13 @@ const RISK_TABLES: Record<string, string> = {
   "discharge-note": "risk_discharge",
 };
 
-async function riskRows(store: Store, context: ItemContext, task: TaskDefinition, scope: Scope, built: Set<string>): Promise<void> {
+async function riskRows(
+  store: Store,
+  context: ItemContext,
+  task: TaskDefinition,
+  scope: Scope,
+  built: Set<string>,
+): Promise<void> {
   if (!(await hasEvents(store, task.event))) return void (await emptyRows(store));
   const table = RISK_TABLES[task.window];
   if (!table) throw new EhrR1Error(`task ${task.name}: unknown window rule ${task.window}`);
@@ -219,7 +250,9 @@ async function riskRows(store: Store, context: ItemContext, task: TaskDefinition
   }
   // Length of stay is only asked of admissions still running when the first-day window closes.
   const where = task.name.startsWith("LengthOfStay") ? "WHERE still_admitted" : "";
-  await store.exec(`CREATE TEMP TABLE task_rows AS SELECT subject_id, hadm_id, anchor, context_begin, context_end, "${task.name}" AS target FROM ${table} ${where}`);
+  await store.exec(
+    `CREATE TEMP TABLE task_rows AS SELECT subject_id, hadm_id, anchor, context_begin, context_end, "${task.name}" AS target FROM ${table} ${where}`,
+  );
 }
 
 function riskAnchorSql(context: ItemContext, window: string, scope: Scope): string {
@@ -240,7 +273,12 @@ function riskAnchorSql(context: ItemContext, window: string, scope: Scope): stri
       WHERE ends.end_seq > ends.seq`;
   }
   if (window === "icu-24h") {
-    const mortality = [1, 2, 3, 7, 14].map((n) => `CASE WHEN d.dod IS NULL THEN '"no"' ELSE ${yesNo(`${hours("ends.end_time", "d.dod")} < ${n * 24}`)} END AS "ICU_Mortality_${n}day"`).join(", ");
+    const mortality = [1, 2, 3, 7, 14]
+      .map(
+        (n) =>
+          `CASE WHEN d.dod IS NULL THEN '"no"' ELSE ${yesNo(`${hours("ends.end_time", "d.dod")} < ${n * 24}`)} END AS "ICU_Mortality_${n}day"`,
+      )
+      .join(", ");
     return `
       WITH f AS (${anchorFacts(context, "icustays", ["intime", "outtime"], scope)}),
       a AS (SELECT e.subject_id, e.seq, e.hkey, e.hadm_id, (${seconds("f.intime")} + ${DAY}) * ${KEY_SHIFT} AS lim FROM ev e JOIN f USING (subject_id, seq) WHERE e.file_name = 'icustays' AND f.intime IS NOT NULL),
@@ -299,9 +337,10 @@ function riskAnchorSql(context: ItemContext, window: string, scope: Scope): stri
  */
 async function finishRows(store: Store, task: TaskDefinition): Promise<void> {
   // next_event fix: when the target is the admission itself, rendering it as the admission record would show the answer.
-  const admissionsId = task.name === "next_event"
-    ? "CASE WHEN e.adm_h = r.hadm_id AND e.adm_s <> r.anchor THEN e.adm_s END"
-    : "CASE WHEN e.adm_h = r.hadm_id THEN e.adm_s END";
+  const admissionsId =
+    task.name === "next_event"
+      ? "CASE WHEN e.adm_h = r.hadm_id AND e.adm_s <> r.anchor THEN e.adm_s END"
+      : "CASE WHEN e.adm_h = r.hadm_id THEN e.adm_s END";
   await store.exec(`
     INSERT INTO index_rows
     SELECT r.subject_id, r.hadm_id, ${literal(task.name)}, ${task.event === "any" ? "e.file_name" : literal(task.event)}, r.anchor, r.context_begin, r.context_end,

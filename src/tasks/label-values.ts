@@ -10,12 +10,26 @@ export const keepSql = (v: string) => `${v} IS NOT NULL AND ${v} NOT IN ('', 'na
  * its target key over the event's rows (transfers: careunit, else eventtype; radiology: each exam
  * name), empty, `nan` and `None` values removed. Not de-duplicated.
  */
-export function labelValuesSql(context: ItemContext, task: TaskDefinition, where: string, rowids?: { min: bigint; max: bigint }): string {
+export function labelValuesSql(
+  context: ItemContext,
+  task: TaskDefinition,
+  where: string,
+  rowids?: { min: bigint; max: bigint },
+): string {
   const key = task.targetKey!;
-  const values = itemValuesSql(context, task.event, where, (k) =>
-    task.name === "transfers" ? `CASE WHEN ${k("careunit")} <> 'nan' THEN ${k("careunit")} ELSE ${k("eventtype")} END` : k(key), rowids);
-  const unnested = task.name === "radiology"
-    ? `SELECT subject_id, seq, pos, unnest(CAST(v AS VARCHAR[])) AS v FROM (${values}) WHERE v IS NOT NULL`
-    : values;
+  const values = itemValuesSql(
+    context,
+    task.event,
+    where,
+    (k) =>
+      task.name === "transfers"
+        ? `CASE WHEN ${k("careunit")} <> 'nan' THEN ${k("careunit")} ELSE ${k("eventtype")} END`
+        : k(key),
+    rowids,
+  );
+  const unnested =
+    task.name === "radiology"
+      ? `SELECT subject_id, seq, pos, unnest(CAST(v AS VARCHAR[])) AS v FROM (${values}) WHERE v IS NOT NULL`
+      : values;
   return `SELECT subject_id, seq, pos, v FROM (SELECT subject_id, seq, pos, ${cleanSql("v")} AS v FROM (${unnested})) WHERE ${keepSql("v")}`;
 }

@@ -7,11 +7,33 @@ export type SampleConfig = Record<string, number>;
 
 /** The reference's decision-task counts (`enh_ins.json` and `ehr_bench_decision_making.json` agree). */
 const DECISION_COUNTS: SampleConfig = {
-  admissions: 100_000, omr: 20_000, procedures_icd: 200_000, procedures_ccs: 200_000, diagnoses_icd: 200_000, diagnoses_ccs: 200_000,
-  labevents: 100_000, microbiologyevents: 100_000, services: 20_000, transfers: 100_000, emar: 100_000, poe: 100_000,
-  prescriptions: 200_000, prescriptions_atc: 200_000, radiology: 100_000, medrecon: 200_000, medrecon_atc: 200_000, pyxis: 200_000,
-  diagnosis: 100_000, diagnosis_ccs: 200_000, chartevents: 200_000, ingredientevents: 20_000, datetimeevents: 20_000,
-  procedureevents: 20_000, inputevents: 20_000, outputevents: 20_000, next_event: 100_000,
+  admissions: 100_000,
+  omr: 20_000,
+  procedures_icd: 200_000,
+  procedures_ccs: 200_000,
+  diagnoses_icd: 200_000,
+  diagnoses_ccs: 200_000,
+  labevents: 100_000,
+  microbiologyevents: 100_000,
+  services: 20_000,
+  transfers: 100_000,
+  emar: 100_000,
+  poe: 100_000,
+  prescriptions: 200_000,
+  prescriptions_atc: 200_000,
+  radiology: 100_000,
+  medrecon: 200_000,
+  medrecon_atc: 200_000,
+  pyxis: 200_000,
+  diagnosis: 100_000,
+  diagnosis_ccs: 200_000,
+  chartevents: 200_000,
+  ingredientevents: 20_000,
+  datetimeevents: 20_000,
+  procedureevents: 20_000,
+  inputevents: 20_000,
+  outputevents: 20_000,
+  next_event: 100_000,
 };
 
 const RISK_TASKS = TASKS.filter((t) => t.type === "risk_prediction").map((t) => t.name);
@@ -19,7 +41,14 @@ const RISK_TASKS = TASKS.filter((t) => t.type === "risk_prediction").map((t) => 
 /** EHR-Ins: 40,000 per risk task, 20,000 for ICU mortality at 1, 2, 3 and 14 days (`enh_ins.json`). */
 const EHR_INS: SampleConfig = {
   ...DECISION_COUNTS,
-  ...Object.fromEntries(RISK_TASKS.map((t) => [t, ["ICU_Mortality_1day", "ICU_Mortality_2day", "ICU_Mortality_3day", "ICU_Mortality_14day"].includes(t) ? 20_000 : 40_000])),
+  ...Object.fromEntries(
+    RISK_TASKS.map((t) => [
+      t,
+      ["ICU_Mortality_1day", "ICU_Mortality_2day", "ICU_Mortality_3day", "ICU_Mortality_14day"].includes(t)
+        ? 20_000
+        : 40_000,
+    ]),
+  ),
 };
 
 /** EHR-Bench: the decision counts, every eligible risk sample (`ehr_bench_risk_prediction.json`: -1). */
@@ -50,11 +79,18 @@ export function parseConfig(text: string, where: string): SampleConfig {
     throw new UsageError(`${where}: not valid JSON (${(error as Error).message})`);
   }
   const result = configSchema.safeParse(parsed);
-  if (!result.success) throw new UsageError(`${where}: expected {"task": count, ...} with whole-number counts (${result.error.issues[0]?.message ?? "invalid"})`);
+  if (!result.success)
+    throw new UsageError(
+      `${where}: expected {"task": count, ...} with whole-number counts (${result.error.issues[0]?.message ?? "invalid"})`,
+    );
   const known = new Set(TASKS.map((t) => t.name));
   const unknown = Object.keys(result.data).filter((k) => !known.has(k));
-  if (unknown.length) throw new UsageError(`${where}: unknown task(s) ${unknown.join(", ")} (see \`ehr-r1 tasks list\`)`);
+  if (unknown.length)
+    throw new UsageError(`${where}: unknown task(s) ${unknown.join(", ")} (see \`ehr-r1 tasks list\`)`);
   const negative = Object.entries(result.data).filter(([, n]) => n < -1);
-  if (negative.length) throw new UsageError(`${where}: counts must be -1 (all) or >= 0; got ${negative.map(([k, n]) => `${k}: ${n}`).join(", ")}`);
+  if (negative.length)
+    throw new UsageError(
+      `${where}: counts must be -1 (all) or >= 0; got ${negative.map(([k, n]) => `${k}: ${n}`).join(", ")}`,
+    );
   return result.data;
 }

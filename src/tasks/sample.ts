@@ -68,19 +68,29 @@ const ADMISSION_IN_WINDOW = ["procedures_icd", "procedures_ccs", "diagnoses_icd"
  * (Efraimidis–Spirakis keys), or equal draws per label. Same inputs and seed, same rows.
  */
 export async function sampleTaskIndex(store: Store, options: SampleOptions): Promise<SampleSummary> {
-  if (!(await store.tableExists("tasks.task_index"))) throw new EhrR1Error(`${store.path} has no task index: run \`ehr-r1 tasks index --db ${store.path}\` first`);
+  if (!(await store.tableExists("tasks.task_index")))
+    throw new EhrR1Error(`${store.path} has no task index: run \`ehr-r1 tasks index --db ${store.path}\` first`);
   for (const name of Object.keys(options.config)) taskDefinition(name);
-  if (options.perTask !== undefined && (!Number.isInteger(options.perTask) || options.perTask < 1)) throw new UsageError("--per-task must be a whole number >= 1");
-  if (options.fraction !== undefined && !(options.fraction > 0 && options.fraction < 1)) throw new UsageError("--fraction must be between 0 and 1");
+  if (options.perTask !== undefined && (!Number.isInteger(options.perTask) || options.perTask < 1))
+    throw new UsageError("--per-task must be a whole number >= 1");
+  if (options.fraction !== undefined && !(options.fraction > 0 && options.fraction < 1))
+    throw new UsageError("--fraction must be between 0 and 1");
   const seed = literal(String(options.seed));
   await prepareSplit(store, options);
 
   const counts = Object.entries(options.config).map(([task, n]) => {
     const wanted = options.perTask ?? (options.fraction !== undefined && n > 0 ? Math.floor(n * options.fraction) : n);
     const def = taskDefinition(task);
-    return { task, wanted, risk: def.type === "risk_prediction", weighted: options.weightAll || def.type === "risk_prediction" || WEIGHTED_TASKS.includes(task) };
+    return {
+      task,
+      wanted,
+      risk: def.type === "risk_prediction",
+      weighted: options.weightAll || def.type === "risk_prediction" || WEIGHTED_TASKS.includes(task),
+    };
   });
-  const configRows = counts.map((c) => `(${literal(c.task)}, ${c.wanted}, ${c.risk && options.balance ? "true" : "false"}, ${c.weighted})`).join(", ");
+  const configRows = counts
+    .map((c) => `(${literal(c.task)}, ${c.wanted}, ${c.risk && options.balance ? "true" : "false"}, ${c.weighted})`)
+    .join(", ");
   const min = options.minEvents === undefined ? 10 : options.minEvents;
   const max = options.maxEvents === undefined ? 100 : options.maxEvents;
   const chart = options.maxChartLabels === undefined ? 10 : options.maxChartLabels;
@@ -89,7 +99,9 @@ export async function sampleTaskIndex(store: Store, options: SampleOptions): Pro
     max === null ? null : `(i.context_end - i.context_begin) < ${max}`,
     `NOT (i.task IN (${ADMISSION_IN_WINDOW.map(literal).join(", ")}) AND i.admissions_id IS NOT NULL AND i.admissions_id <= i.context_begin)`,
     chart === null ? null : `NOT (i.task = 'chartevents' AND json_array_length(i.target) >= ${chart})`,
-  ].filter(Boolean).join(" AND ");
+  ]
+    .filter(Boolean)
+    .join(" AND ");
   const order = TASKS.map((t, k) => `(${literal(t.name)}, ${k})`).join(", ");
 
   await store.exec("CREATE SCHEMA IF NOT EXISTS tasks");
@@ -123,7 +135,13 @@ export async function sampleTaskIndex(store: Store, options: SampleOptions): Pro
     WHERE mode = 'all' OR (mode IN ('uniform', 'weighted') AND r <= wanted) OR (mode = 'balanced' AND rc <= wanted // classes)
     ORDER BY o.k, subject_id, anchor, period_begin`);
 
-  const stats = await store.rows<{ task: string; eligible: bigint; sampled: bigint; mode: string | null; labels: { key: string; value: bigint }[] | null }>(`
+  const stats = await store.rows<{
+    task: string;
+    eligible: bigint;
+    sampled: bigint;
+    mode: string | null;
+    labels: { key: string; value: bigint }[] | null;
+  }>(`
     WITH cfg(task) AS (VALUES ${counts.map((c) => `(${literal(c.task)})`).join(", ")}),
     e AS (SELECT i.task, count(*) AS n FROM tasks.task_index i JOIN split_subjects s USING (subject_id) WHERE ${filters} GROUP BY i.task)
     SELECT cfg.task, coalesce(e.n, 0) AS eligible, count(x.task) AS sampled, any_value(x.mode) AS mode,
@@ -132,11 +150,26 @@ export async function sampleTaskIndex(store: Store, options: SampleOptions): Pro
   const byTask = new Map(stats.map((s) => [s.task, s]));
   const tasks: SampledTask[] = counts.map((c) => {
     const s = byTask.get(c.task)!;
-    const labels = c.risk && s.labels ? Object.fromEntries(s.labels.map((l) => [JSON.parse(l.key) as string, Number(l.value)])) : undefined;
-    return { task: c.task, eligible: Number(s.eligible), requested: c.wanted, sampled: Number(s.sampled), mode: (s.mode ?? "all") as SampledTask["mode"], ...(labels ? { labels } : {}) };
+    const labels =
+      c.risk && s.labels
+        ? Object.fromEntries(s.labels.map((l) => [JSON.parse(l.key) as string, Number(l.value)]))
+        : undefined;
+    return {
+      task: c.task,
+      eligible: Number(s.eligible),
+      requested: c.wanted,
+      sampled: Number(s.sampled),
+      mode: (s.mode ?? "all") as SampledTask["mode"],
+      ...(labels ? { labels } : {}),
+    };
   });
   const patients = Number(await store.value<bigint>("SELECT count(DISTINCT subject_id) FROM tasks.sampled"));
-  return { tasks, samples: tasks.reduce((a, t) => a + t.sampled, 0), patients, empty: tasks.filter((t) => t.sampled === 0).map((t) => t.task) };
+  return {
+    tasks,
+    samples: tasks.reduce((a, t) => a + t.sampled, 0),
+    patients,
+    empty: tasks.filter((t) => t.sampled === 0).map((t) => t.task),
+  };
 }
 
 /** `temp.split_subjects`: the patients on the requested side of the split; a generated split is kept in `tasks.split`. */
@@ -145,11 +178,19 @@ async function prepareSplit(store: Store, options: SampleOptions): Promise<void>
   if (split.kind === "file") {
     const path = resolve(split.path);
     if (!existsSync(path)) throw new UsageError(`split file ${path} not found`);
-    const columns = (await store.rows<{ column_name: string }>(`DESCRIBE SELECT * FROM read_csv(${literal(path)}, header = true)`)).map((c) => c.column_name);
-    if (!columns.includes("subject_id")) throw new InputError(path, 1, `no subject_id column (columns: ${columns.join(", ")})`);
-    const bad = await store.rows<{ v: string }>(`SELECT subject_id::VARCHAR AS v FROM read_csv(${literal(path)}, header = true, all_varchar = true) WHERE TRY_CAST(subject_id AS INTEGER) IS NULL LIMIT 1`);
-    if (bad.length) throw new InputError(path, undefined, `subject_id ${JSON.stringify(bad[0]!.v)} is not a whole number`);
-    await store.exec(`CREATE OR REPLACE TEMP TABLE split_subjects AS SELECT DISTINCT CAST(subject_id AS INTEGER) AS subject_id FROM read_csv(${literal(path)}, header = true, all_varchar = true)`);
+    const columns = (
+      await store.rows<{ column_name: string }>(`DESCRIBE SELECT * FROM read_csv(${literal(path)}, header = true)`)
+    ).map((c) => c.column_name);
+    if (!columns.includes("subject_id"))
+      throw new InputError(path, 1, `no subject_id column (columns: ${columns.join(", ")})`);
+    const bad = await store.rows<{ v: string }>(
+      `SELECT subject_id::VARCHAR AS v FROM read_csv(${literal(path)}, header = true, all_varchar = true) WHERE TRY_CAST(subject_id AS INTEGER) IS NULL LIMIT 1`,
+    );
+    if (bad.length)
+      throw new InputError(path, undefined, `subject_id ${JSON.stringify(bad[0]!.v)} is not a whole number`);
+    await store.exec(
+      `CREATE OR REPLACE TEMP TABLE split_subjects AS SELECT DISTINCT CAST(subject_id AS INTEGER) AS subject_id FROM read_csv(${literal(path)}, header = true, all_varchar = true)`,
+    );
     return;
   }
   if (split.kind === "all") {
@@ -161,5 +202,7 @@ async function prepareSplit(store: Store, options: SampleOptions): Promise<void>
   await store.exec(`CREATE OR REPLACE TABLE tasks.split AS
     SELECT subject_id, CASE WHEN ${uniformSql(literal(`split:${options.seed}`), "subject_id")} < ${split.testRatio} THEN 'test' ELSE 'train' END AS split
     FROM (SELECT DISTINCT subject_id FROM timeline.events) ORDER BY subject_id`);
-  await store.exec(`CREATE OR REPLACE TEMP TABLE split_subjects AS SELECT subject_id FROM tasks.split WHERE split = ${literal(options.splitName ?? "test")}`);
+  await store.exec(
+    `CREATE OR REPLACE TEMP TABLE split_subjects AS SELECT subject_id FROM tasks.split WHERE split = ${literal(options.splitName ?? "test")}`,
+  );
 }

@@ -50,16 +50,21 @@ export async function buildTimeline(store: Store, options: TimelineBuildOptions 
   }
   const missingRequired = ["hosp.patients", "hosp.admissions"].filter((t) => absent.includes(t));
   if (missingRequired.length) {
-    throw new EhrR1Error(`${store.path}: cannot build timelines without ${missingRequired.join(" and ")} (load them with \`ehr-r1 ingest\`)`);
+    throw new EhrR1Error(
+      `${store.path}: cannot build timelines without ${missingRequired.join(" and ")} (load them with \`ehr-r1 ingest\`)`,
+    );
   }
   const needsStays = present.filter((s) => s.edStayJoin);
   if (needsStays.length && absent.includes("ed.edstays")) {
-    throw new EhrR1Error(`${store.path}: ${needsStays.map((s) => `ed.${s.table}`).join(" and ")} need ed.edstays, which is not loaded`);
+    throw new EhrR1Error(
+      `${store.path}: ${needsStays.map((s) => `ed.${s.table}`).join(" and ")} need ed.edstays, which is not loaded`,
+    );
   }
 
   const sortKey = "subject_id, k_time, k_rank, k_row, placement, table_rank, src_row";
   let sourceRows = 0;
-  for (const s of present) sourceRows += Number(await store.value<bigint>(`SELECT count(*) FROM ${s.module}.${ident(s.table)}`));
+  for (const s of present)
+    sourceRows += Number(await store.value<bigint>(`SELECT count(*) FROM ${s.module}.${ident(s.table)}`));
   const shards = await subjectShards(store, sourceRows, "hosp.patients", options.shardRows);
   const untimed = UNTIMED_EVENT_TABLES.map(literal).join(", ");
   await store.transaction(async () => {
@@ -119,7 +124,8 @@ export async function buildTimeline(store: Store, options: TimelineBuildOptions 
     }
     options.onProgress?.(shards.length, shards.length);
     const sourcesLoadedAt = (await store.tableExists("meta.loads"))
-      ? "(SELECT max(loaded_at) FROM meta.loads)" : "NULL::TIMESTAMP";
+      ? "(SELECT max(loaded_at) FROM meta.loads)"
+      : "NULL::TIMESTAMP";
     await store.exec(`
       CREATE OR REPLACE TABLE timeline.build_info AS
       SELECT 'store' AS origin, NULL::VARCHAR AS imported_from, now()::TIMESTAMP AS built_at, ${literal(TOOL_VERSION)} AS tool_version,
@@ -154,14 +160,21 @@ export interface SubjectShard {
  * quantiles of `subject_id` over `quantileTable`; the first and last ranges are open-ended so no row
  * is ever left out.
  */
-export async function subjectShards(store: Store, totalRows: number, quantileTable: string, shardRows?: number): Promise<SubjectShard[]> {
+export async function subjectShards(
+  store: Store,
+  totalRows: number,
+  quantileTable: string,
+  shardRows?: number,
+): Promise<SubjectShard[]> {
   const perShard = shardRows ?? Math.max(200_000, Math.floor((await memoryLimitBytes(store)) / 1000));
   const shards = Math.max(1, Math.ceil(totalRows / perShard));
   const min = -(2 ** 31);
   const max = 2 ** 31;
   if (shards === 1) return [{ from: min, to: max }];
   const quantiles = Array.from({ length: shards - 1 }, (_, i) => ((i + 1) / shards).toFixed(6)).join(", ");
-  const cuts = [...new Set(await store.value<number[]>(`SELECT quantile_disc(subject_id, [${quantiles}]) FROM ${quantileTable}`))].sort((a, b) => a - b);
+  const cuts = [
+    ...new Set(await store.value<number[]>(`SELECT quantile_disc(subject_id, [${quantiles}]) FROM ${quantileTable}`)),
+  ].sort((a, b) => a - b);
   const bounds = [min, ...cuts, max];
   return bounds.slice(0, -1).map((from, i) => ({ from, to: bounds[i + 1]! }));
 }
@@ -180,11 +193,19 @@ export async function memoryLimitBytes(store: Store): Promise<number> {
 function sourceRowsSql(source: TimelineSource, rank: number, range: string): string {
   const spec = tableSpec(source.module, source.table)!;
   const hasHadm = spec.columns.some(([c]) => c === "hadm_id");
-  const placement = source.placement === "first" ? PLACEMENT.first
-    : source.placement === "timed" ? PLACEMENT.timed
-    : source.table === "drgcodes" ? PLACEMENT.drg : PLACEMENT.diagnoses;
+  const placement =
+    source.placement === "first"
+      ? PLACEMENT.first
+      : source.placement === "timed"
+        ? PLACEMENT.timed
+        : source.table === "drgcodes"
+          ? PLACEMENT.drg
+          : PLACEMENT.diagnoses;
   // Rows of a timed table whose time is NULL are placed like untimed rows (code 4).
-  const placementSql = source.placement === "timed" ? `CASE WHEN (${source.time}) IS NULL THEN ${PLACEMENT.untimed} ELSE ${placement} END` : String(placement);
+  const placementSql =
+    source.placement === "timed"
+      ? `CASE WHEN (${source.time}) IS NULL THEN ${PLACEMENT.untimed} ELSE ${placement} END`
+      : String(placement);
   const stays = source.edStayJoin
     ? " LEFT JOIN (SELECT stay_id, min(intime) AS intime, max(outtime) AS outtime FROM ed.edstays GROUP BY stay_id) s ON s.stay_id = t.stay_id"
     : "";

@@ -27,12 +27,20 @@ export interface ExportSummary {
   seconds: number;
 }
 
-export async function exportPatientsEhr(store: Store, folder: string, options: ExportOptions = {}): Promise<ExportSummary> {
+export async function exportPatientsEhr(
+  store: Store,
+  folder: string,
+  options: ExportOptions = {},
+): Promise<ExportSummary> {
   const started = performance.now();
   await assertTimeline(store);
   const out = replaceableFolder(folder, options.force);
-  const where = options.subjects?.length ? `r.subject_id IN (${options.subjects.map((s) => Math.trunc(s)).join(", ")})` : "true";
-  const tables = (await store.rows<{ f: string }>("SELECT DISTINCT file_name AS f FROM timeline.events ORDER BY 1")).map((r) => r.f);
+  const where = options.subjects?.length
+    ? `r.subject_id IN (${options.subjects.map((s) => Math.trunc(s)).join(", ")})`
+    : "true";
+  const tables = (
+    await store.rows<{ f: string }>("SELECT DISTINCT file_name AS f FROM timeline.events ORDER BY 1")
+  ).map((r) => r.f);
   const context = await itemContext(store);
   const itemSelects = tables.map((t) => itemRowsSql(context, t, where, false));
   await store.exec(`
@@ -43,12 +51,16 @@ export async function exportPatientsEhr(store: Store, folder: string, options: E
       strftime(e.endtime, '%Y-%m-%d %H:%M:%S') AS endtime, CAST(e.hadm_id AS VARCHAR) AS hadm_id, g.items
     FROM timeline.events e JOIN grouped g USING (subject_id, seq)
     ORDER BY e.subject_id, e.seq`);
-  const subjects = (await store.rows<{ s: number }>("SELECT DISTINCT subject_id AS s FROM export_events ORDER BY 1")).map((r) => r.s);
+  const subjects = (
+    await store.rows<{ s: number }>("SELECT DISTINCT subject_id AS s FROM export_events ORDER BY 1")
+  ).map((r) => r.s);
   try {
     const events = await writeFolder(out, async (staging) => {
       for (const [i, subject] of subjects.entries()) {
         const file = join(staging, `${subject}.parquet`);
-        await store.exec(`COPY (SELECT file_name, starttime, endtime, hadm_id, items FROM export_events WHERE subject_id = ${subject} ORDER BY seq) TO ${literal(file)} (FORMAT parquet)`);
+        await store.exec(
+          `COPY (SELECT file_name, starttime, endtime, hadm_id, items FROM export_events WHERE subject_id = ${subject} ORDER BY seq) TO ${literal(file)} (FORMAT parquet)`,
+        );
         options.onProgress?.(i + 1, subjects.length);
       }
       return Number(await store.value<bigint>("SELECT count(*) FROM export_events"));
@@ -76,7 +88,9 @@ export async function importPatientsEhr(store: Store, folder: string): Promise<I
   const started = performance.now();
   const dir = resolve(folder);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`${dir}: not a folder`);
-  const files = readdirSync(dir).filter((f) => f.endsWith(".parquet")).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith(".parquet"))
+    .sort();
   if (!files.length) throw new UsageError(`${dir} has no .parquet files (expected patients_ehr/<subject_id>.parquet)`);
   const badName = files.find((f) => !/^\d+\.parquet$/.test(f));
   if (badName) throw new InputError(join(dir, badName), undefined, "file name is not <subject_id>.parquet");
@@ -91,7 +105,11 @@ export async function importPatientsEhr(store: Store, folder: string): Promise<I
   if (lacking.length) {
     const { file, names } = lacking[0]!;
     const missing = required.filter((c) => !names.includes(c));
-    throw new InputError(file, undefined, `column(s) ${missing.join(", ")} missing (patients_ehr files have ${required.join(", ")})`);
+    throw new InputError(
+      file,
+      undefined,
+      `column(s) ${missing.join(", ")} missing (patients_ehr files have ${required.join(", ")})`,
+    );
   }
   const known = TIMELINE_SOURCES.map((s) => literal(s.table)).join(", ");
   const problems = await store.rows<{ filename: string; row: bigint; problem: string }>(`
@@ -143,5 +161,11 @@ export async function importPatientsEhr(store: Store, folder: string): Promise<I
   const [counts] = await store.rows<{ p: bigint; e: bigint; r: bigint }>(
     "SELECT (SELECT count(DISTINCT subject_id) FROM timeline.events) AS p, (SELECT count(*) FROM timeline.events) AS e, (SELECT count(*) FROM timeline.rows) AS r",
   );
-  return { folder: dir, patients: Number(counts!.p), events: Number(counts!.e), rows: Number(counts!.r), seconds: (performance.now() - started) / 1000 };
+  return {
+    folder: dir,
+    patients: Number(counts!.p),
+    events: Number(counts!.e),
+    rows: Number(counts!.r),
+    seconds: (performance.now() - started) / 1000,
+  };
 }

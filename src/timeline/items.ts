@@ -27,7 +27,9 @@ export async function computeFloatColumns(store: Store, sources: readonly Timeli
 
 export async function floatColumns(store: Store): Promise<Set<string>> {
   if (!(await store.tableExists("timeline.float_columns"))) return new Set();
-  const rows = await store.rows<{ f: string; c: string }>("SELECT file_name AS f, column_name AS c FROM timeline.float_columns");
+  const rows = await store.rows<{ f: string; c: string }>(
+    "SELECT file_name AS f, column_name AS c FROM timeline.float_columns",
+  );
   return new Set(rows.map((r) => `${r.f}.${r.c}`));
 }
 
@@ -66,7 +68,10 @@ export function itemQueryParts(context: ItemContext, fileName: string, withDeriv
   const floats = context.floats;
   const source = timelineSource(fileName)!;
   const spec = tableSpec(source.module, source.table)!;
-  const raw: [string, string][] = spec.columns.map(([c, type]) => [c, pythonStringSql(`t.${ident(c)}`, type, floats.has(`${fileName}.${c}`))]);
+  const raw: [string, string][] = spec.columns.map(([c, type]) => [
+    c,
+    pythonStringSql(`t.${ident(c)}`, type, floats.has(`${fileName}.${c}`)),
+  ]);
   raw.push(["file_name", literal(fileName)]);
   if (source.addedKey) raw.push([source.addedKey, `strftime(r.time, '%Y-%m-%d %H:%M:%S')`]);
   const derived: DerivedKey[] = [];
@@ -80,7 +85,14 @@ export const ndcKeySql = (column: string) => `lpad(split_part(${column}, '.', 1)
 
 function addDerived(context: ItemContext, fileName: string, derived: DerivedKey[], joins: string[]): void {
   const has = (table: string) => context.tables.has(table);
-  const icuItems = ["chartevents", "ingredientevents", "datetimeevents", "procedureevents", "inputevents", "outputevents"];
+  const icuItems = [
+    "chartevents",
+    "ingredientevents",
+    "datetimeevents",
+    "procedureevents",
+    "inputevents",
+    "outputevents",
+  ];
   if (fileName === "labevents" || icuItems.includes(fileName)) {
     const dict = fileName === "labevents" ? "hosp.d_labitems" : "icu.d_items";
     if (has(dict)) {
@@ -90,7 +102,9 @@ function addDerived(context: ItemContext, fileName: string, derived: DerivedKey[
   }
   const icd = (key: string, dict: string, alias: string) => {
     if (has(dict)) {
-      joins.push(`LEFT JOIN (SELECT icd_version, icd_code, any_value(long_title ORDER BY long_title) AS long_title FROM ${dict} GROUP BY ALL) ${alias} ON ${alias}.icd_version = t.icd_version AND ${alias}.icd_code = t.icd_code`);
+      joins.push(
+        `LEFT JOIN (SELECT icd_version, icd_code, any_value(long_title ORDER BY long_title) AS long_title FROM ${dict} GROUP BY ALL) ${alias} ON ${alias}.icd_version = t.icd_version AND ${alias}.icd_code = t.icd_code`,
+      );
       derived.push({ key, value: `${alias}.long_title` });
     } else derived.push({ key, value: "NULL" });
   };
@@ -105,7 +119,9 @@ function addDerived(context: ItemContext, fileName: string, derived: DerivedKey[
   if (fileName === "diagnosis") icd("CCS Type", "mapping.ccs_diagnoses", "ccs");
   if (fileName === "prescriptions" || fileName === "medrecon") {
     if (has("mapping.ndc_atc")) {
-      joins.push(`LEFT JOIN (SELECT ndc, any_value(atc_name ORDER BY atc_name) AS atc_name FROM mapping.ndc_atc GROUP BY ndc) atc ON atc.ndc = ${ndcKeySql("t.ndc")}`);
+      joins.push(
+        `LEFT JOIN (SELECT ndc, any_value(atc_name ORDER BY atc_name) AS atc_name FROM mapping.ndc_atc GROUP BY ndc) atc ON atc.ndc = ${ndcKeySql("t.ndc")}`,
+      );
       derived.push({ key: "ATC Type", value: "atc.atc_name" });
     } else derived.push({ key: "ATC Type", value: "NULL" });
   }
@@ -143,10 +159,18 @@ export interface ItemContext {
 }
 
 export async function itemContext(store: Store): Promise<ItemContext> {
-  const tables = new Set((await store.rows<{ t: string }>(
-    "SELECT schema_name || '.' || table_name AS t FROM duckdb_tables() WHERE database_name = current_database()",
-  )).map((r) => r.t));
-  const origin = tables.has("timeline.build_info") && (await store.value<string>("SELECT origin FROM timeline.build_info")) === "imported" ? "imported" : "store";
+  const tables = new Set(
+    (
+      await store.rows<{ t: string }>(
+        "SELECT schema_name || '.' || table_name AS t FROM duckdb_tables() WHERE database_name = current_database()",
+      )
+    ).map((r) => r.t),
+  );
+  const origin =
+    tables.has("timeline.build_info") &&
+    (await store.value<string>("SELECT origin FROM timeline.build_info")) === "imported"
+      ? "imported"
+      : "store";
   return { tables, origin, floats: tables.has("timeline.float_columns") ? await floatColumns(store) : new Set() };
 }
 
@@ -156,7 +180,13 @@ export async function itemContext(store: Store): Promise<ItemContext> {
  * row id (`rowids`, when given, bounds the scan); imported ones hold the item text, from which the
  * dictionary keys are read back.
  */
-export function itemRowsSql(context: ItemContext, fileName: string, where: string, withDerived: boolean, rowids?: { min: bigint; max: bigint }): string {
+export function itemRowsSql(
+  context: ItemContext,
+  fileName: string,
+  where: string,
+  withDerived: boolean,
+  rowids?: { min: bigint; max: bigint },
+): string {
   const source = sourceOf(fileName);
   const filter = `r.file_name = ${literal(fileName)} AND ${where}`;
   if (context.origin === "store") {
@@ -181,7 +211,11 @@ export function itemRowsSql(context: ItemContext, fileName: string, where: strin
  * `item_name` or `CCS Type` from the dictionaries, NULL on a miss). Cheaper than whole items.
  */
 export function itemValuesSql(
-  context: ItemContext, fileName: string, where: string, value: (keySql: (key: string) => string) => string, rowids?: { min: bigint; max: bigint },
+  context: ItemContext,
+  fileName: string,
+  where: string,
+  value: (keySql: (key: string) => string) => string,
+  rowids?: { min: bigint; max: bigint },
 ): string {
   const source = sourceOf(fileName);
   const derived: DerivedKey[] = [];
@@ -190,7 +224,8 @@ export function itemValuesSql(
   const filter = `r.file_name = ${literal(fileName)} AND ${where}`;
   if (context.origin === "store") {
     const parts = itemQueryParts(context, fileName, false);
-    const keySql = (key: string) => derived.find((d) => d.key === key)?.value ?? parts.raw.find(([k]) => k === key)?.[1] ?? "NULL";
+    const keySql = (key: string) =>
+      derived.find((d) => d.key === key)?.value ?? parts.raw.find(([k]) => k === key)?.[1] ?? "NULL";
     return `SELECT r.subject_id, r.seq, r.pos, ${value(keySql)} AS v ${storeRowsFrom(source, joins, filter, rowids)}`;
   }
   const keySql = (key: string) => {
@@ -207,7 +242,12 @@ function sourceOf(fileName: string): TimelineSource {
 }
 
 /** Built timelines: each row joined to its source row by row id (`rowids` bounds the scan). */
-function storeRowsFrom(source: TimelineSource, joins: readonly string[], filter: string, rowids?: { min: bigint; max: bigint }): string {
+function storeRowsFrom(
+  source: TimelineSource,
+  joins: readonly string[],
+  filter: string,
+  rowids?: { min: bigint; max: bigint },
+): string {
   const bound = rowids ? ` AND t.rowid BETWEEN ${rowids.min} AND ${rowids.max}` : "";
   return `FROM timeline.rows r JOIN ${source.module}.${ident(source.table)} t ON t.rowid = r.src_row ${joins.join(" ")} WHERE ${filter}${bound}`;
 }

@@ -34,13 +34,19 @@ export async function assertTimeline(store: Store): Promise<void> {
         AND split_part(l.table_name, '.', 2) IN (SELECT unnest(b.tables))
       ORDER BY l.loaded_at LIMIT 1`);
     if (stale) {
-      throw new EhrR1Error(`${store.path}: ${stale.t} was reloaded (${stale.at}) after the timelines were built: run \`ehr-r1 timeline build --db ${store.path}\` again`);
+      throw new EhrR1Error(
+        `${store.path}: ${stale.t} was reloaded (${stale.at}) after the timelines were built: run \`ehr-r1 timeline build --db ${store.path}\` again`,
+      );
     }
   }
 }
 
 /** Every event of each patient, in order (index = `seq`), with its items. Unknown patients are absent from the map. */
-export async function readTrajectories(store: Store, subjectIds: readonly number[], options: ReadOptions = {}): Promise<Map<number, EhrEvent[]>> {
+export async function readTrajectories(
+  store: Store,
+  subjectIds: readonly number[],
+  options: ReadOptions = {},
+): Promise<Map<number, EhrEvent[]>> {
   await assertTimeline(store);
   const result = new Map<number, EhrEvent[]>();
   if (!subjectIds.length) return result;
@@ -48,7 +54,15 @@ export async function readTrajectories(store: Store, subjectIds: readonly number
   const unique = [...new Set(subjectIds)].sort((a, b) => a - b);
   // The range lets DuckDB skip row groups of timeline tables (sorted by subject); the list picks the patients.
   const idList = `(${unique.join(", ")}) AND subject_id BETWEEN ${unique[0]} AND ${unique[unique.length - 1]}`;
-  const events = await store.rows<{ subject_id: number; seq: number; file_name: string; starttime: string | null; endtime: string | null; hadm_id: string | null; n_rows: number }>(
+  const events = await store.rows<{
+    subject_id: number;
+    seq: number;
+    file_name: string;
+    starttime: string | null;
+    endtime: string | null;
+    hadm_id: string | null;
+    n_rows: number;
+  }>(
     `SELECT subject_id, seq, file_name, strftime(starttime, '%Y-%m-%d %H:%M:%S') AS starttime, strftime(endtime, '%Y-%m-%d %H:%M:%S') AS endtime,
        CAST(hadm_id AS VARCHAR) AS hadm_id, n_rows
      FROM timeline.events WHERE subject_id IN ${idList} ORDER BY subject_id, seq`,
@@ -64,7 +78,13 @@ export async function readTrajectories(store: Store, subjectIds: readonly number
     `SELECT file_name AS f, min(src_row) AS lo, max(src_row) AS hi FROM timeline.rows WHERE subject_id IN ${idList} GROUP BY 1 ORDER BY 1`,
   );
   for (const { f: fileName, lo, hi } of bounds) {
-    const sql = itemRowsSql(context, fileName, `r.subject_id IN (${unique.join(", ")}) AND r.subject_id BETWEEN ${unique[0]} AND ${unique[unique.length - 1]}`, options.derived ?? true, lo === null ? undefined : { min: lo, max: hi });
+    const sql = itemRowsSql(
+      context,
+      fileName,
+      `r.subject_id IN (${unique.join(", ")}) AND r.subject_id BETWEEN ${unique[0]} AND ${unique[unique.length - 1]}`,
+      options.derived ?? true,
+      lo === null ? undefined : { min: lo, max: hi },
+    );
     const rows = await store.rows<{ subject_id: number; seq: number; item: string }>(`${sql} ORDER BY subject_id, pos`);
     for (const row of rows) result.get(row.subject_id)![row.seq]!.items.push(JSON.parse(row.item) as EventItem);
   }

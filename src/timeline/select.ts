@@ -19,7 +19,11 @@ export function parseTime(text: string, flag: string): string {
 }
 
 /** The window `show` renders: everything after the demographics, narrowed by admission and time. */
-export function selectWindow(trajectory: readonly EhrEvent[], selection: RecordSelection, subjectId: number): SampleWindow {
+export function selectWindow(
+  trajectory: readonly EhrEvent[],
+  selection: RecordSelection,
+  subjectId: number,
+): SampleWindow {
   let begin = 1;
   let end = trajectory.length;
   const window: SampleWindow = {};
@@ -28,14 +32,17 @@ export function selectWindow(trajectory: readonly EhrEvent[], selection: RecordS
     const indexes = trajectory.flatMap((e, i) => (e.hadm_id === hadm ? [i] : []));
     const admission = trajectory.findIndex((e) => e.file_name === "admissions" && e.hadm_id === hadm);
     if (admission < 0) {
-      const known = [...new Set(trajectory.filter((e) => e.file_name === "admissions").map((e) => e.hadm_id))].join(", ");
+      const known = [...new Set(trajectory.filter((e) => e.file_name === "admissions").map((e) => e.hadm_id))].join(
+        ", ",
+      );
       throw new UsageError(`subject_id ${subjectId} has no admission ${hadm} (admissions: ${known || "none"})`);
     }
     begin = Math.max(1, indexes[0]!);
     end = indexes[indexes.length - 1]! + 1;
     window.admissionsId = admission;
     let discharge = -1;
-    for (let i = 0; i < admission; i++) if (trajectory[i]!.file_name === "discharge" && trajectory[i]!.hadm_id !== hadm) discharge = i;
+    for (let i = 0; i < admission; i++)
+      if (trajectory[i]!.file_name === "discharge" && trajectory[i]!.hadm_id !== hadm) discharge = i;
     window.lastDischargeId = discharge >= 0 ? discharge : null;
   }
   if (selection.from !== undefined) {

@@ -49,7 +49,14 @@ export const TIMELINE_SOURCES: readonly TimelineSource[] = [
   { module: "ed", table: "edstays", placement: "timed", time: ts("intime") },
   { module: "ed", table: "medrecon", placement: "timed", time: ts("charttime") },
   { module: "ed", table: "pyxis", placement: "timed", time: ts("charttime") },
-  { module: "ed", table: "triage", placement: "timed", time: "s.intime + INTERVAL 1 SECOND", edStayJoin: true, addedKey: "charttime" },
+  {
+    module: "ed",
+    table: "triage",
+    placement: "timed",
+    time: "s.intime + INTERVAL 1 SECOND",
+    edStayJoin: true,
+    addedKey: "charttime",
+  },
   { module: "ed", table: "vitalsign", placement: "timed", time: ts("charttime") },
   { module: "icu", table: "chartevents", placement: "timed", time: ts("charttime") },
   { module: "icu", table: "datetimeevents", placement: "timed", time: ts("charttime") },
@@ -67,9 +74,13 @@ export const TIMELINE_SOURCES: readonly TimelineSource[] = [
 export function tableOrder(preferred: readonly string[] = []): string[] {
   const known = new Set(TIMELINE_SOURCES.map((s) => s.table));
   const unknown = preferred.filter((t) => !known.has(t));
-  if (unknown.length) throw new UsageError(`--table-order names unknown tables: ${unknown.join(", ")} (known: ${[...known].join(", ")})`);
+  if (unknown.length)
+    throw new UsageError(`--table-order names unknown tables: ${unknown.join(", ")} (known: ${[...known].join(", ")})`);
   const byDefault = [...TIMELINE_SOURCES]
-    .sort((a, b) => MODULES.indexOf(a.module) - MODULES.indexOf(b.module) || (a.table < b.table ? -1 : a.table > b.table ? 1 : 0))
+    .sort(
+      (a, b) =>
+        MODULES.indexOf(a.module) - MODULES.indexOf(b.module) || (a.table < b.table ? -1 : a.table > b.table ? 1 : 0),
+    )
     .map((s) => s.table);
   return [...new Set([...preferred, ...byDefault])];
 }

@@ -20,11 +20,29 @@ async function evaluateBaselines(dir: string, db: string, tasks: string[], seed:
   const store = await Store.open(db);
   try {
     const out = join(dir, "bench");
-    await buildDataset(store, { name: "ehr-bench", out, seed, perTask: 300, split: { kind: "ratio", testRatio: 0.5 }, minEvents: 1, maxEvents: null, force: true });
+    await buildDataset(store, {
+      name: "ehr-bench",
+      out,
+      seed,
+      perTask: 300,
+      split: { kind: "ratio", testRatio: 0.5 },
+      minEvents: 1,
+      maxEvents: null,
+      force: true,
+    });
     const data = join(out, "ehr-bench.jsonl");
     const records = readBenchmark(data);
-    const provider = await createBaselineProvider(store, records, { trainSubjects: await trainingSubjects(store, records), seed });
-    const run = await runBenchmark({ data, providers: [provider], profile: PROFILES["ehr-r1"]!, out: join(dir, "run"), tasks });
+    const provider = await createBaselineProvider(store, records, {
+      trainSubjects: await trainingSubjects(store, records),
+      seed,
+    });
+    const run = await runBenchmark({
+      data,
+      providers: [provider],
+      profile: PROFILES["ehr-r1"]!,
+      out: join(dir, "run"),
+      tasks,
+    });
     await expectRealAnswers(store, join(dir, "run", "results.jsonl"));
     return run;
   } finally {
@@ -38,7 +56,19 @@ async function evaluateBaselines(dir: string, db: string, tasks: string[], seed:
  * SQL over the task index), and some answers hit the gold label.
  */
 async function expectRealAnswers(store: Store, results: string) {
-  const lines = readFileSync(results, "utf8").trimEnd().split("\n").map((l) => JSON.parse(l) as { task: string; output: string | null; error: string | null; p_yes: number | null; value: number });
+  const lines = readFileSync(results, "utf8")
+    .trimEnd()
+    .split("\n")
+    .map(
+      (l) =>
+        JSON.parse(l) as {
+          task: string;
+          output: string | null;
+          error: string | null;
+          p_yes: number | null;
+          value: number;
+        },
+    );
   expect(lines.length).toBeGreaterThan(0);
   const byTask = new Map<string, typeof lines>();
   for (const line of lines) {
@@ -51,9 +81,19 @@ async function expectRealAnswers(store: Store, results: string) {
       for (const l of list) expect(l.output).toBe(l.p_yes! >= 0.5 ? "yes" : "no");
       expect(new Set(list.map((l) => l.p_yes)).size, task).toBeGreaterThan(1);
     } else if (task !== "next_event") {
-      const known = new Set((await store.rows<{ l: string }>(`SELECT DISTINCT unnest(CAST(target::JSON AS VARCHAR[])) AS l FROM tasks.task_index WHERE task = '${task}' AND json_type(target) = 'ARRAY'`)).map((r) => r.l));
-      for (const l of list) for (const item of l.output!.split("\n")) expect(known.has(item), `${task}: ${item}`).toBe(true);
-      expect(list.some((l) => l.value > 0), task).toBe(true);
+      const known = new Set(
+        (
+          await store.rows<{ l: string }>(
+            `SELECT DISTINCT unnest(CAST(target::JSON AS VARCHAR[])) AS l FROM tasks.task_index WHERE task = '${task}' AND json_type(target) = 'ARRAY'`,
+          )
+        ).map((r) => r.l),
+      );
+      for (const l of list)
+        for (const item of l.output!.split("\n")) expect(known.has(item), `${task}: ${item}`).toBe(true);
+      expect(
+        list.some((l) => l.value > 0),
+        task,
+      ).toBe(true);
     }
   }
 }
@@ -65,8 +105,14 @@ async function expectRealAnswers(store: Store, results: string) {
 describeNeeding(DEMO_STORE_FILES, "count-based baselines on the MIMIC-IV demo", () => {
   const dir = tempDir();
   it("beat chance on length of stay", async () => {
-    const run = await evaluateBaselines(dir, copyStore(DEMO_DB, dir, "demo.duckdb"), ["LengthOfStay_3day", "LengthOfStay_7day", "labevents"], 3);
-    for (const task of ["LengthOfStay_3day", "LengthOfStay_7day"]) expect(run.summary.tasks[task]!.ci_low, task).toBeGreaterThan(0.5);
+    const run = await evaluateBaselines(
+      dir,
+      copyStore(DEMO_DB, dir, "demo.duckdb"),
+      ["LengthOfStay_3day", "LengthOfStay_7day", "labevents"],
+      3,
+    );
+    for (const task of ["LengthOfStay_3day", "LengthOfStay_7day"])
+      expect(run.summary.tasks[task]!.ci_low, task).toBeGreaterThan(0.5);
     expect(run.summary.tasks.labevents!.value).toBeGreaterThan(0.1);
   });
 });
@@ -74,8 +120,14 @@ describeNeeding(DEMO_STORE_FILES, "count-based baselines on the MIMIC-IV demo", 
 describe("count-based baselines on a synthetic cohort", () => {
   const dir = tempDir();
   it("beat chance on length of stay and ICU mortality", async () => {
-    const run = await evaluateBaselines(dir, copyStore(LARGE_SYNTH_DB, dir, "s.duckdb"), ["LengthOfStay_3day", "ICU_Mortality_7day", "next_event", "labevents"], 42);
-    for (const task of ["LengthOfStay_3day", "ICU_Mortality_7day"]) expect(run.summary.tasks[task]!.ci_low, task).toBeGreaterThan(0.5);
+    const run = await evaluateBaselines(
+      dir,
+      copyStore(LARGE_SYNTH_DB, dir, "s.duckdb"),
+      ["LengthOfStay_3day", "ICU_Mortality_7day", "next_event", "labevents"],
+      42,
+    );
+    for (const task of ["LengthOfStay_3day", "ICU_Mortality_7day"])
+      expect(run.summary.tasks[task]!.ci_low, task).toBeGreaterThan(0.5);
     expect(run.summary.tasks.labevents!.value).toBeGreaterThan(0.5);
   }, 120_000);
 });
@@ -86,8 +138,25 @@ function conformance(name: string, make: () => Promise<{ provider: Provider; clo
     it("answers with n generations of text, and stops when aborted", async () => {
       const { provider, close } = await make();
       try {
-        const sample = { idx: 0, instruction: "x", input: "## Patient Demographics [None]", output: "no", candidates: ["yes", "no"], task_info: { task: "ICU_Stay_7day", task_type: "risk_prediction", label: "no" } };
-        const request = { messages: [{ role: "system" as const, content: "You are a helpful assistant." }, { role: "user" as const, content: "Given the sequence of events that have occurred in a hospital, please predict whether x" }], maxTokens: 1, sample };
+        const sample = {
+          idx: 0,
+          instruction: "x",
+          input: "## Patient Demographics [None]",
+          output: "no",
+          candidates: ["yes", "no"],
+          task_info: { task: "ICU_Stay_7day", task_type: "risk_prediction", label: "no" },
+        };
+        const request = {
+          messages: [
+            { role: "system" as const, content: "You are a helpful assistant." },
+            {
+              role: "user" as const,
+              content: "Given the sequence of events that have occurred in a hospital, please predict whether x",
+            },
+          ],
+          maxTokens: 1,
+          sample,
+        };
         const one = await provider.generate(request);
         expect(one).toHaveLength(1);
         expect(typeof one[0]!.text).toBe("string");
@@ -95,7 +164,8 @@ function conformance(name: string, make: () => Promise<{ provider: Provider; clo
         expect(await provider.generate({ ...request, n: 3 })).toHaveLength(3);
         const controller = new AbortController();
         controller.abort();
-        if (provider.id !== "baseline") await expect(provider.generate({ ...request, signal: controller.signal })).rejects.toThrow();
+        if (provider.id !== "baseline")
+          await expect(provider.generate({ ...request, signal: controller.signal })).rejects.toThrow();
       } finally {
         await close();
       }
@@ -109,6 +179,11 @@ conformance("openai-compatible", async () => {
 });
 conformance("baseline", async () => {
   const store = await Store.open(":memory:");
-  await store.exec("CREATE SCHEMA tasks; CREATE TABLE tasks.task_index (subject_id INTEGER, task VARCHAR, target VARCHAR)");
-  return { provider: await createBaselineProvider(store, [], { trainSubjects: "SELECT 1", seed: 1 }), close: async () => store.close() };
+  await store.exec(
+    "CREATE SCHEMA tasks; CREATE TABLE tasks.task_index (subject_id INTEGER, task VARCHAR, target VARCHAR)",
+  );
+  return {
+    provider: await createBaselineProvider(store, [], { trainSubjects: "SELECT 1", seed: 1 }),
+    close: async () => store.close(),
+  };
 });

@@ -24,8 +24,11 @@ describe("kill -9 and resume (the CLI in a child process)", () => {
       const def = isRisk ? risk : lab;
       const label = isRisk ? (i % 4 === 0 ? "yes" : "no") : ["Sodium", "Glucose"];
       return JSON.stringify({
-        idx: i, instruction: def.instruction, input: `## Patient Demographics [None]\n- Anchor_Age: 5${i % 10}\n- Gender: M\n\n${i % 3 === 0 ? "POSITIVE" : "negative"} ${i}`,
-        output: Array.isArray(label) ? label.join("\n") : label, candidates: isRisk ? ["yes", "no"] : [],
+        idx: i,
+        instruction: def.instruction,
+        input: `## Patient Demographics [None]\n- Anchor_Age: 5${i % 10}\n- Gender: M\n\n${i % 3 === 0 ? "POSITIVE" : "negative"} ${i}`,
+        output: Array.isArray(label) ? label.join("\n") : label,
+        candidates: isRisk ? ["yes", "no"] : [],
         task_info: { task: def.name, task_type: def.type, label },
       });
     });
@@ -34,15 +37,41 @@ describe("kill -9 and resume (the CLI in a child process)", () => {
   });
   afterAll(() => server.close());
 
-  const read = (out: string) => readFileSync(join(out, "results.jsonl"), "utf8").trimEnd().split("\n").map((l) => JSON.parse(l) as ResultLine)
-    .sort((a, b) => a.idx - b.idx).map(({ attempts: _a, latency_ms: _l, ...rest }) => rest);
+  const read = (out: string) =>
+    readFileSync(join(out, "results.jsonl"), "utf8")
+      .trimEnd()
+      .split("\n")
+      .map((l) => JSON.parse(l) as ResultLine)
+      .sort((a, b) => a.idx - b.idx)
+      .map(({ attempts: _a, latency_ms: _l, ...rest }) => rest);
 
   it("ends with the same results, sample by sample, as an uninterrupted run", async () => {
     const whole = join(dir, "whole");
-    await runBenchmark({ data, providers: [new OpenAICompatibleProvider({ baseUrl: server.url, model: "m" })], profile: PROFILES["ehr-r1"]!, out: whole, concurrency: 2 });
+    await runBenchmark({
+      data,
+      providers: [new OpenAICompatibleProvider({ baseUrl: server.url, model: "m" })],
+      profile: PROFILES["ehr-r1"]!,
+      out: whole,
+      concurrency: 2,
+    });
 
     const out = join(dir, "killed");
-    const args = [BIN, "bench", "run", "--data", data, "--base-url", server.url, "--model", "m", "--out", out, "--concurrency", "2", "--json"];
+    const args = [
+      BIN,
+      "bench",
+      "run",
+      "--data",
+      data,
+      "--base-url",
+      server.url,
+      "--model",
+      "m",
+      "--out",
+      out,
+      "--concurrency",
+      "2",
+      "--json",
+    ];
     const child = spawn(process.execPath, args, { stdio: "ignore" });
     // Kill it hard once some results are on disk.
     await new Promise<void>((resolveWait, reject) => {
@@ -54,18 +83,25 @@ describe("kill -9 and resume (the CLI in a child process)", () => {
           resolveWait();
         }
       }, 5);
-      child.on("exit", () => { clearInterval(timer); reject(new Error("the run finished before it could be killed")); });
+      child.on("exit", () => {
+        clearInterval(timer);
+        reject(new Error("the run finished before it could be killed"));
+      });
     });
     await new Promise((r) => child.on("exit", r));
     const partial = readFileSync(join(out, "results.jsonl"), "utf8").split("\n").filter(Boolean).length;
     expect(partial).toBeLessThan(40);
 
-    const resumed = await new Promise<number>((r) => spawn(process.execPath, [...args, "--resume"], { stdio: "ignore" }).on("exit", (code) => r(code ?? -1)));
+    const resumed = await new Promise<number>((r) =>
+      spawn(process.execPath, [...args, "--resume"], { stdio: "ignore" }).on("exit", (code) => r(code ?? -1)),
+    );
     expect(resumed).toBe(0);
     const a = read(whole);
     const b = read(out);
     expect(b.map((l) => l.idx)).toEqual(a.map((l) => l.idx));
     expect(b).toEqual(a);
-    expect(JSON.parse(readFileSync(join(out, "summary.json"), "utf8")).groups).toEqual(JSON.parse(readFileSync(join(whole, "summary.json"), "utf8")).groups);
+    expect(JSON.parse(readFileSync(join(out, "summary.json"), "utf8")).groups).toEqual(
+      JSON.parse(readFileSync(join(whole, "summary.json"), "utf8")).groups,
+    );
   });
 });

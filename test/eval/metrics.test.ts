@@ -12,7 +12,11 @@ describe("metrics against published or hand-worked values", () => {
     expect(auroc([0.9, 0.1, 0.8], [true, false, true])).toBe(1);
     expect(auroc([0.2, 0.3], [true, true])).toBeNaN();
     expect(rocCurve([0.1, 0.4, 0.35, 0.8], [false, false, true, true])).toEqual([
-      { fpr: 0, tpr: 0 }, { fpr: 0, tpr: 0.5 }, { fpr: 0.5, tpr: 0.5 }, { fpr: 0.5, tpr: 1 }, { fpr: 1, tpr: 1 },
+      { fpr: 0, tpr: 0 },
+      { fpr: 0, tpr: 0.5 },
+      { fpr: 0.5, tpr: 0.5 },
+      { fpr: 0.5, tpr: 1 },
+      { fpr: 1, tpr: 1 },
     ]);
   });
 
@@ -45,9 +49,21 @@ describe("metrics against published or hand-worked values", () => {
 
 describe("answer parsing", () => {
   it("separates thinking from the answer, and flags a think block cut short", () => {
-    expect(splitThinking("<think>\nlabs are low\n</think>\n\nSodium\nPotassium")).toEqual({ answer: "Sodium\nPotassium", reasoning: "labs are low", truncatedThinking: false });
-    expect(splitThinking("<think>\nstill thinking")).toEqual({ answer: "", reasoning: "still thinking", truncatedThinking: true });
-    expect(splitThinking("yes", "server-side reasoning")).toEqual({ answer: "yes", reasoning: "server-side reasoning", truncatedThinking: false });
+    expect(splitThinking("<think>\nlabs are low\n</think>\n\nSodium\nPotassium")).toEqual({
+      answer: "Sodium\nPotassium",
+      reasoning: "labs are low",
+      truncatedThinking: false,
+    });
+    expect(splitThinking("<think>\nstill thinking")).toEqual({
+      answer: "",
+      reasoning: "still thinking",
+      truncatedThinking: true,
+    });
+    expect(splitThinking("yes", "server-side reasoning")).toEqual({
+      answer: "yes",
+      reasoning: "server-side reasoning",
+      truncatedThinking: false,
+    });
   });
 
   it("reads decision items, yes/no and single answers robustly", () => {
@@ -99,7 +115,11 @@ describe("scoring malformed outputs", () => {
     // Garbage is an answer (a wrong one); nothing to read is a flagged failure.
     const garbage = scoreSample("labevents", ["Sodium"], { text: "\u0000\u0001 }{ garbage" });
     expect(garbage).toMatchObject({ value: 0, failure: null });
-    expect(scoreSample("ICU_Stay_7day", "yes", { text: "\u0000 }{" })).toMatchObject({ value: 0, pYes: 0.5, failure: "neither yes nor no" });
+    expect(scoreSample("ICU_Stay_7day", "yes", { text: "\u0000 }{" })).toMatchObject({
+      value: 0,
+      pYes: 0.5,
+      failure: "neither yes nor no",
+    });
     for (const text of ["", "<think>\nall reasoning", "<think>x</think>", "   \n \n"]) {
       const list = scoreSample("labevents", ["Sodium"], { text });
       expect(list.value).toBe(0);
@@ -109,10 +129,24 @@ describe("scoring malformed outputs", () => {
       expect(risk.failure).not.toBeNull();
       expect(scoreSample("discharge", "Discharge summary text", { text }).value).toBe(0);
     }
-    expect(scoreSample("labevents", ["Sodium"], { text: "<think>\nall reasoning" }).failure).toBe("output ended inside <think>");
-    expect(scoreSample("ICU_Stay_7day", "yes", { text: "Yes.", pYes: 0.8 })).toMatchObject({ value: 1, pYes: 0.8, pYesSource: "logprobs", failure: null });
-    expect(scoreSample("ICU_Stay_7day", "yes", { text: "no" })).toMatchObject({ value: 0, pYes: 0, pYesSource: "hard-label" });
-    expect(scoreSample("prescriptions", ["A", "B"], { text: "a\nc" })).toMatchObject({ value: 0.5, extra: { precision: 0.5, recall: 0.5, f1: 0.5 } });
+    expect(scoreSample("labevents", ["Sodium"], { text: "<think>\nall reasoning" }).failure).toBe(
+      "output ended inside <think>",
+    );
+    expect(scoreSample("ICU_Stay_7day", "yes", { text: "Yes.", pYes: 0.8 })).toMatchObject({
+      value: 1,
+      pYes: 0.8,
+      pYesSource: "logprobs",
+      failure: null,
+    });
+    expect(scoreSample("ICU_Stay_7day", "yes", { text: "no" })).toMatchObject({
+      value: 0,
+      pYes: 0,
+      pYesSource: "hard-label",
+    });
+    expect(scoreSample("prescriptions", ["A", "B"], { text: "a\nc" })).toMatchObject({
+      value: 0.5,
+      extra: { precision: 0.5, recall: 0.5, f1: 0.5 },
+    });
     expect(scoreSample("next_event", "labevents", { text: "<think>hmm</think>\nLabevents" }).value).toBe(1);
   });
 });

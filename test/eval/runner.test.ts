@@ -14,8 +14,11 @@ const instruction = (task: string) => TASKS.find((t) => t.name === task)!.instru
 function record(idx: number, task: string, input: string, label: string | string[]) {
   const risk = TASKS.find((t) => t.name === task)!.type === "risk_prediction";
   return {
-    idx, instruction: instruction(task), input: `## Patient Demographics [None]\n- Anchor_Age: 60\n- Gender: F\n\n${input}`,
-    output: Array.isArray(label) ? label.join("\n") : label, candidates: risk ? ["yes", "no"] : [],
+    idx,
+    instruction: instruction(task),
+    input: `## Patient Demographics [None]\n- Anchor_Age: 60\n- Gender: F\n\n${input}`,
+    output: Array.isArray(label) ? label.join("\n") : label,
+    candidates: risk ? ["yes", "no"] : [],
     task_info: { task, task_type: risk ? "risk_prediction" : "decision_making", label },
   };
 }
@@ -50,11 +53,22 @@ describe("benchmark runner against a loopback vLLM-format server", () => {
   });
   afterAll(() => server.close());
 
-  const results = (out: string) => readFileSync(join(out, "results.jsonl"), "utf8").trimEnd().split("\n").map((l) => JSON.parse(l) as ResultLine);
+  const results = (out: string) =>
+    readFileSync(join(out, "results.jsonl"), "utf8")
+      .trimEnd()
+      .split("\n")
+      .map((l) => JSON.parse(l) as ResultLine);
 
   it("scores every sample, retries 429/500/HTML/dropped/slow requests, and records the one that never answers", async () => {
     const out = join(dir, "run");
-    const run = await runBenchmark({ data, providers: [provider], profile: PROFILES["ehr-r1"]!, out, concurrency: 4, ...fast });
+    const run = await runBenchmark({
+      data,
+      providers: [provider],
+      profile: PROFILES["ehr-r1"]!,
+      out,
+      concurrency: 4,
+      ...fast,
+    });
     const lines = results(out).sort((a, b) => a.idx - b.idx);
     expect(lines.map((l) => l.idx)).toEqual(RECORDS.map((r) => r.idx));
     expect(lines[10]).toMatchObject({ error: expect.stringMatching(/^HTTP 500/), attempts: 4, value: 0 });
@@ -73,7 +87,8 @@ describe("benchmark runner against a loopback vLLM-format server", () => {
     const positives = risk.filter((l) => RECORDS[l.idx]!.output === "yes");
     const negatives = risk.filter((l) => RECORDS[l.idx]!.output === "no");
     let wins = 0;
-    for (const p of positives) for (const n of negatives) wins += p.p_yes! > n.p_yes! ? 1 : p.p_yes === n.p_yes ? 0.5 : 0;
+    for (const p of positives)
+      for (const n of negatives) wins += p.p_yes! > n.p_yes! ? 1 : p.p_yes === n.p_yes ? 0.5 : 0;
     expect(run.summary.tasks.ICU_Mortality_7day!.value).toBeCloseTo(wins / (positives.length * negatives.length), 12);
     expect(run.summary.tasks.labevents!.failures).toBe(1);
     expect(run.summary.tasks.labevents!.n).toBe(5);
@@ -81,7 +96,11 @@ describe("benchmark runner against a loopback vLLM-format server", () => {
     expect(statSync(join(out, "results.jsonl")).mode & 0o777).toBe(0o600);
     expect(statSync(join(out, "summary.json")).mode & 0o777).toBe(0o600);
     // vLLM extras went out with the request.
-    expect(server.bodies.some((b) => (b.chat_template_kwargs as { enable_thinking?: boolean } | undefined)?.enable_thinking === false)).toBe(true);
+    expect(
+      server.bodies.some(
+        (b) => (b.chat_template_kwargs as { enable_thinking?: boolean } | undefined)?.enable_thinking === false,
+      ),
+    ).toBe(true);
     expect(server.bodies.some((b) => b.top_logprobs === 20 && b.max_tokens === 1)).toBe(true);
   });
 
@@ -90,29 +109,71 @@ describe("benchmark runner against a loopback vLLM-format server", () => {
     const out = join(dir, "cut");
     const controller = new AbortController();
     let seen = 0;
-    await expect(runBenchmark({
-      data, providers: [provider], profile: PROFILES["ehr-r1"]!, out, concurrency: 1, ...fast, signal: controller.signal,
-      onResult: () => { if (++seen === 5) controller.abort(); },
-    })).rejects.toThrow(/continue it with --resume/);
+    await expect(
+      runBenchmark({
+        data,
+        providers: [provider],
+        profile: PROFILES["ehr-r1"]!,
+        out,
+        concurrency: 1,
+        ...fast,
+        signal: controller.signal,
+        onResult: () => {
+          if (++seen === 5) controller.abort();
+        },
+      }),
+    ).rejects.toThrow(/continue it with --resume/);
     // As if the process died halfway through writing a line.
     appendFileSync(join(out, "results.jsonl"), '{"id":"9","idx":9,"task":"ICU_Mort');
     expect(readFileSync(join(out, "results.jsonl"), "utf8").split("\n").filter(Boolean)).toHaveLength(6);
-    await expect(runBenchmark({ data, providers: [provider], profile: PROFILES["ehr-r1"]!, out, ...fast })).rejects.toThrow(/pass --resume/);
-    const resumed = await runBenchmark({ data, providers: [provider], profile: PROFILES["ehr-r1"]!, out, resume: true, concurrency: 3, ...fast });
+    await expect(
+      runBenchmark({ data, providers: [provider], profile: PROFILES["ehr-r1"]!, out, ...fast }),
+    ).rejects.toThrow(/pass --resume/);
+    const resumed = await runBenchmark({
+      data,
+      providers: [provider],
+      profile: PROFILES["ehr-r1"]!,
+      out,
+      resume: true,
+      concurrency: 3,
+      ...fast,
+    });
     expect(resumed.resumed).toBe(5);
     const strip = (l: ResultLine) => ({ ...l, attempts: undefined, latency_ms: undefined });
-    const a = results(whole).sort((x, y) => x.idx - y.idx).map(strip);
-    const b = results(out).sort((x, y) => x.idx - y.idx).map(strip);
+    const a = results(whole)
+      .sort((x, y) => x.idx - y.idx)
+      .map(strip);
+    const b = results(out)
+      .sort((x, y) => x.idx - y.idx)
+      .map(strip);
     expect(b).toEqual(a);
   });
 
   it("runs the samples that failed again on resume, leaving one line per sample", async () => {
     const out = join(dir, "dead-then-alive");
     // The first run meets no server at all: every sample ends as a failed request.
-    const dead = new OpenAICompatibleProvider({ baseUrl: "http://127.0.0.1:9/v1", model: "ehr-r1-8b", timeoutMs: 1000 });
-    const first = await runBenchmark({ data, providers: [dead], profile: PROFILES["ehr-r1"]!, out, ...fast, retries: 0 });
+    const dead = new OpenAICompatibleProvider({
+      baseUrl: "http://127.0.0.1:9/v1",
+      model: "ehr-r1-8b",
+      timeoutMs: 1000,
+    });
+    const first = await runBenchmark({
+      data,
+      providers: [dead],
+      profile: PROFILES["ehr-r1"]!,
+      out,
+      ...fast,
+      retries: 0,
+    });
     expect(first.errors).toBe(RECORDS.length);
-    const second = await runBenchmark({ data, providers: [provider], profile: PROFILES["ehr-r1"]!, out, resume: true, ...fast });
+    const second = await runBenchmark({
+      data,
+      providers: [provider],
+      profile: PROFILES["ehr-r1"]!,
+      out,
+      resume: true,
+      ...fast,
+    });
     expect(second.retried).toBe(RECORDS.length);
     expect(second.errors).toBe(1); // FAULT:always500 still fails
     const lines = results(out);
@@ -126,8 +187,16 @@ describe("benchmark runner against a loopback vLLM-format server", () => {
     try {
       const before = [server.requests(), second.requests()];
       await runBenchmark({
-        data, providers: [provider, new OpenAICompatibleProvider({ baseUrl: second.url, model: "ehr-r1-8b", timeoutMs: 1000 })],
-        profile: PROFILES["ehr-r1"]!, out: join(dir, "two"), tasks: ["labevents"], ...fast, retries: 0,
+        data,
+        providers: [
+          provider,
+          new OpenAICompatibleProvider({ baseUrl: second.url, model: "ehr-r1-8b", timeoutMs: 1000 }),
+        ],
+        profile: PROFILES["ehr-r1"]!,
+        out: join(dir, "two"),
+        tasks: ["labevents"],
+        ...fast,
+        retries: 0,
       });
       expect(server.requests() - before[0]!).toBeGreaterThan(0);
       expect(second.requests() - before[1]!).toBeGreaterThan(0);
@@ -137,17 +206,28 @@ describe("benchmark runner against a loopback vLLM-format server", () => {
   });
 
   it("keeps EHR data on loopback unless a host is explicitly allowed", async () => {
-    const dns = async (host: string) => (host === "api.openai.com" || host === "gpu-box.internal" ? [{ address: "203.0.113.7", family: 4 }] : []);
-    await expect(checkEndpoint("http://127.0.0.1:8000/v1", [], dns)).resolves.toMatchObject({ address: "127.0.0.1", remote: false });
+    const dns = async (host: string) =>
+      host === "api.openai.com" || host === "gpu-box.internal" ? [{ address: "203.0.113.7", family: 4 }] : [];
+    await expect(checkEndpoint("http://127.0.0.1:8000/v1", [], dns)).resolves.toMatchObject({
+      address: "127.0.0.1",
+      remote: false,
+    });
     await expect(checkEndpoint("http://localhost:8000/v1", [])).resolves.toMatchObject({ remote: false });
-    await expect(checkEndpoint("https://api.openai.com/v1", [], dns)).rejects.toThrow(/refusing to send EHR data to api\.openai\.com.*--allow-remote api\.openai\.com/);
-    await expect(checkEndpoint("https://gpu-box.internal/v1", ["gpu-box.internal"], dns)).resolves.toMatchObject({ address: "203.0.113.7", remote: true });
+    await expect(checkEndpoint("https://api.openai.com/v1", [], dns)).rejects.toThrow(
+      /refusing to send EHR data to api\.openai\.com.*--allow-remote api\.openai\.com/,
+    );
+    await expect(checkEndpoint("https://gpu-box.internal/v1", ["gpu-box.internal"], dns)).resolves.toMatchObject({
+      address: "203.0.113.7",
+      remote: true,
+    });
   });
 
   it("names the first bad line of a data file", async () => {
     const bad = join(dir, "bad.jsonl");
     writeFileSync(bad, `${JSON.stringify(RECORDS[0])}\n{"idx": 1, "instruction": "x"}\n`);
-    await expect(runBenchmark({ data: bad, providers: [provider], profile: PROFILES["ehr-r1"]!, out: join(dir, "bad") })).rejects.toThrow(/bad\.jsonl:2: input: .*expected the EHR-Bench schema/);
+    await expect(
+      runBenchmark({ data: bad, providers: [provider], profile: PROFILES["ehr-r1"]!, out: join(dir, "bad") }),
+    ).rejects.toThrow(/bad\.jsonl:2: input: .*expected the EHR-Bench schema/);
     expect(pYesFromLogprobs(null)).toBeNull();
     expect(pYesFromLogprobs([{ token: "maybe", logprob: -0.1 }])).toBeNull();
   });
@@ -161,15 +241,27 @@ describe("request cache and several generations", () => {
     const server = await startFakeServer();
     try {
       const data = join(dir, "d.jsonl");
-      writeFileSync(data, [record(0, "labevents", "labs", ["Sodium"]), record(1, "ICU_Mortality_7day", "POSITIVE", "yes")].map((r) => JSON.stringify(r)).join("\n") + "\n");
-      const provider = cachedProvider(new OpenAICompatibleProvider({ baseUrl: server.url, model: "m" }), join(dir, "cache"), "m");
+      writeFileSync(
+        data,
+        [record(0, "labevents", "labs", ["Sodium"]), record(1, "ICU_Mortality_7day", "POSITIVE", "yes")]
+          .map((r) => JSON.stringify(r))
+          .join("\n") + "\n",
+      );
+      const provider = cachedProvider(
+        new OpenAICompatibleProvider({ baseUrl: server.url, model: "m" }),
+        join(dir, "cache"),
+        "m",
+      );
       const profile = { ...PROFILES["ehr-r1"]!, samples: 3 };
       const first = await runBenchmark({ data, providers: [provider], profile, out: join(dir, "one") });
       const requests = server.requests();
       const second = await runBenchmark({ data, providers: [provider], profile, out: join(dir, "two") });
       expect(server.requests()).toBe(requests);
       expect(second.summary).toEqual(first.summary);
-      const line = readFileSync(join(dir, "one", "results.jsonl"), "utf8").split("\n").map((l) => (l ? JSON.parse(l) as ResultLine : null)).find((l) => l?.idx === 0)!;
+      const line = readFileSync(join(dir, "one", "results.jsonl"), "utf8")
+        .split("\n")
+        .map((l) => (l ? (JSON.parse(l) as ResultLine) : null))
+        .find((l) => l?.idx === 0)!;
       expect(line.values).toEqual([0.6666666666666666, 0.6666666666666666, 0.6666666666666666]);
       expect(first.summary.tasks.labevents).toMatchObject({ samples_per_prompt: 3, best_of_n: 2 / 3 });
     } finally {
@@ -184,7 +276,12 @@ describe("server-side token counts", () => {
     const server = await startFakeServer();
     try {
       // Two messages: 5 + ceil(28/4) and 5 + ceil(8/4) by the fake server's rule.
-      expect(await serverTokenCount(server.url, "m", [{ role: "system", content: "You are a helpful assistant." }, { role: "user", content: "12345678" }])).toBe(19);
+      expect(
+        await serverTokenCount(server.url, "m", [
+          { role: "system", content: "You are a helpful assistant." },
+          { role: "user", content: "12345678" },
+        ]),
+      ).toBe(19);
     } finally {
       await server.close();
     }

@@ -12,29 +12,52 @@ import { DATA_DIR, itNeeding, tempDir } from "../helpers/data.js";
 const lab = TASKS.find((t) => t.name === "labevents")!;
 const risk = TASKS.find((t) => t.name === "ICU_Stay_7day")!;
 const RECORDS = [
-  { idx: 0, instruction: lab.instruction, input: "## Patient Demographics [None]\n- Anchor_Age: 60\n- Gender: F", output: "Sodium\nPotassium", candidates: [],
-    task_info: { task: "labevents", task_type: "decision_making", label: ["Sodium", "Potassium"] }, reasoning: ["## Extraction\nx\n## Reasoning\ny\n## Final Results\nSodium\nPotassium"] },
-  { idx: 1, instruction: risk.instruction, input: "## Patient Demographics [None]\n- Anchor_Age: 70\n- Gender: M", output: "no", candidates: ["yes", "no"],
-    task_info: { task: "ICU_Stay_7day", task_type: "risk_prediction", label: "no" } },
+  {
+    idx: 0,
+    instruction: lab.instruction,
+    input: "## Patient Demographics [None]\n- Anchor_Age: 60\n- Gender: F",
+    output: "Sodium\nPotassium",
+    candidates: [],
+    task_info: { task: "labevents", task_type: "decision_making", label: ["Sodium", "Potassium"] },
+    reasoning: ["## Extraction\nx\n## Reasoning\ny\n## Final Results\nSodium\nPotassium"],
+  },
+  {
+    idx: 1,
+    instruction: risk.instruction,
+    input: "## Patient Demographics [None]\n- Anchor_Age: 70\n- Gender: M",
+    output: "no",
+    candidates: ["yes", "no"],
+    task_info: { task: "ICU_Stay_7day", task_type: "risk_prediction", label: "no" },
+  },
 ];
 
 describe("training exports", () => {
   const dir = tempDir();
   const data = join(dir, "data.jsonl");
   writeFileSync(data, RECORDS.map((r) => JSON.stringify(r)).join("\n") + "\n");
-  const lines = (file: string) => readFileSync(file, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const lines = (file: string) =>
+    readFileSync(file, "utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
   const user0 = `${RECORDS[0]!.input}\n${lab.instruction}`;
   const user1 = `${RECORDS[1]!.input}\n${risk.instruction}`;
 
   it("writes TRL chat rows for stage 1 and think/no_think rows for stage 2 (§6.6)", async () => {
     await exportDataset({ format: "sft", data, out: join(dir, "sft.jsonl") });
-    expect(lines(join(dir, "sft.jsonl"))[0]).toEqual({ messages: [
-      { role: "system", content: "You are a helpful assistant." }, { role: "user", content: user0 }, { role: "assistant", content: "Sodium\nPotassium" },
-    ] });
+    expect(lines(join(dir, "sft.jsonl"))[0]).toEqual({
+      messages: [
+        { role: "system", content: "You are a helpful assistant." },
+        { role: "user", content: user0 },
+        { role: "assistant", content: "Sodium\nPotassium" },
+      ],
+    });
     await exportDataset({ format: "reasoning-sft", data, out: join(dir, "rsft.jsonl") });
     const [withChain, without] = lines(join(dir, "rsft.jsonl")) as { messages: { content: string }[] }[];
     expect(withChain!.messages[1]!.content).toBe(`${user0}\n/think`);
-    expect(withChain!.messages[2]!.content).toBe(`<think>\n${RECORDS[0]!.reasoning![0]}\n</think>\n\nSodium\nPotassium`);
+    expect(withChain!.messages[2]!.content).toBe(
+      `<think>\n${RECORDS[0]!.reasoning![0]}\n</think>\n\nSodium\nPotassium`,
+    );
     expect(without!.messages[1]!.content).toBe(`${user1}/no_think`);
     expect(without!.messages[2]!.content).toBe("<think>\n\n</think>\n\nno");
   });
@@ -51,26 +74,52 @@ describe("training exports", () => {
 
   it("with --style ehrmind, states EHRMIND's answer contract in the prompt, and answers that follow it earn the ehrmind reward", async () => {
     await exportDataset({ format: "trl-grpo", data, out: join(dir, "ehrmind.jsonl"), style: "ehrmind" });
-    const rows = lines(join(dir, "ehrmind.jsonl")) as { prompt: { content: string }[]; ground_truth: string; task: string }[];
-    expect(rows[0]!.prompt[1]!.content.startsWith(`${user0}\n\nPlease show your entire reasoning process in **a single** <think> </think> block`)).toBe(true);
+    const rows = lines(join(dir, "ehrmind.jsonl")) as {
+      prompt: { content: string }[];
+      ground_truth: string;
+      task: string;
+    }[];
+    expect(
+      rows[0]!.prompt[1]!.content.startsWith(
+        `${user0}\n\nPlease show your entire reasoning process in **a single** <think> </think> block`,
+      ),
+    ).toBe(true);
     expect(rows[0]!.prompt[1]!.content).toContain('{"answer": ["first item", "second item"]}');
     expect(rows[1]!.prompt[1]!.content).toContain('{"answer": "yes"}');
     expect(rows.every((r) => !/\n\/(no_)?think\b/.test(r.prompt[1]!.content))).toBe(true);
-    const lab = rewardFor(rows[0]!.task, '<think>\nlow values\n</think>\n<answer>\n{"answer": ["Sodium", "Potassium"]}\n</answer>', rows[0]!.ground_truth, { style: "ehrmind" });
+    const lab = rewardFor(
+      rows[0]!.task,
+      '<think>\nlow values\n</think>\n<answer>\n{"answer": ["Sodium", "Potassium"]}\n</answer>',
+      rows[0]!.ground_truth,
+      { style: "ehrmind" },
+    );
     expect(lab.score).toBeCloseTo(1.1, 12);
-    expect(rewardFor(rows[1]!.task, '<think>x</think><answer>{"answer": "no"}</answer>', rows[1]!.ground_truth, { style: "ehrmind" }).score).toBeCloseTo(1.1, 12);
+    expect(
+      rewardFor(rows[1]!.task, '<think>x</think><answer>{"answer": "no"}</answer>', rows[1]!.ground_truth, {
+        style: "ehrmind",
+      }).score,
+    ).toBeCloseTo(1.1, 12);
   });
 
   it("keeps exactly the records within the token limit, and drops only those over it", async () => {
     // The estimate by hand: ceil(UTF-8 bytes / 1.5) per message (system, user, assistant).
     const estimate = (text: string) => Math.ceil(Buffer.byteLength(text, "utf8") / 1.5);
     const system = "You are a helpful assistant.";
-    const tokens = [estimate(system) + estimate(user0) + estimate("Sodium\nPotassium"), estimate(system) + estimate(user1) + estimate("no")];
+    const tokens = [
+      estimate(system) + estimate(user0) + estimate("Sodium\nPotassium"),
+      estimate(system) + estimate(user1) + estimate("no"),
+    ];
     expect(tokens[0]).not.toBe(tokens[1]);
     const [small, large] = tokens[0]! < tokens[1]! ? [0, 1] : [1, 0];
     const users = [user0, user1];
     const kept = async (maxTokens: number, name: string) => {
-      const r = await exportDataset({ format: "sft", data, out: join(dir, name), maxTokens, counter: new EstimatedTokenCounter() });
+      const r = await exportDataset({
+        format: "sft",
+        data,
+        out: join(dir, name),
+        maxTokens,
+        counter: new EstimatedTokenCounter(),
+      });
       const rows = lines(join(dir, name)) as { messages: { content: string }[] }[];
       expect(r.rows).toBe(rows.length);
       return { dropped: r.droppedForLength, users: rows.map((row) => row.messages[1]!.content) };
@@ -81,31 +130,45 @@ describe("training exports", () => {
     expect(await kept(tokens[large]!, "all.jsonl")).toEqual({ dropped: 0, users: [user0, user1] });
   });
 
-  itNeeding([join(DATA_DIR, "ehrmind-verl", "medcalc_test.parquet")], "writes verl Parquet with the physical schema of EHRMind's verl files", async () => {
-    const out = join(dir, "train.parquet");
-    expect((await exportDataset({ format: "verl", data, out })).rows).toBe(2);
-    const store = await Store.open(":memory:");
-    try {
-      const types = async (file: string) => new Map((await store.rows<{ column_name: string; column_type: string }>(`DESCRIBE SELECT * FROM '${file}'`)).map((c) => [c.column_name, c.column_type]));
-      const ours = await types(out);
-      const theirs = await types(join(DATA_DIR, "ehrmind-verl", "medcalc_test.parquet"));
-      for (const column of ["data_source", "prompt", "ability"]) expect(ours.get(column), column).toBe(theirs.get(column));
-      expect(ours.get("reward_model")).toMatch(/^STRUCT\(ground_truth VARCHAR, style VARCHAR\)$/);
-      expect(theirs.get("reward_model")).toMatch(/^STRUCT\(ground_truth .*, style VARCHAR\)$/);
-      expect(ours.get("extra_info")).toMatch(/^STRUCT\("index" BIGINT, split VARCHAR/);
-      expect(theirs.get("extra_info")).toBe('STRUCT("index" BIGINT, split VARCHAR)');
-      const [row] = await store.rows<{ ds: string; role: string; gt: string; style: string }>(`SELECT data_source AS ds, prompt[1].role AS role, reward_model.ground_truth AS gt, reward_model.style AS style FROM '${out}'`);
-      expect(row).toEqual({ ds: "labevents", role: "system", gt: '["Sodium","Potassium"]', style: "rule" });
-    } finally {
-      store.close();
-    }
-  });
+  itNeeding(
+    [join(DATA_DIR, "ehrmind-verl", "medcalc_test.parquet")],
+    "writes verl Parquet with the physical schema of EHRMind's verl files",
+    async () => {
+      const out = join(dir, "train.parquet");
+      expect((await exportDataset({ format: "verl", data, out })).rows).toBe(2);
+      const store = await Store.open(":memory:");
+      try {
+        const types = async (file: string) =>
+          new Map(
+            (await store.rows<{ column_name: string; column_type: string }>(`DESCRIBE SELECT * FROM '${file}'`)).map(
+              (c) => [c.column_name, c.column_type],
+            ),
+          );
+        const ours = await types(out);
+        const theirs = await types(join(DATA_DIR, "ehrmind-verl", "medcalc_test.parquet"));
+        for (const column of ["data_source", "prompt", "ability"])
+          expect(ours.get(column), column).toBe(theirs.get(column));
+        expect(ours.get("reward_model")).toMatch(/^STRUCT\(ground_truth VARCHAR, style VARCHAR\)$/);
+        expect(theirs.get("reward_model")).toMatch(/^STRUCT\(ground_truth .*, style VARCHAR\)$/);
+        expect(ours.get("extra_info")).toMatch(/^STRUCT\("index" BIGINT, split VARCHAR/);
+        expect(theirs.get("extra_info")).toBe('STRUCT("index" BIGINT, split VARCHAR)');
+        const [row] = await store.rows<{ ds: string; role: string; gt: string; style: string }>(
+          `SELECT data_source AS ds, prompt[1].role AS role, reward_model.ground_truth AS gt, reward_model.style AS style FROM '${out}'`,
+        );
+        expect(row).toEqual({ ds: "labevents", role: "system", gt: '["Sodium","Potassium"]', style: "rule" });
+      } finally {
+        store.close();
+      }
+    },
+  );
 });
 
 describe("mixing two datasets (EHR-R1's MultipleDataset)", () => {
   it("without curriculum: one seeded permutation of both", () => {
     const order = mixOrder(30, 10, { seed: 1 });
-    expect(order.map(([d, i]) => `${d}:${i}`).sort()).toEqual([...Array.from({ length: 30 }, (_, i) => `0:${i}`), ...Array.from({ length: 10 }, (_, i) => `1:${i}`)].sort());
+    expect(order.map(([d, i]) => `${d}:${i}`).sort()).toEqual(
+      [...Array.from({ length: 30 }, (_, i) => `0:${i}`), ...Array.from({ length: 10 }, (_, i) => `1:${i}`)].sort(),
+    );
     expect(mixOrder(30, 10, { seed: 1 })).toEqual(order);
     expect(mixOrder(30, 10, { seed: 2 })).not.toEqual(order);
   });
@@ -120,7 +183,11 @@ describe("mixing two datasets (EHR-R1's MultipleDataset)", () => {
       expect(new Set(order.map(([d, i]) => `${d}:${i}`)).size).toBe(120);
     }
     // n₂ > n₁/2: thr < 0, so the second dataset is drawn from the start.
-    expect(mixOrder(10, 10, { curriculum: true, seed: 1 }).slice(0, 10).some(([d]) => d === 1)).toBe(true);
+    expect(
+      mixOrder(10, 10, { curriculum: true, seed: 1 })
+        .slice(0, 10)
+        .some(([d]) => d === 1),
+    ).toBe(true);
   });
 });
 
@@ -131,14 +198,40 @@ describe("class-weighted RL exports", () => {
     // 1 yes, 3 no: weights 0.5·4/1 = 2 and 0.5·4/3 = 2/3.
     const labels = ["yes", "no", "no", "no"];
     const data = join(dir, "risk.jsonl");
-    writeFileSync(data, labels.map((label, idx) => JSON.stringify({ idx, instruction: risk.instruction, input: "x", output: label, candidates: ["yes", "no"], task_info: { task: "ICU_Stay_7day", task_type: "risk_prediction", label } })).join("\n"));
+    writeFileSync(
+      data,
+      labels
+        .map((label, idx) =>
+          JSON.stringify({
+            idx,
+            instruction: risk.instruction,
+            input: "x",
+            output: label,
+            candidates: ["yes", "no"],
+            task_info: { task: "ICU_Stay_7day", task_type: "risk_prediction", label },
+          }),
+        )
+        .join("\n"),
+    );
     await exportDataset({ format: "trl-grpo", data, out: join(dir, "w.jsonl"), classWeighted: true });
-    const rows = readFileSync(join(dir, "w.jsonl"), "utf8").trimEnd().split("\n").map((l) => JSON.parse(l) as { ground_truth: string; task: string });
-    expect(rows.map((r) => JSON.parse(r.ground_truth))).toEqual([{ target: "yes", weight: 2 }, { target: "no", weight: 2 / 3 }, { target: "no", weight: 2 / 3 }, { target: "no", weight: 2 / 3 }]);
+    const rows = readFileSync(join(dir, "w.jsonl"), "utf8")
+      .trimEnd()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { ground_truth: string; task: string });
+    expect(rows.map((r) => JSON.parse(r.ground_truth))).toEqual([
+      { target: "yes", weight: 2 },
+      { target: "no", weight: 2 / 3 },
+      { target: "no", weight: 2 / 3 },
+      { target: "no", weight: 2 / 3 },
+    ]);
     expect(rewardFor(rows[0]!.task, "<think>\n\n</think>\n\nyes", rows[0]!.ground_truth).score).toBe(2);
     expect(rewardFor(rows[1]!.task, "no", rows[1]!.ground_truth).score).toBeCloseTo(2 / 3, 12);
     expect(rewardFor(rows[1]!.task, "yes", rows[1]!.ground_truth).score).toBe(0);
-    await expect(exportDataset({ format: "sft", data, out: join(dir, "x.jsonl"), classWeighted: true })).rejects.toThrow(/RL formats/);
-    expect((await exportDataset({ format: "sft", data, mix: data, curriculum: true, out: join(dir, "mixed.jsonl") })).rows).toBe(8);
+    await expect(
+      exportDataset({ format: "sft", data, out: join(dir, "x.jsonl"), classWeighted: true }),
+    ).rejects.toThrow(/RL formats/);
+    expect(
+      (await exportDataset({ format: "sft", data, mix: data, curriculum: true, out: join(dir, "mixed.jsonl") })).rows,
+    ).toBe(8);
   });
 });

@@ -31,7 +31,9 @@ describe("co-occurrence lift (reference §2.2–2.3)", () => {
       // Sample 2 (subject 1, context [1,5)) has history X, Y, A, Z: A is also its target, and t = h pairs are never kept.
       const summary = await buildCooccurrence(store, { tasks: ["labevents"], minSupport: 2, threshold: 1, topK: 1 });
       expect(summary.tasks).toEqual([{ task: "labevents", samples: 4, pairs: 2 }]);
-      const rows = await store.rows("SELECT target, history, n_target, n_history, n_pair, n_samples, round(lift, 6) AS lift FROM graph.cooccurrence ORDER BY target");
+      const rows = await store.rows(
+        "SELECT target, history, n_target, n_history, n_pair, n_samples, round(lift, 6) AS lift FROM graph.cooccurrence ORDER BY target",
+      );
       expect(rows).toEqual([
         { target: "B", history: "X", n_target: 2n, n_history: 3n, n_pair: 2n, n_samples: 4n, lift: 1.333333 },
         // C–A and C–Y tie on lift and count: the history name decides.
@@ -46,11 +48,18 @@ describe("co-occurrence lift (reference §2.2–2.3)", () => {
     const store = await handBuilt();
     try {
       await buildCooccurrence(store, { tasks: ["labevents"], minSupport: 1, threshold: 0, topK: 10 });
-      const rows = await store.rows<{ target: string; history: string; lift: number }>("SELECT target, history, round(lift, 6) AS lift FROM graph.cooccurrence ORDER BY target, history");
+      const rows = await store.rows<{ target: string; history: string; lift: number }>(
+        "SELECT target, history, round(lift, 6) AS lift FROM graph.cooccurrence ORDER BY target, history",
+      );
       expect(rows).toEqual([
-        { target: "A", history: "X", lift: 0.888889 }, { target: "A", history: "Y", lift: 0.888889 }, { target: "A", history: "Z", lift: 1.333333 },
-        { target: "B", history: "W", lift: 2 }, { target: "B", history: "X", lift: 1.333333 }, { target: "B", history: "Y", lift: 0.666667 },
-        { target: "C", history: "A", lift: 1.333333 }, { target: "C", history: "Y", lift: 1.333333 },
+        { target: "A", history: "X", lift: 0.888889 },
+        { target: "A", history: "Y", lift: 0.888889 },
+        { target: "A", history: "Z", lift: 1.333333 },
+        { target: "B", history: "W", lift: 2 },
+        { target: "B", history: "X", lift: 1.333333 },
+        { target: "B", history: "Y", lift: 0.666667 },
+        { target: "C", history: "A", lift: 1.333333 },
+        { target: "C", history: "Y", lift: 1.333333 },
       ]);
     } finally {
       store.close();

@@ -1,4 +1,3 @@
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { buildEventConcepts } from "../../src/graph/concepts.js";
 import { buildCooccurrence } from "../../src/graph/cooccurrence.js";
@@ -44,7 +43,9 @@ describe("thinking graph end to end on a synthetic cohort (data knowledge source
       expect(concepts.concepts).toBeGreaterThan(100);
       // Notes mention labels of the record (drugs, diagnoses): the matcher finds them.
       expect(concepts.textConcepts).toBeGreaterThan(100);
-      expect(await store.value("SELECT count(DISTINCT concept) FROM graph.event_concepts WHERE task = 'text'")).toBeGreaterThan(10n);
+      expect(
+        await store.value("SELECT count(DISTINCT concept) FROM graph.event_concepts WHERE task = 'text'"),
+      ).toBeGreaterThan(10n);
       // The reference's defaults (support 5, lift > 5, top 20): a small cohort has few such pairs; the
       // data source links the other samples through shared dictionary categories.
       const co = await buildCooccurrence(store);
@@ -56,8 +57,10 @@ describe("thinking graph end to end on a synthetic cohort (data knowledge source
       const withoutFallback = await buildSamplePaths(store, knowledge, { tasks, categoryFallback: 0 });
       expect(withoutFallback.withPaths).toBeLessThan(summary.withPaths);
       // Without the fallback, every stored pair is a co-occurrence pair of the sample's task.
-      expect(await store.value(`SELECT count(*) FROM (SELECT task, unnest(CAST(pairs AS VARCHAR[][])) AS p FROM graph.sample_paths) x
-        LEFT JOIN graph.cooccurrence c ON c.task = x.task AND c.target = x.p[1] AND c.history = x.p[2] WHERE c.task IS NULL`)).toBe(0n);
+      expect(
+        await store.value(`SELECT count(*) FROM (SELECT task, unnest(CAST(pairs AS VARCHAR[][])) AS p FROM graph.sample_paths) x
+        LEFT JOIN graph.cooccurrence c ON c.task = x.task AND c.target = x.p[1] AND c.history = x.p[2] WHERE c.task IS NULL`),
+      ).toBe(0n);
     } finally {
       store.close();
     }

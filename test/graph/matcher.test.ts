@@ -2,9 +2,17 @@ import { describe, expect, it } from "vitest";
 import { ConceptMatcher } from "../../src/graph/matcher.js";
 
 describe("approximate concept matcher (QuickUMLS style)", () => {
-  const matcher = new ConceptMatcher(["Sodium", "Potassium Chloride", "Acute kidney failure", "Heparin", "White Blood Cells", "Blood"]);
+  const matcher = new ConceptMatcher([
+    "Sodium",
+    "Potassium Chloride",
+    "Acute kidney failure",
+    "Heparin",
+    "White Blood Cells",
+    "Blood",
+  ]);
 
-  const text = "Pt with acute kidney failur, given potassium chloride and heparin. WBC trend: white blood cell count rising.";
+  const text =
+    "Pt with acute kidney failur, given potassium chloride and heparin. WBC trend: white blood cell count rising.";
 
   it("finds every span's best term, tolerating small spelling differences", () => {
     const matches = matcher.match(text);
@@ -28,8 +36,12 @@ describe("approximate concept matcher (QuickUMLS style)", () => {
 
   it("matches nothing below the threshold, and respects the window", () => {
     expect(new ConceptMatcher(["Sodium"]).match("sodiun level")).toEqual([]);
-    expect(new ConceptMatcher(["Sodium"], { threshold: 0.5 }).match("sodiun level").map((m) => m.term)).toEqual(["Sodium"]);
+    expect(new ConceptMatcher(["Sodium"], { threshold: 0.5 }).match("sodiun level").map((m) => m.term)).toEqual([
+      "Sodium",
+    ]);
     expect(new ConceptMatcher(["Acute kidney failure"], { window: 1 }).match("acute kidney failure")).toEqual([]);
-    expect(new ConceptMatcher(["Acute kidney failure"], { window: 3 }).match("acute kidney failure").map((m) => m.term)).toEqual(["Acute kidney failure"]);
+    expect(
+      new ConceptMatcher(["Acute kidney failure"], { window: 3 }).match("acute kidney failure").map((m) => m.term),
+    ).toEqual(["Acute kidney failure"]);
   });
 });

@@ -83,26 +83,39 @@ export async function buildFixtures(): Promise<Fixtures> {
   const key = fixtureKey();
   mkdirSync(base, { recursive: true, mode: 0o700 });
   // Fixtures of older code versions are removed: they can never match again.
-  for (const old of readdirSync(base)) if (!old.startsWith(key)) rmSync(join(base, old), { recursive: true, force: true });
+  for (const old of readdirSync(base))
+    if (!old.startsWith(key)) rmSync(join(base, old), { recursive: true, force: true });
   const demo = join(base, `${key}-demo`);
   const synth = join(base, `${key}-synth`);
   const large = join(base, `${key}-synth-large`);
   const hasDemo = missingFiles(DEMO_STORE_FILES).length === 0;
   if (hasDemo) {
     await cached(demo, async (staging) => {
-      await ingestMimic([DEMO_DIR], join(staging, "demo.duckdb"), { allTables: true, mappings: { ccsDiagnoses: join(MAPPINGS_DIR, "ccs_diagnoses.csv"), ccsProcedures: join(MAPPINGS_DIR, "ccs_procedures.csv") } });
+      await ingestMimic([DEMO_DIR], join(staging, "demo.duckdb"), {
+        allTables: true,
+        mappings: {
+          ccsDiagnoses: join(MAPPINGS_DIR, "ccs_diagnoses.csv"),
+          ccsProcedures: join(MAPPINGS_DIR, "ccs_procedures.csv"),
+        },
+      });
       await finishStore(join(staging, "demo.duckdb"));
     });
   }
-  const synthStore = (folder: string, patients: number) => cached(folder, async (staging) => {
-    const cohort = join(staging, "cohort");
-    await synthesizeCohort(cohort, { patients, seed: SYNTH_SEED });
-    await ingestMimic([cohort], join(staging, "synth.duckdb"), { mappings: mappingsInFolder(join(cohort, "mappings")) });
-    await finishStore(join(staging, "synth.duckdb"));
-  });
+  const synthStore = (folder: string, patients: number) =>
+    cached(folder, async (staging) => {
+      const cohort = join(staging, "cohort");
+      await synthesizeCohort(cohort, { patients, seed: SYNTH_SEED });
+      await ingestMimic([cohort], join(staging, "synth.duckdb"), {
+        mappings: mappingsInFolder(join(cohort, "mappings")),
+      });
+      await finishStore(join(staging, "synth.duckdb"));
+    });
   await synthStore(synth, SYNTH_PATIENTS);
   await synthStore(large, LARGE_SYNTH_PATIENTS);
   return {
-    demoDb: hasDemo ? join(demo, "demo.duckdb") : "", synthCohort: join(synth, "cohort"), synthDb: join(synth, "synth.duckdb"), largeSynthDb: join(large, "synth.duckdb"),
+    demoDb: hasDemo ? join(demo, "demo.duckdb") : "",
+    synthCohort: join(synth, "cohort"),
+    synthDb: join(synth, "synth.duckdb"),
+    largeSynthDb: join(large, "synth.duckdb"),
   };
 }

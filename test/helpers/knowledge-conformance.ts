@@ -2,7 +2,12 @@ import { describe, expect, it } from "vitest";
 import type { KnowledgeSource } from "../../src/graph/knowledge.js";
 
 /** The knowledge-source contract, the same checks for every implementation. */
-export function conformance(name: string, make: () => KnowledgeSource | Promise<KnowledgeSource>, from: string, to: string) {
+export function conformance(
+  name: string,
+  make: () => KnowledgeSource | Promise<KnowledgeSource>,
+  from: string,
+  to: string,
+) {
   describe(`knowledge source conformance: ${name}`, () => {
     it("returns simple paths from one concept to the other, shortest first, within the limits", async () => {
       const source = await make();
@@ -23,4 +28,3 @@ export function conformance(name: string, make: () => KnowledgeSource | Promise<
     });
   });
 }
-

@@ -9,7 +9,9 @@ describe("the SDK's transport over undici.request", () => {
   let close = () => {};
   beforeAll(async () => {
     const app = new Hono();
-    app.post("/echo", async (c) => c.json({ method: c.req.method, body: await c.req.text(), auth: c.req.header("authorization") ?? null }));
+    app.post("/echo", async (c) =>
+      c.json({ method: c.req.method, body: await c.req.text(), auth: c.req.header("authorization") ?? null }),
+    );
     app.get("/busy", (c) => c.text("<html>busy</html>", 429, { "retry-after": "3", "set-cookie": "a=1" }));
     app.delete("/gone", (c) => c.body(null, 204));
     app.post("/moved", (c) => c.redirect("/echo", 307));
@@ -25,7 +27,11 @@ describe("the SDK's transport over undici.request", () => {
   const f = requestFetch();
 
   it("sends method, headers (Headers or a record) and a string body; returns status, headers and text", async () => {
-    const res = await f(`${base}/echo`, { method: "POST", headers: new Headers({ authorization: "Bearer k", "content-type": "application/json" }), body: '{"a":1}' });
+    const res = await f(`${base}/echo`, {
+      method: "POST",
+      headers: new Headers({ authorization: "Bearer k", "content-type": "application/json" }),
+      body: '{"a":1}',
+    });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ method: "POST", body: '{"a":1}', auth: "Bearer k" });
     const busy = await f(new URL(`${base}/busy`));

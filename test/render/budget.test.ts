@@ -29,15 +29,29 @@ describeNeeding([...DEMO_STORE_FILES, ...QWEN3_FILES], "tokenizer, chat template
     // From the data README (checked against the official tokenizer).
     expect(tokenizer.encode("Hello world <think>")).toEqual([9707, 1879, 220, 151667]);
     // Special tokens are single tokens with the ids tokenizer.json declares.
-    const added = (JSON.parse(readFileSync(join(QWEN3, "tokenizer.json"), "utf8")) as { added_tokens: { id: number; content: string }[] }).added_tokens;
+    const added = (
+      JSON.parse(readFileSync(join(QWEN3, "tokenizer.json"), "utf8")) as {
+        added_tokens: { id: number; content: string }[];
+      }
+    ).added_tokens;
     const id = (content: string) => added.find((t) => t.content === content)!.id;
-    expect(tokenizer.encode("<|im_start|>user</think>")).toEqual([id("<|im_start|>"), ...tokenizer.encode("user"), 151668]);
-    expect(tokenizer.decode(tokenizer.encode("## Labotary Test Events [2180-06-27 05:10:00]\n| Sodium | 136.0 |"))).toBe("## Labotary Test Events [2180-06-27 05:10:00]\n| Sodium | 136.0 |");
+    expect(tokenizer.encode("<|im_start|>user</think>")).toEqual([
+      id("<|im_start|>"),
+      ...tokenizer.encode("user"),
+      151668,
+    ]);
+    expect(
+      tokenizer.decode(tokenizer.encode("## Labotary Test Events [2180-06-27 05:10:00]\n| Sodium | 136.0 |")),
+    ).toBe("## Labotary Test Events [2180-06-27 05:10:00]\n| Sodium | 136.0 |");
   });
 
   it("renders Qwen3's chat template, with and without thinking", () => {
-    const messages = [{ role: "system" as const, content: SYSTEM_PROMPT }, { role: "user" as const, content: "x" }];
-    const head = "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n<|im_start|>user\nx<|im_end|>\n<|im_start|>assistant\n";
+    const messages = [
+      { role: "system" as const, content: SYSTEM_PROMPT },
+      { role: "user" as const, content: "x" },
+    ];
+    const head =
+      "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n<|im_start|>user\nx<|im_end|>\n<|im_start|>assistant\n";
     expect(tokenizer.applyChatTemplate(messages, { enableThinking: false })).toBe(`${head}<think>\n\n</think>\n\n`);
     expect(tokenizer.applyChatTemplate(messages)).toBe(head);
   });
@@ -47,7 +61,11 @@ describeNeeding([...DEMO_STORE_FILES, ...QWEN3_FILES], "tokenizer, chat template
     let cut = 0;
     for (const trajectory of trajectories) {
       const admissionsId = trajectory.findIndex((e) => e.file_name === "admissions");
-      const parts = inputParts(trajectory, { begin: admissionsId + 1, end: Math.min(trajectory.length, admissionsId + 80), admissionsId });
+      const parts = inputParts(trajectory, {
+        begin: admissionsId + 1,
+        end: Math.min(trajectory.length, admissionsId + 80),
+        admissionsId,
+      });
       for (const maxTokens of [600, 1500, 4000, 16000]) {
         const fitted = fitToBudget(parts, { maxTokens, counter: tokenizer, instruction });
         expect(fitted.tokens).toBeLessThanOrEqual(maxTokens);
@@ -70,7 +88,10 @@ describeNeeding([...DEMO_STORE_FILES, ...QWEN3_FILES], "tokenizer, chat template
     const fitted = fitToBudget(parts, { maxTokens: 1000, counter: tokenizer, policy: "reference" });
     expect(fitted.tokens).toBe(1000);
     expect(fitted.truncated).toBe(true);
-    const full = tokenizer.applyChatTemplate([{ role: "system", content: SYSTEM_PROMPT }, { role: "user", content: fitted.user }]);
+    const full = tokenizer.applyChatTemplate([
+      { role: "system", content: SYSTEM_PROMPT },
+      { role: "user", content: fitted.user },
+    ]);
     expect(full.endsWith(fitted.prompt)).toBe(true);
     for (const maxTokens of [500, 2000, 8000]) {
       const estimated = fitToBudget(parts, { maxTokens, counter: new EstimatedTokenCounter() });
@@ -83,9 +104,14 @@ describeNeeding([...DEMO_STORE_FILES, ...QWEN3_FILES], "tokenizer, chat template
     mkdirSync(partial);
     copyFileSync(join(QWEN3, "tokenizer.json"), join(partial, "tokenizer.json"));
     expect(() => ModelTokenizer.load(partial)).toThrow(/partial\/tokenizer_config\.json: not found/);
-    writeFileSync(join(partial, "tokenizer_config.json"), JSON.stringify({ chat_template: "{{ raise_exception('no system role') }}" }));
+    writeFileSync(
+      join(partial, "tokenizer_config.json"),
+      JSON.stringify({ chat_template: "{{ raise_exception('no system role') }}" }),
+    );
     const broken = ModelTokenizer.load(partial);
-    expect(() => broken.applyChatTemplate([{ role: "user", content: "x" }])).toThrow(/tokenizer_config\.json: chat template failed to render: .*no system role/);
+    expect(() => broken.applyChatTemplate([{ role: "user", content: "x" }])).toThrow(
+      /tokenizer_config\.json: chat template failed to render: .*no system role/,
+    );
     writeFileSync(join(partial, "tokenizer_config.json"), "{ not json");
     expect(() => ModelTokenizer.load(partial)).toThrow(/tokenizer_config\.json: not valid JSON/);
   });

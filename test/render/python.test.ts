@@ -1,3 +1,4 @@
+import { illTyped } from "../helpers/ill-typed.js";
 import { describe, expect, it } from "vitest";
 import { pyFloatRepr, pyStr, pyStrRepr, pyTitle } from "../../src/render/python.js";
 
@@ -5,19 +6,43 @@ import { pyFloatRepr, pyStr, pyStrRepr, pyTitle } from "../../src/render/python.
 describe("Python value formatting", () => {
   it("formats floats as repr(float)", () => {
     const cases: [number, string][] = [
-      [1e-5, "1e-05"], [1e16, "1e+16"], [136, "136.0"], [0.1 + 0.2, "0.30000000000000004"], [-0, "-0.0"],
-      [1e15, "1000000000000000.0"], [123456789012345678, "1.2345678901234568e+17"], [0.0001, "0.0001"],
-      [0.00012345, "0.00012345"], [1.5, "1.5"], [2, "2.0"], [1e22, "1e+22"], [5e-324, "5e-324"],
-      [1.7976931348623157e308, "1.7976931348623157e+308"], [-2.5e-7, "-2.5e-07"], [9999999999999998, "9999999999999998.0"],
-      [1234.5678, "1234.5678"], [NaN, "nan"], [Infinity, "inf"], [-Infinity, "-inf"], [100, "100.0"], [0.001, "0.001"],
+      [1e-5, "1e-05"],
+      [1e16, "1e+16"],
+      [136, "136.0"],
+      [0.1 + 0.2, "0.30000000000000004"],
+      [-0, "-0.0"],
+      [1e15, "1000000000000000.0"],
+      [1.2345678901234568e17, "1.2345678901234568e+17"],
+      [0.0001, "0.0001"],
+      [0.00012345, "0.00012345"],
+      [1.5, "1.5"],
+      [2, "2.0"],
+      [1e22, "1e+22"],
+      [5e-324, "5e-324"],
+      [1.7976931348623157e308, "1.7976931348623157e+308"],
+      [-2.5e-7, "-2.5e-07"],
+      [9999999999999998, "9999999999999998.0"],
+      [1234.5678, "1234.5678"],
+      [NaN, "nan"],
+      [Infinity, "inf"],
+      [-Infinity, "-inf"],
+      [100, "100.0"],
+      [0.001, "0.001"],
     ];
     for (const [x, python] of cases) expect(pyFloatRepr(x), String(x)).toBe(python);
   });
 
   it("title-cases keys as str.title()", () => {
     const cases: [string, string][] = [
-      ["o2sat", "O2Sat"], ["ATC Type", "Atc Type"], ["CCS Type", "Ccs Type"], ["ref_range_lower", "Ref_Range_Lower"],
-      ["dose_val_rx", "Dose_Val_Rx"], ["aB1cD", "Ab1Cd"], ["x_y2z", "X_Y2Z"], ["it's", "It'S"], ["élan vital", "Élan Vital"],
+      ["o2sat", "O2Sat"],
+      ["ATC Type", "Atc Type"],
+      ["CCS Type", "Ccs Type"],
+      ["ref_range_lower", "Ref_Range_Lower"],
+      ["dose_val_rx", "Dose_Val_Rx"],
+      ["aB1cD", "Ab1Cd"],
+      ["x_y2z", "X_Y2Z"],
+      ["it's", "It'S"],
+      ["élan vital", "Élan Vital"],
     ];
     for (const [text, python] of cases) expect(pyTitle(text)).toBe(python);
   });
@@ -44,17 +69,32 @@ describe("Python stringification in SQL (what timelines store)", () => {
     try {
       // Python's repr of the same doubles (printed by CPython).
       const doubles: [string, string][] = [
-        ["1e-5", "1e-05"], ["1e16", "1e+16"], ["136", "136.0"], ["0.1::DOUBLE + 0.2::DOUBLE", "0.30000000000000004"], ["-0.0::DOUBLE", "-0.0"],
-        ["1e15", "1000000000000000.0"], ["123456789012345678::DOUBLE", "1.2345678901234568e+17"], ["0.0001", "0.0001"], ["5e-324", "5e-324"],
-        ["1e22", "1e+22"], ["1.5", "1.5"], ["'nan'::DOUBLE", "nan"], ["'inf'::DOUBLE", "inf"], ["NULL", "nan"],
+        ["1e-5", "1e-05"],
+        ["1e16", "1e+16"],
+        ["136", "136.0"],
+        ["0.1::DOUBLE + 0.2::DOUBLE", "0.30000000000000004"],
+        ["-0.0::DOUBLE", "-0.0"],
+        ["1e15", "1000000000000000.0"],
+        ["123456789012345678::DOUBLE", "1.2345678901234568e+17"],
+        ["0.0001", "0.0001"],
+        ["5e-324", "5e-324"],
+        ["1e22", "1e+22"],
+        ["1.5", "1.5"],
+        ["'nan'::DOUBLE", "nan"],
+        ["'inf'::DOUBLE", "inf"],
+        ["NULL", "nan"],
       ];
       for (const [expr, python] of doubles) {
-        expect(await store.value(`SELECT ${pythonStringSql(`CAST(${expr} AS DOUBLE)`, "DOUBLE", false)}`), expr).toBe(python);
+        expect(await store.value(`SELECT ${pythonStringSql(`CAST(${expr} AS DOUBLE)`, "DOUBLE", false)}`), expr).toBe(
+          python,
+        );
       }
       expect(await store.value(`SELECT ${pythonStringSql("22841357::INTEGER", "INTEGER", true)}`)).toBe("22841357.0");
       expect(await store.value(`SELECT ${pythonStringSql("22841357::INTEGER", "INTEGER", false)}`)).toBe("22841357");
       expect(await store.value(`SELECT ${pythonStringSql("NULL::INTEGER", "INTEGER", true)}`)).toBe("nan");
-      expect(await store.value(`SELECT ${pythonStringSql("TIMESTAMP '2180-06-27 05:10:00'", "TIMESTAMP", false)}`)).toBe("2180-06-27 05:10:00");
+      expect(
+        await store.value(`SELECT ${pythonStringSql("TIMESTAMP '2180-06-27 05:10:00'", "TIMESTAMP", false)}`),
+      ).toBe("2180-06-27 05:10:00");
       expect(await store.value(`SELECT ${pythonStringSql("DATE '2180-06-27'", "DATE", false)}`)).toBe("2180-06-27");
       expect(await store.value(`SELECT ${pythonStringSql("NULL::VARCHAR", "VARCHAR", false)}`)).toBe("nan");
     } finally {
@@ -64,7 +104,12 @@ describe("Python stringification in SQL (what timelines store)", () => {
 
   it("never fails on values it does not expect", async () => {
     const { renderEvent } = await import("../../src/render/markdown.js");
-    const odd = { admission_type: 3 as unknown as string, admission_location: { a: "b", n: null } as unknown as string, admission_info: [["x"], 1.5] as unknown as string[] };
+    // Deliberately ill-typed values, as a hand-edited patients_ehr file could hold.
+    const odd = {
+      admission_type: illTyped<string>(3),
+      admission_location: illTyped<string>({ a: "b", n: null }),
+      admission_info: illTyped<string[]>([["x"], 1.5]),
+    };
     expect(renderEvent({ file_name: "admissions", starttime: null, endtime: null, hadm_id: null, items: [odd] })).toBe(
       "## Admissions [None]\n- Admission_Type: 3\n- Admission_Location: {'a': 'b', 'n': None}\n- Admission_Info: [['x'], 1.5]",
     );

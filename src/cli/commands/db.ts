@@ -15,21 +15,36 @@ export function registerDb(program: Command, output: Output): void {
       try {
         const summary = await summarizeStore(store);
         const provenance = (await store.tableExists("meta.loads"))
-          ? (await store.rowsJson(
-              "SELECT table_name, source_path, size_bytes, mtime, sha256, rows, rejected_rows, round(load_seconds, 3) AS load_seconds, loaded_at, tool_version FROM meta.loads ORDER BY table_name",
-            )).rows
+          ? (
+              await store.rowsJson(
+                "SELECT table_name, source_path, size_bytes, mtime, sha256, rows, rejected_rows, round(load_seconds, 3) AS load_seconds, loaded_at, tool_version FROM meta.loads ORDER BY table_name",
+              )
+            ).rows
           : [];
         if (flags.json) {
           output.out(`${JSON.stringify({ ...summary, provenance }, null, 2)}\n`);
           return;
         }
         const byTable = new Map(provenance.map((p) => [String(p.table_name), p]));
-        output.out(formatTable(["table", "rows", "source", "loaded_at", "version"], summary.tables.map((t) => {
-          const p = byTable.get(t.table);
-          return { table: t.table, rows: formatNumber(t.rows), source: p?.source_path ?? "", loaded_at: p?.loaded_at ?? "", version: p?.tool_version ?? "" };
-        })));
+        output.out(
+          formatTable(
+            ["table", "rows", "source", "loaded_at", "version"],
+            summary.tables.map((t) => {
+              const p = byTable.get(t.table);
+              return {
+                table: t.table,
+                rows: formatNumber(t.rows),
+                source: p?.source_path ?? "",
+                loaded_at: p?.loaded_at ?? "",
+                version: p?.tool_version ?? "",
+              };
+            }),
+          ),
+        );
         const c = summary.cohort;
-        output.out(`patients ${formatNumber(c.patients)}, admissions ${formatNumber(c.admissions)}, ICU stays ${formatNumber(c.icuStays)}, ED stays ${formatNumber(c.edStays)}\n`);
+        output.out(
+          `patients ${formatNumber(c.patients)}, admissions ${formatNumber(c.admissions)}, ICU stays ${formatNumber(c.icuStays)}, ED stays ${formatNumber(c.edStays)}\n`,
+        );
       } finally {
         store.close();
       }

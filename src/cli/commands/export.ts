@@ -17,15 +17,50 @@ export function registerExport(program: Command, output: Output): void {
     .option("--max-tokens <n>", "drop records whose prompt and answer exceed n tokens", parseWholeNumber)
     .option("--tokenizer <dir>", "model folder for --max-tokens (default: a conservative estimate)")
     .option("--mix <jsonl>", "a second dataset mixed in (EHR-R1's MultipleDataset): shuffled together with --data")
-    .option("--curriculum", "hold --mix back, then phase it in towards the end (EHR-R1's --curriculum); train without shuffling")
+    .option(
+      "--curriculum",
+      "hold --mix back, then phase it in towards the end (EHR-R1's --curriculum); train without shuffling",
+    )
     .option("--seed <n>", "shuffle seed for --mix", parseWholeNumber, 42)
-    .option("--class-weighted", "RL formats: weight risk-task ground truths 0.5·N/N_class (EHRSHOT's balanced weighting)")
-    .option("--style <style>", "RL formats: the answer contract the prompt states: ehr-r1 (/think, /no_think; answer lines) or ehrmind (think block, then <answer>{json}</answer>); serve rewards with the same --style", "ehr-r1")
-    .action(async (format: string, flags: { data: string; out: string; split: string; maxTokens?: number; tokenizer?: string; mix?: string; curriculum?: boolean; seed: number; classWeighted?: boolean; style: string }) => {
-      if (!REWARD_STYLES.includes(flags.style as RewardStyle)) throw new UsageError(`--style ${flags.style}: expected ${REWARD_STYLES.join(" or ")}`);
-      if (!EXPORT_FORMATS.includes(format as ExportFormat)) throw new UsageError(`unknown export format ${format} (expected ${EXPORT_FORMATS.join(", ")})`);
-      const counter = flags.maxTokens === undefined ? undefined : tokenCounterFor(flags.tokenizer);
-      const r = await exportDataset({ ...flags, format: format as ExportFormat, counter, style: flags.style as RewardStyle });
-      output.out(`${r.file}: ${formatNumber(r.rows)} rows${r.droppedForLength ? `, ${formatNumber(r.droppedForLength)} dropped over ${flags.maxTokens} tokens` : ""}\n`);
-    });
+    .option(
+      "--class-weighted",
+      "RL formats: weight risk-task ground truths 0.5·N/N_class (EHRSHOT's balanced weighting)",
+    )
+    .option(
+      "--style <style>",
+      "RL formats: the answer contract the prompt states: ehr-r1 (/think, /no_think; answer lines) or ehrmind (think block, then <answer>{json}</answer>); serve rewards with the same --style",
+      "ehr-r1",
+    )
+    .action(
+      async (
+        format: string,
+        flags: {
+          data: string;
+          out: string;
+          split: string;
+          maxTokens?: number;
+          tokenizer?: string;
+          mix?: string;
+          curriculum?: boolean;
+          seed: number;
+          classWeighted?: boolean;
+          style: string;
+        },
+      ) => {
+        if (!REWARD_STYLES.includes(flags.style as RewardStyle))
+          throw new UsageError(`--style ${flags.style}: expected ${REWARD_STYLES.join(" or ")}`);
+        if (!EXPORT_FORMATS.includes(format as ExportFormat))
+          throw new UsageError(`unknown export format ${format} (expected ${EXPORT_FORMATS.join(", ")})`);
+        const counter = flags.maxTokens === undefined ? undefined : tokenCounterFor(flags.tokenizer);
+        const r = await exportDataset({
+          ...flags,
+          format: format as ExportFormat,
+          counter,
+          style: flags.style as RewardStyle,
+        });
+        output.out(
+          `${r.file}: ${formatNumber(r.rows)} rows${r.droppedForLength ? `, ${formatNumber(r.droppedForLength)} dropped over ${flags.maxTokens} tokens` : ""}\n`,
+        );
+      },
+    );
 }

@@ -23,7 +23,9 @@ interface IngestFlags {
   json?: boolean;
 }
 
-export function mappingFilesFrom(flags: Pick<IngestFlags, "mappings" | "ccsDiagnoses" | "ccsProcedures" | "ndcAtc">): MappingFiles | undefined {
+export function mappingFilesFrom(
+  flags: Pick<IngestFlags, "mappings" | "ccsDiagnoses" | "ccsProcedures" | "ndcAtc">,
+): MappingFiles | undefined {
   const files: MappingFiles = flags.mappings ? mappingsInFolder(flags.mappings) : {};
   if (flags.ccsDiagnoses) files.ccsDiagnoses = flags.ccsDiagnoses;
   if (flags.ccsProcedures) files.ccsProcedures = flags.ccsProcedures;
@@ -34,10 +36,19 @@ export function mappingFilesFrom(flags: Pick<IngestFlags, "mappings" | "ccsDiagn
 export function printIngestSummary(summary: IngestSummary, output: Output): void {
   const rows = [
     ...summary.tables.map((t) => ({
-      table: t.table, status: t.status, rows: t.status === "loaded" ? formatNumber(t.rows) : "",
-      rejected: t.rejected ? formatNumber(t.rejected) : "", seconds: t.status === "loaded" ? t.seconds.toFixed(2) : "",
+      table: t.table,
+      status: t.status,
+      rows: t.status === "loaded" ? formatNumber(t.rows) : "",
+      rejected: t.rejected ? formatNumber(t.rejected) : "",
+      seconds: t.status === "loaded" ? t.seconds.toFixed(2) : "",
     })),
-    ...summary.mappings.map((m) => ({ table: m.table, status: m.status, rows: m.status === "loaded" ? formatNumber(m.rows) : "", rejected: "", seconds: "" })),
+    ...summary.mappings.map((m) => ({
+      table: m.table,
+      status: m.status,
+      rows: m.status === "loaded" ? formatNumber(m.rows) : "",
+      rejected: "",
+      seconds: "",
+    })),
   ];
   output.out(formatTable(["table", "status", "rows", "rejected", "seconds"], rows));
   const loaded = summary.tables.filter((t) => t.status === "loaded");
@@ -60,18 +71,34 @@ export function registerIngest(program: Command, output: Output): void {
   program
     .command("ingest")
     .description("load a MIMIC-IV download (hosp, icu, ed, note; .csv or .csv.gz) into a DuckDB store with exact types")
-    .argument("<mimic-dir...>", "MIMIC-IV root folder(s) holding hosp/, icu/, ed/, note/ (several roots may each hold some modules)")
+    .argument(
+      "<mimic-dir...>",
+      "MIMIC-IV root folder(s) holding hosp/, icu/, ed/, note/ (several roots may each hold some modules)",
+    )
     .requiredOption("--db <file>", "DuckDB database file to create or update")
-    .option("--all-tables", "also load tables the pipeline never reads (emar_detail, poe_detail, provider, caregiver, discharge_detail)")
+    .option(
+      "--all-tables",
+      "also load tables the pipeline never reads (emar_detail, poe_detail, provider, caregiver, discharge_detail)",
+    )
     .option("--only <tables>", "load only these tables, comma-separated (labevents or hosp.labevents)", parseList)
-    .option("--max-errors <n>", "bad rows tolerated per table; they go to meta.rejects (default 0: fail on the first)", parseWholeNumber)
+    .option(
+      "--max-errors <n>",
+      "bad rows tolerated per table; they go to meta.rejects (default 0: fail on the first)",
+      parseWholeNumber,
+    )
     .option("--checksum", "record a SHA-256 of every source file")
     .option("--no-sha256sums", "do not check files against the download's SHA256SUMS.txt")
     .option("--force", "reload tables even if their files are unchanged")
     .option("--commit-per-table", "commit after each table instead of once for the whole command")
-    .option("--mappings <dir>", "folder with ccs_diagnoses.csv, ccs_procedures.csv, ndc_atc.csv (or the reference's d_ccs_*/d_atc_* names)")
+    .option(
+      "--mappings <dir>",
+      "folder with ccs_diagnoses.csv, ccs_procedures.csv, ndc_atc.csv (or the reference's d_ccs_*/d_atc_* names)",
+    )
     .option("--ccs-diagnoses <csv>", "ICD→CCS crosswalk for diagnoses (icd_version, icd_code, long_title[, ccs_code])")
-    .option("--ccs-procedures <csv>", "ICD→CCS crosswalk for procedures (icd_version, icd_code, long_title[, ccs_code])")
+    .option(
+      "--ccs-procedures <csv>",
+      "ICD→CCS crosswalk for procedures (icd_version, icd_code, long_title[, ccs_code])",
+    )
     .option("--ndc-atc <csv>", "NDC→ATC crosswalk (ndc_code or ndc, atc_name[, atc_code])")
     .option("--memory-limit <size>", "DuckDB memory limit (default 1GB or $EHR_R1_MEMORY_LIMIT)")
     .option("--threads <n>", "DuckDB threads (default: all cores)", parseWholeNumber)

@@ -7,17 +7,26 @@ import { parseWholeNumber } from "../main.js";
 import { formatNumber, type Output } from "../output.js";
 
 export function registerMeds(program: Command, output: Output): void {
-  const meds = program.command("meds").description("MEDS (Medical Event Data Standard) event files: import into the store, and view a subject");
+  const meds = program
+    .command("meds")
+    .description("MEDS (Medical Event Data Standard) event files: import into the store, and view a subject");
   meds
     .command("import")
-    .description("MEDS event Parquet files (or a release folder with data/ and metadata/codes.parquet) into meds.events")
+    .description(
+      "MEDS event Parquet files (or a release folder with data/ and metadata/codes.parquet) into meds.events",
+    )
     .argument("<path...>", "event files or folders")
     .requiredOption("--db <file>", "DuckDB store")
-    .option("--codes <parquet>", "codes.parquet (code, description); default: <folder>/metadata/codes.parquet when present")
+    .option(
+      "--codes <parquet>",
+      "codes.parquet (code, description); default: <folder>/metadata/codes.parquet when present",
+    )
     .option("--memory-limit <size>", "DuckDB memory limit, e.g. 4GB")
     .action(async (paths: string[], flags: { db: string; codes?: string; memoryLimit?: string }) => {
       const r = await importMeds(paths, flags.db, { codes: flags.codes, memoryLimit: flags.memoryLimit });
-      output.out(`meds.events: ${formatNumber(r.events)} events of ${formatNumber(r.subjects)} subjects from ${r.files.length} file(s) in ${r.seconds.toFixed(1)} s${r.codes === null ? "" : `; meds.codes: ${formatNumber(r.codes)} codes`}\n`);
+      output.out(
+        `meds.events: ${formatNumber(r.events)} events of ${formatNumber(r.subjects)} subjects from ${r.files.length} file(s) in ${r.seconds.toFixed(1)} s${r.codes === null ? "" : `; meds.codes: ${formatNumber(r.codes)} codes`}\n`,
+      );
       if (r.ignoredColumns.length) output.err(`columns left out: ${r.ignoredColumns.join(", ")}\n`);
     });
   meds
@@ -29,12 +38,16 @@ export function registerMeds(program: Command, output: Output): void {
     .option("--last <n>", "only the most recent n events", parseWholeNumber)
     .option("--format <format>", "markdown | json", "markdown")
     .action(async (subjectId: number, flags: { db: string; until?: string; last?: number; format: string }) => {
-      if (!["markdown", "json"].includes(flags.format)) throw new UsageError(`--format ${flags.format}: expected markdown or json`);
+      if (!["markdown", "json"].includes(flags.format))
+        throw new UsageError(`--format ${flags.format}: expected markdown or json`);
       const store = await Store.open(flags.db, { readOnly: true, create: false });
       try {
         const events = await medsEvents(store, subjectId, flags);
-        if (!events.length) throw new UsageError(`subject ${subjectId} has no MEDS events${flags.until ? ` until ${flags.until}` : ""}`);
-        output.out(flags.format === "json" ? `${JSON.stringify(events, null, 2)}\n` : renderMedsEvents(subjectId, events));
+        if (!events.length)
+          throw new UsageError(`subject ${subjectId} has no MEDS events${flags.until ? ` until ${flags.until}` : ""}`);
+        output.out(
+          flags.format === "json" ? `${JSON.stringify(events, null, 2)}\n` : renderMedsEvents(subjectId, events),
+        );
       } finally {
         store.close();
       }

@@ -11,7 +11,9 @@ export function registerReason(program: Command, output: Output): void {
   const reason = program.command("reason").description("reasoning chains for EHR-Ins (EHR-Ins-Reasoning)");
   reason
     .command("synth")
-    .description("have an LLM write reasoning chains (## Extraction / ## Reasoning / ## Final Results) for decision samples")
+    .description(
+      "have an LLM write reasoning chains (## Extraction / ## Reasoning / ## Final Results) for decision samples",
+    )
     .requiredOption("--data <jsonl>", "EHR-Ins JSONL (from `ehr-r1 build ehr-ins`)")
     .option("--db <file>", "store with graph.sample_paths (from `ehr-r1 graph build`), for the knowledge")
     .option("--variant <name>", "with-knowledge, without-knowledge or without-format", "with-knowledge")
@@ -29,38 +31,92 @@ export function registerReason(program: Command, output: Output): void {
     .option("--price-output <usd>", "price per 1,000 output tokens", parseFloat)
     .option("--resume", "continue the run in --out")
     .requiredOption("--out <dir>", "run folder: chains.jsonl, summary.json")
-    .action(async (flags: {
-      data: string; db?: string; variant: string; baseUrl: string[]; model: string; n: number; temperature: number; maxTokens?: number; concurrency: number;
-      requireGraph?: boolean; limit?: number; cache?: string; allowRemote: string[]; priceInput?: number; priceOutput?: number; resume?: boolean; out: string;
-    }) => {
-      if (!["with-knowledge", "without-knowledge", "without-format"].includes(flags.variant)) throw new UsageError(`--variant ${flags.variant}: expected with-knowledge, without-knowledge or without-format`);
-      const { providers } = await servedProviders({ baseUrls: flags.baseUrl, model: flags.model, allowRemote: flags.allowRemote, apiKey: process.env.OPENAI_API_KEY, cache: flags.cache });
-      if (flags.variant === "with-knowledge" && !flags.db) throw new UsageError("--variant with-knowledge needs --db (the knowledge paths come from graph.sample_paths)");
-      let paths = new Map<string, string[][]>();
-      if (flags.db) {
-        const store = await Store.open(flags.db, { readOnly: true, create: false });
-        try {
-          paths = await samplePaths(store);
-        } finally {
-          store.close();
+    .action(
+      async (flags: {
+        data: string;
+        db?: string;
+        variant: string;
+        baseUrl: string[];
+        model: string;
+        n: number;
+        temperature: number;
+        maxTokens?: number;
+        concurrency: number;
+        requireGraph?: boolean;
+        limit?: number;
+        cache?: string;
+        allowRemote: string[];
+        priceInput?: number;
+        priceOutput?: number;
+        resume?: boolean;
+        out: string;
+      }) => {
+        if (!["with-knowledge", "without-knowledge", "without-format"].includes(flags.variant))
+          throw new UsageError(
+            `--variant ${flags.variant}: expected with-knowledge, without-knowledge or without-format`,
+          );
+        const { providers } = await servedProviders({
+          baseUrls: flags.baseUrl,
+          model: flags.model,
+          allowRemote: flags.allowRemote,
+          apiKey: process.env.OPENAI_API_KEY,
+          cache: flags.cache,
+        });
+        if (flags.variant === "with-knowledge" && !flags.db)
+          throw new UsageError(
+            "--variant with-knowledge needs --db (the knowledge paths come from graph.sample_paths)",
+          );
+        let paths = new Map<string, string[][]>();
+        if (flags.db) {
+          const store = await Store.open(flags.db, { readOnly: true, create: false });
+          try {
+            paths = await samplePaths(store);
+          } finally {
+            store.close();
+          }
         }
-      }
-      const summary = await synthesizeChains({
-        data: flags.data, providers, variant: flags.variant as PromptVariant, out: flags.out, n: flags.n, temperature: flags.temperature, maxTokens: flags.maxTokens,
-        concurrency: flags.concurrency, resume: flags.resume, limit: flags.limit, requireGraph: flags.requireGraph,
-        pricePer1k: flags.priceInput !== undefined && flags.priceOutput !== undefined ? { input: flags.priceInput, output: flags.priceOutput } : undefined,
-      }, paths);
-      output.out(`${formatNumber(summary.samples)} samples (${formatNumber(summary.resumed)} from before), ${formatNumber(summary.chains)} chains, ${formatNumber(summary.errors)} failed; tokens in ${formatNumber(summary.prompt_tokens)}, out ${formatNumber(summary.completion_tokens)}${summary.cost === null ? "" : `, cost ${summary.cost}`}\n`);
-    });
+        const summary = await synthesizeChains(
+          {
+            data: flags.data,
+            providers,
+            variant: flags.variant as PromptVariant,
+            out: flags.out,
+            n: flags.n,
+            temperature: flags.temperature,
+            maxTokens: flags.maxTokens,
+            concurrency: flags.concurrency,
+            resume: flags.resume,
+            limit: flags.limit,
+            requireGraph: flags.requireGraph,
+            pricePer1k:
+              flags.priceInput !== undefined && flags.priceOutput !== undefined
+                ? { input: flags.priceInput, output: flags.priceOutput }
+                : undefined,
+          },
+          paths,
+        );
+        output.out(
+          `${formatNumber(summary.samples)} samples (${formatNumber(summary.resumed)} from before), ${formatNumber(summary.chains)} chains, ${formatNumber(summary.errors)} failed; tokens in ${formatNumber(summary.prompt_tokens)}, out ${formatNumber(summary.completion_tokens)}${summary.cost === null ? "" : `, cost ${summary.cost}`}\n`,
+        );
+      },
+    );
   reason
     .command("filter")
-    .description("keep chains with all three sections, covering >= 70% of the labels, never naming the ground truth; write EHR-Ins-Reasoning JSONL")
+    .description(
+      "keep chains with all three sections, covering >= 70% of the labels, never naming the ground truth; write EHR-Ins-Reasoning JSONL",
+    )
     .argument("<run-dir>", "a `reason synth` folder")
     .requiredOption("--data <jsonl>", "the EHR-Ins JSONL the chains were written for")
     .requiredOption("--out <jsonl>", "EHR-Ins-Reasoning output")
     .option("--min-coverage <x>", "share of labels the final results must contain", parseFloat, 0.7)
     .action(async (dir: string, flags: { data: string; out: string; minCoverage: number }) => {
       const result = await filterChains(dir, flags.data, flags.out, flags.minCoverage);
-      output.out(`${formatNumber(result.samples)} samples kept with ${formatNumber(result.accepted)} chains; dropped: ${Object.entries(result.rejected).map(([k, v]) => `${k} ${formatNumber(v)}`).join(", ")}\n`);
+      output.out(
+        `${formatNumber(result.samples)} samples kept with ${formatNumber(result.accepted)} chains; dropped: ${Object.entries(
+          result.rejected,
+        )
+          .map(([k, v]) => `${k} ${formatNumber(v)}`)
+          .join(", ")}\n`,
+      );
     });
 }

@@ -23,15 +23,29 @@ export function registerTasks(program: Command, output: Output): void {
     .option("--json", "print JSON")
     .action((flags: { json?: boolean }) => {
       if (flags.json) return void output.out(`${JSON.stringify(TASKS, null, 2)}\n`);
-      output.out(formatTable(["name", "type", "event", "target", "metric", "hidden", "instruction"], TASKS.map((t) => ({
-        name: t.name, type: t.type === "decision_making" ? "decision" : "risk", event: t.event, target: t.targetKey ?? "yes/no",
-        metric: t.metric, hidden: t.excludedEvents.join(",") || "", instruction: t.instruction,
-      }))));
-      output.out(`${TASKS.length} tasks: ${TASKS.filter((t) => t.type === "decision_making").length} decision-making, ${TASKS.filter((t) => t.type === "risk_prediction").length} risk prediction\n`);
+      output.out(
+        formatTable(
+          ["name", "type", "event", "target", "metric", "hidden", "instruction"],
+          TASKS.map((t) => ({
+            name: t.name,
+            type: t.type === "decision_making" ? "decision" : "risk",
+            event: t.event,
+            target: t.targetKey ?? "yes/no",
+            metric: t.metric,
+            hidden: t.excludedEvents.join(",") || "",
+            instruction: t.instruction,
+          })),
+        ),
+      );
+      output.out(
+        `${TASKS.length} tasks: ${TASKS.filter((t) => t.type === "decision_making").length} decision-making, ${TASKS.filter((t) => t.type === "risk_prediction").length} risk prediction\n`,
+      );
     });
   tasks
     .command("index")
-    .description("every sample of every task into tasks.task_index (context window, label, admission and discharge ids, weight)")
+    .description(
+      "every sample of every task into tasks.task_index (context window, label, admission and discharge ids, weight)",
+    )
     .requiredOption("--db <file>", "DuckDB store with timelines")
     .option("--tasks <names>", "only these tasks, comma-separated", parseList)
     .option("--memory-limit <size>", "DuckDB memory limit (default 1GB or $EHR_R1_MEMORY_LIMIT)")
@@ -41,12 +55,27 @@ export function registerTasks(program: Command, output: Output): void {
       try {
         const summary = await buildTaskIndex(store, {
           tasks: flags.tasks,
-          onProgress: flags.json || !output.interactive ? undefined : (task, done, total) => output.err(`\r\x1b[Ktasks: ${done}/${total} ${task}${done === total ? "\n" : ""}`),
+          onProgress:
+            flags.json || !output.interactive
+              ? undefined
+              : (task, done, total) =>
+                  output.err(`\r\x1b[Ktasks: ${done}/${total} ${task}${done === total ? "\n" : ""}`),
         });
         if (flags.json) return void output.out(`${JSON.stringify(summary, null, 2)}\n`);
-        output.out(formatTable(["task", "samples", "labels"], summary.tasks.map((t) => ({
-          task: t.task, samples: formatNumber(t.samples), labels: t.labels ? Object.entries(t.labels).map(([k, v]) => `${k} ${formatNumber(v)}`).join(", ") : "",
-        }))));
+        output.out(
+          formatTable(
+            ["task", "samples", "labels"],
+            summary.tasks.map((t) => ({
+              task: t.task,
+              samples: formatNumber(t.samples),
+              labels: t.labels
+                ? Object.entries(t.labels)
+                    .map(([k, v]) => `${k} ${formatNumber(v)}`)
+                    .join(", ")
+                : "",
+            })),
+          ),
+        );
         output.out(`${formatNumber(summary.samples)} samples in ${summary.seconds.toFixed(1)} s\n`);
         if (summary.empty.length) output.out(`no eligible samples: ${summary.empty.join(", ")}\n`);
       } finally {
@@ -89,11 +118,18 @@ export function addSamplingOptions(command: Command): Command {
   return command
     .option("--config <preset-or-file>", "ehr-bench, ehr-ins, or a JSON file {task: count} (-1: all)")
     .option("--split-file <csv>", "patients to sample from (a CSV with a subject_id column)")
-    .option("--test-ratio <r>", "generate a patient split: each patient is test with this probability (seeded)", parseFloat)
+    .option(
+      "--test-ratio <r>",
+      "generate a patient split: each patient is test with this probability (seeded)",
+      parseFloat,
+    )
     .option("--split <side>", "train or test side of a generated split")
     .option("--per-task <n>", "this many samples of every task", parseWholeNumber)
     .option("--balance", "risk tasks: equal samples per label")
-    .option("--weight-all", "inverse label-frequency weighted draws for every task (default: where the reference uses them)")
+    .option(
+      "--weight-all",
+      "inverse label-frequency weighted draws for every task (default: where the reference uses them)",
+    )
     .option("--min-events <n>", "context must have more than n events (default 10)", parseWholeNumber)
     .option("--max-events <n>", "context must have fewer than n events (default 100)", parseWholeNumber)
     .option("--seed <n>", "random seed", parseWholeNumber, 42);
@@ -103,9 +139,13 @@ export function samplingOptions(flags: SamplingFlags, fallbackPreset: string): S
   const name = flags.config ?? fallbackPreset;
   const preset = PRESETS[name];
   const config = preset ? preset.config : parseConfig(readConfigFile(name), name);
-  if (flags.splitFile && flags.testRatio !== undefined) throw new UsageError("give --split-file or --test-ratio, not both");
-  if (flags.split && !["train", "test"].includes(flags.split)) throw new UsageError(`--split ${flags.split}: expected train or test`);
-  const split: SplitSpec = flags.splitFile ? { kind: "file", path: flags.splitFile } : { kind: "ratio", testRatio: flags.testRatio ?? 0.1 };
+  if (flags.splitFile && flags.testRatio !== undefined)
+    throw new UsageError("give --split-file or --test-ratio, not both");
+  if (flags.split && !["train", "test"].includes(flags.split))
+    throw new UsageError(`--split ${flags.split}: expected train or test`);
+  const split: SplitSpec = flags.splitFile
+    ? { kind: "file", path: flags.splitFile }
+    : { kind: "ratio", testRatio: flags.testRatio ?? 0.1 };
   return {
     presetName: preset ? name : "custom",
     config,
@@ -121,13 +161,16 @@ export function samplingOptions(flags: SamplingFlags, fallbackPreset: string): S
 }
 
 function readConfigFile(path: string): string {
-  if (!existsSync(path)) throw new UsageError(`--config ${path}: neither a preset (${Object.keys(PRESETS).join(", ")}) nor a file`);
+  if (!existsSync(path))
+    throw new UsageError(`--config ${path}: neither a preset (${Object.keys(PRESETS).join(", ")}) nor a file`);
   return readFileSync(path, "utf8");
 }
 
 export function registerSampling(tasks: Command, program: Command, output: Output): void {
   addSamplingOptions(
-    tasks.command("sample").description("draw a seeded sample of the task index (the reference's data_index_gen) into tasks.sampled")
+    tasks
+      .command("sample")
+      .description("draw a seeded sample of the task index (the reference's data_index_gen) into tasks.sampled")
       .requiredOption("--db <file>", "DuckDB store with a task index")
       .option("--out <csv>", "also write the sample as the reference's index CSV")
       .option("--json", "print the summary as JSON"),
@@ -149,7 +192,9 @@ export function registerSampling(tasks: Command, program: Command, output: Outpu
   });
 
   addSamplingOptions(
-    program.command("build").description("build EHR-Bench or EHR-Ins: sample, render, write JSONL + Parquet + manifest")
+    program
+      .command("build")
+      .description("build EHR-Bench or EHR-Ins: sample, render, write JSONL + Parquet + manifest")
       .argument("<dataset>", "ehr-bench or ehr-ins (the preset; --config overrides its counts)")
       .requiredOption("--db <file>", "DuckDB store with a task index")
       .requiredOption("--out <dir>", "output folder (must be empty unless --force)")
@@ -158,31 +203,65 @@ export function registerSampling(tasks: Command, program: Command, output: Outpu
       .option("--tokenizer <dir>", "model folder for --max-tokens (default: a conservative estimate)")
       .option("--force", "replace a non-empty output folder")
       .option("--json", "print the summary as JSON"),
-  ).action(async (dataset: string, flags: SamplingFlags & { out: string; format: string; maxTokens?: number; tokenizer?: string; force?: boolean; json?: boolean }) => {
-    if (!PRESETS[dataset]) throw new UsageError(`unknown dataset ${dataset}: expected ${Object.keys(PRESETS).join(" or ")}`);
-    if (!["ehr-r1", "clean"].includes(flags.format)) throw new UsageError(`--format ${flags.format}: expected ehr-r1 or clean`);
-    const options = samplingOptions({ ...flags, config: flags.config ?? dataset }, dataset);
-    const store = await Store.open(flags.db, { create: false });
-    try {
-      const summary = await buildDataset(store, {
-        ...options, name: dataset, out: flags.out, format: flags.format as "ehr-r1" | "clean", force: flags.force,
-        maxTokens: flags.maxTokens, counter: flags.maxTokens ? tokenCounterFor(flags.tokenizer) : undefined,
-        onProgress: flags.json || !output.interactive ? undefined : (done, total) => output.err(`\r\x1b[Kbuild: ${done}/${total} patients${done === total ? "\n" : ""}`),
-      });
-      if (flags.json) return void output.out(`${JSON.stringify(summary, null, 2)}\n`);
-      printSampling(summary.sampling, output);
-      output.out(`${summary.folder}: ${summary.files.join(", ")} (${summary.seconds.toFixed(1)} s)\n`);
-    } finally {
-      store.close();
-    }
-  });
+  ).action(
+    async (
+      dataset: string,
+      flags: SamplingFlags & {
+        out: string;
+        format: string;
+        maxTokens?: number;
+        tokenizer?: string;
+        force?: boolean;
+        json?: boolean;
+      },
+    ) => {
+      if (!PRESETS[dataset])
+        throw new UsageError(`unknown dataset ${dataset}: expected ${Object.keys(PRESETS).join(" or ")}`);
+      if (!["ehr-r1", "clean"].includes(flags.format))
+        throw new UsageError(`--format ${flags.format}: expected ehr-r1 or clean`);
+      const options = samplingOptions({ ...flags, config: flags.config ?? dataset }, dataset);
+      const store = await Store.open(flags.db, { create: false });
+      try {
+        const summary = await buildDataset(store, {
+          ...options,
+          name: dataset,
+          out: flags.out,
+          format: flags.format as "ehr-r1" | "clean",
+          force: flags.force,
+          maxTokens: flags.maxTokens,
+          counter: flags.maxTokens ? tokenCounterFor(flags.tokenizer) : undefined,
+          onProgress:
+            flags.json || !output.interactive
+              ? undefined
+              : (done, total) => output.err(`\r\x1b[Kbuild: ${done}/${total} patients${done === total ? "\n" : ""}`),
+        });
+        if (flags.json) return void output.out(`${JSON.stringify(summary, null, 2)}\n`);
+        printSampling(summary.sampling, output);
+        output.out(`${summary.folder}: ${summary.files.join(", ")} (${summary.seconds.toFixed(1)} s)\n`);
+      } finally {
+        store.close();
+      }
+    },
+  );
 }
 
 function printSampling(summary: SampleSummary, output: Output): void {
-  output.out(formatTable(["task", "eligible", "sampled", "mode", "labels"], summary.tasks.map((t) => ({
-    task: t.task, eligible: formatNumber(t.eligible), sampled: formatNumber(t.sampled), mode: t.mode,
-    labels: t.labels ? Object.entries(t.labels).map(([k, v]) => `${k} ${formatNumber(v)}`).join(", ") : "",
-  }))));
+  output.out(
+    formatTable(
+      ["task", "eligible", "sampled", "mode", "labels"],
+      summary.tasks.map((t) => ({
+        task: t.task,
+        eligible: formatNumber(t.eligible),
+        sampled: formatNumber(t.sampled),
+        mode: t.mode,
+        labels: t.labels
+          ? Object.entries(t.labels)
+              .map(([k, v]) => `${k} ${formatNumber(v)}`)
+              .join(", ")
+          : "",
+      })),
+    ),
+  );
   output.out(`${formatNumber(summary.samples)} samples from ${formatNumber(summary.patients)} patients\n`);
   if (summary.empty.length) output.out(`no eligible samples: ${summary.empty.join(", ")}\n`);
 }

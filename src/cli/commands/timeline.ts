@@ -6,24 +6,39 @@ import { parseList } from "../main.js";
 import { formatNumber, type Output } from "../output.js";
 
 export function registerTimeline(program: Command, output: Output): void {
-  const timeline = program.command("timeline").description("patient timelines: the ordered event lists every later step reads");
+  const timeline = program
+    .command("timeline")
+    .description("patient timelines: the ordered event lists every later step reads");
   timeline
     .command("build")
     .description("order every patient's rows into events (SQL, in the store): timeline.events and timeline.rows")
     .requiredOption("--db <file>", "DuckDB store made by `ehr-r1 ingest`")
-    .option("--table-order <tables>", "tables that win ties at the same time, in this order (to reproduce a given reference build)", parseList)
-    .option("--memory-limit <size>", "DuckDB memory limit (default 1GB or $EHR_R1_MEMORY_LIMIT); patients are processed in shards that fit it")
+    .option(
+      "--table-order <tables>",
+      "tables that win ties at the same time, in this order (to reproduce a given reference build)",
+      parseList,
+    )
+    .option(
+      "--memory-limit <size>",
+      "DuckDB memory limit (default 1GB or $EHR_R1_MEMORY_LIMIT); patients are processed in shards that fit it",
+    )
     .option("--json", "print the summary as JSON")
     .action(async (flags: { db: string; tableOrder?: string[]; memoryLimit?: string; json?: boolean }) => {
       const store = await Store.open(flags.db, { create: false, memoryLimit: flags.memoryLimit });
       try {
         const summary = await buildTimeline(store, {
           tableOrder: flags.tableOrder,
-          onProgress: flags.json || !output.interactive ? undefined : (done, total) => output.err(`\r\x1b[Ktimeline: ${done}/${total} shards${done === total ? "\n" : ""}`),
+          onProgress:
+            flags.json || !output.interactive
+              ? undefined
+              : (done, total) => output.err(`\r\x1b[Ktimeline: ${done}/${total} shards${done === total ? "\n" : ""}`),
         });
         if (flags.json) return void output.out(`${JSON.stringify(summary, null, 2)}\n`);
-        output.out(`${formatNumber(summary.patients)} patients, ${formatNumber(summary.events)} events from ${formatNumber(summary.rows)} rows of ${summary.tables.length} tables in ${summary.seconds.toFixed(1)} s\n`);
-        if (summary.absentTables.length) output.out(`not in the store (left out): ${summary.absentTables.join(", ")}\n`);
+        output.out(
+          `${formatNumber(summary.patients)} patients, ${formatNumber(summary.events)} events from ${formatNumber(summary.rows)} rows of ${summary.tables.length} tables in ${summary.seconds.toFixed(1)} s\n`,
+        );
+        if (summary.absentTables.length)
+          output.out(`not in the store (left out): ${summary.absentTables.join(", ")}\n`);
       } finally {
         store.close();
       }
@@ -39,9 +54,14 @@ export function registerTimeline(program: Command, output: Output): void {
     .action(async (flags: { db: string; out: string; subjects?: string[]; force?: boolean; json?: boolean }) => {
       const store = await Store.open(flags.db, { create: false });
       try {
-        const summary = await exportPatientsEhr(store, flags.out, { subjects: flags.subjects?.map(Number), force: flags.force });
+        const summary = await exportPatientsEhr(store, flags.out, {
+          subjects: flags.subjects?.map(Number),
+          force: flags.force,
+        });
         if (flags.json) return void output.out(`${JSON.stringify(summary, null, 2)}\n`);
-        output.out(`${summary.folder}: ${formatNumber(summary.patients)} patients, ${formatNumber(summary.events)} events in ${summary.seconds.toFixed(1)} s\n`);
+        output.out(
+          `${summary.folder}: ${formatNumber(summary.patients)} patients, ${formatNumber(summary.events)} events in ${summary.seconds.toFixed(1)} s\n`,
+        );
       } finally {
         store.close();
       }
@@ -50,14 +70,19 @@ export function registerTimeline(program: Command, output: Output): void {
     .command("import")
     .description("read a patients_ehr folder (the reference's per-patient parquet files) as the store's timelines")
     .argument("<dir>", "folder of <subject_id>.parquet files")
-    .requiredOption("--db <file>", "DuckDB store to hold the timelines (created if absent; ingest dictionaries into it to render item names)")
+    .requiredOption(
+      "--db <file>",
+      "DuckDB store to hold the timelines (created if absent; ingest dictionaries into it to render item names)",
+    )
     .option("--json", "print the summary as JSON")
     .action(async (dir: string, flags: { db: string; json?: boolean }) => {
       const store = await Store.open(flags.db);
       try {
         const summary = await importPatientsEhr(store, dir);
         if (flags.json) return void output.out(`${JSON.stringify(summary, null, 2)}\n`);
-        output.out(`${formatNumber(summary.patients)} patients, ${formatNumber(summary.events)} events imported from ${summary.folder} in ${summary.seconds.toFixed(1)} s\n`);
+        output.out(
+          `${formatNumber(summary.patients)} patients, ${formatNumber(summary.events)} events imported from ${summary.folder} in ${summary.seconds.toFixed(1)} s\n`,
+        );
       } finally {
         store.close();
       }

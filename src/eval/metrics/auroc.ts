@@ -6,7 +6,7 @@ export function auroc(scores: readonly number[], positives: readonly boolean[]):
   const n = scores.length;
   const order = scores.map((s, i) => [s, i] as const).sort((a, b) => a[0] - b[0]);
   const ranks = new Array<number>(n);
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     let j = i;
     while (j + 1 < n && order[j + 1]![0] === order[i]![0]) j++;
     const rank = (i + j) / 2 + 1;
@@ -37,7 +37,8 @@ export function rocCurve(scores: readonly number[], positives: readonly boolean[
   for (let i = 0; i < order.length; i++) {
     if (order[i]![1]) tp++;
     else fp++;
-    if (i + 1 === order.length || order[i + 1]![0] !== order[i]![0]) points.push({ fpr: neg ? fp / neg : 0, tpr: pos ? tp / pos : 0 });
+    if (i + 1 === order.length || order[i + 1]![0] !== order[i]![0])
+      points.push({ fpr: neg ? fp / neg : 0, tpr: pos ? tp / pos : 0 });
   }
   return points;
 }
@@ -50,7 +51,10 @@ export class WeightedAuroc {
   private readonly order: number[];
   private readonly tieEnd: boolean[];
 
-  constructor(private readonly scores: readonly number[], private readonly positives: readonly boolean[]) {
+  constructor(
+    private readonly scores: readonly number[],
+    private readonly positives: readonly boolean[],
+  ) {
     this.order = scores.map((_, i) => i).sort((a, b) => scores[a]! - scores[b]!);
     this.tieEnd = this.order.map((idx, k) => k + 1 === this.order.length || scores[this.order[k + 1]!] !== scores[idx]);
   }

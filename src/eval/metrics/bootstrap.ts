@@ -4,7 +4,11 @@ import { Random } from "../../sources/synthetic/random.js";
  * Percentile bootstrap 95% interval of a statistic over samples (resampled with replacement,
  * seeded so reports are reproducible). `statistic` receives the resampled indexes.
  */
-export function bootstrapInterval(n: number, statistic: (indexes: readonly number[]) => number, options: { resamples?: number; seed?: number } = {}): [number, number] {
+export function bootstrapInterval(
+  n: number,
+  statistic: (indexes: readonly number[]) => number,
+  options: { resamples?: number; seed?: number } = {},
+): [number, number] {
   if (n === 0) return [Number.NaN, Number.NaN];
   const resamples = options.resamples ?? 1000;
   const rng = new Random(options.seed ?? 0, n);

@@ -23,7 +23,11 @@ const list = (pick: "f1" | "recall"): SampleMetric => ({
   score(answer, gold) {
     const items = answerItems(answer);
     const s = setOverlap(items, Array.isArray(gold) ? gold : [gold]);
-    return { value: s[pick], extra: { precision: s.precision, recall: s.recall, f1: s.f1 }, readable: items.length > 0 };
+    return {
+      value: s[pick],
+      extra: { precision: s.precision, recall: s.recall, f1: s.f1 },
+      readable: items.length > 0,
+    };
   },
 });
 

@@ -2,7 +2,12 @@ import { stemmer } from "stemmer";
 
 /** Tokens as Google's rouge_score makes them: lower-case, non-alphanumerics as separators, Porter-stemmed. */
 export function rougeTokens(text: string): string[] {
-  return text.toLowerCase().replace(/[^a-z0-9]+/g, " ").split(" ").filter(Boolean).map((t) => (t.length > 3 ? stemmer(t) : t));
+  return text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, " ")
+    .split(" ")
+    .filter(Boolean)
+    .map((t) => (t.length > 3 ? stemmer(t) : t));
 }
 
 /** ROUGE-1 F-measure (unigram overlap, with stemming). */

@@ -11,8 +11,13 @@ export interface MedsEvent {
 }
 
 /** One subject's MEDS events up to `until` (inclusive), the most recent `last` of them, in time order. */
-export async function medsEvents(store: Store, subjectId: number, options: { until?: string; last?: number } = {}): Promise<MedsEvent[]> {
-  if (!(await store.tableExists("meds.events"))) throw new UsageError(`${store.path} has no MEDS events: run ehr-r1 meds import first`);
+export async function medsEvents(
+  store: Store,
+  subjectId: number,
+  options: { until?: string; last?: number } = {},
+): Promise<MedsEvent[]> {
+  if (!(await store.tableExists("meds.events")))
+    throw new UsageError(`${store.path} has no MEDS events: run ehr-r1 meds import first`);
   const hasCodes = await store.tableExists("meds.codes");
   // MIMIC-derived MEDS codes lab tests as LAB//<itemid>//<unit>: a store that also holds MIMIC-IV names them.
   const hasLabItems = await store.tableExists("hosp.d_labitems");
@@ -44,10 +49,19 @@ export function renderMedsEvents(subjectId: number, events: readonly MedsEvent[]
   for (const e of events) {
     if (e.time !== current) {
       current = e.time;
-      parts.push("", `## Events [${e.time ?? "no time"}]`, described ? "| Code | Description | Value |" : "| Code | Value |", described ? "| ------ | ------ | ------ |" : "| ------ | ------ |");
+      parts.push(
+        "",
+        `## Events [${e.time ?? "no time"}]`,
+        described ? "| Code | Description | Value |" : "| Code | Value |",
+        described ? "| ------ | ------ | ------ |" : "| ------ | ------ |",
+      );
     }
     const value = e.numeric_value !== null ? pyFloatRepr(e.numeric_value) : (e.text_value ?? "");
-    parts.push(described ? `| ${cell(e.code)} | ${cell(e.description ?? "")} | ${cell(value)} |` : `| ${cell(e.code)} | ${cell(value)} |`);
+    parts.push(
+      described
+        ? `| ${cell(e.code)} | ${cell(e.description ?? "")} | ${cell(value)} |`
+        : `| ${cell(e.code)} | ${cell(value)} |`,
+    );
   }
   return `${parts.join("\n")}\n`;
 }

@@ -34,7 +34,11 @@ export function discoverMimic(roots: readonly string[]): Discovery {
   for (const rootArg of roots) {
     const root = resolve(rootArg);
     if (!existsSync(root) || !statSync(root).isDirectory()) {
-      throw new InputError(root, undefined, "not a folder (expected a MIMIC-IV root holding hosp/, icu/, ed/ or note/)");
+      throw new InputError(
+        root,
+        undefined,
+        "not a folder (expected a MIMIC-IV root holding hosp/, icu/, ed/ or note/)",
+      );
     }
     let found = 0;
     for (const module of MODULES) {
@@ -71,22 +75,40 @@ export function discoverMimic(roots: readonly string[]): Discovery {
       }
       const other = byTable.get(spec.name);
       if (other) {
-        throw new InputError(path, undefined, `table ${module}.${spec.name} is also present as ${basename(other)}; keep one`);
+        throw new InputError(
+          path,
+          undefined,
+          `table ${module}.${spec.name} is also present as ${basename(other)}; keep one`,
+        );
       }
       byTable.set(spec.name, path);
       const stat = statSync(path);
       if (!stat.isFile()) throw new InputError(path, undefined, "cannot read: not a regular file");
       const expected = sums.get(root)?.get(`${module}/${entry}`);
-      files.push({ spec, path, sizeBytes: BigInt(stat.size), mtime: stat.mtime, ...(expected ? { expectedSha256: expected, sumsFile: join(root, "SHA256SUMS.txt") } : {}) });
+      files.push({
+        spec,
+        path,
+        sizeBytes: BigInt(stat.size),
+        mtime: stat.mtime,
+        ...(expected ? { expectedSha256: expected, sumsFile: join(root, "SHA256SUMS.txt") } : {}),
+      });
     }
     for (const required of REQUIRED_TABLES[module]) {
       if (!byTable.has(required)) {
-        throw new InputError(dir, undefined, `required table ${module}.${required} not found (looked for ${required}.csv.gz and ${required}.csv)`);
+        throw new InputError(
+          dir,
+          undefined,
+          `required table ${module}.${required} not found (looked for ${required}.csv.gz and ${required}.csv)`,
+        );
       }
     }
   }
   if (modules.size > 0 && !modules.has("hosp")) {
-    throw new InputError(roots.map((r) => resolve(r)).join(", "), undefined, "module hosp/ not found: patients and admissions are required");
+    throw new InputError(
+      roots.map((r) => resolve(r)).join(", "),
+      undefined,
+      "module hosp/ not found: patients and admissions are required",
+    );
   }
   return { modules, files, unknown };
 }

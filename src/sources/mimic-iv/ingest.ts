@@ -61,7 +61,11 @@ export interface IngestSummary {
   seconds: number;
 }
 
-export async function ingestMimic(roots: readonly string[], dbPath: string, options: IngestOptions = {}): Promise<IngestSummary> {
+export async function ingestMimic(
+  roots: readonly string[],
+  dbPath: string,
+  options: IngestOptions = {},
+): Promise<IngestSummary> {
   const started = performance.now();
   const discovery = discoverMimic(roots);
   const selected = selectFiles(discovery.files, options);
@@ -117,23 +121,40 @@ async function ingestInto(
   const pending: LoadPlan[] = [];
   for (const plan of plans) {
     const before = previous.get(qualifiedName(plan.file.spec));
-    if (!options.force && before && isUnchanged(before, { ...plan.file, schemaHash: plan.schemaHash }, options.checksum ?? false)) {
+    if (
+      !options.force &&
+      before &&
+      isUnchanged(before, { ...plan.file, schemaHash: plan.schemaHash }, options.checksum ?? false)
+    ) {
       options.onProgress?.({ kind: "skip", table: qualifiedName(plan.file.spec), reason: "unchanged" });
       results.set(plan, {
-        table: qualifiedName(plan.file.spec), path: plan.file.path, status: "unchanged", rows: 0, rejected: 0, seconds: 0,
-        missingColumns: plan.missing, extraColumns: plan.extra,
+        table: qualifiedName(plan.file.spec),
+        path: plan.file.path,
+        status: "unchanged",
+        rows: 0,
+        rejected: 0,
+        seconds: 0,
+        missingColumns: plan.missing,
+        extraColumns: plan.extra,
       });
     } else {
       pending.push(plan);
     }
   }
-  for (const module of new Set(pending.map((p) => p.file.spec.module))) await store.exec(`CREATE SCHEMA IF NOT EXISTS ${module}`);
+  for (const module of new Set(pending.map((p) => p.file.spec.module)))
+    await store.exec(`CREATE SCHEMA IF NOT EXISTS ${module}`);
 
   const staged: StagedLoad[] = [];
   let swaps = Promise.resolve();
   try {
     await runPool(pending, ingestConcurrency(options), store, async (connection, plan, index) => {
-      options.onProgress?.({ kind: "start", table: qualifiedName(plan.file.spec), path: plan.file.path, index, total: pending.length });
+      options.onProgress?.({
+        kind: "start",
+        table: qualifiedName(plan.file.spec),
+        path: plan.file.path,
+        index,
+        total: pending.length,
+      });
       const load = await stageTable(connection, plan, maxErrors, options);
       staged.push(load);
       if (perTable) {
@@ -142,11 +163,22 @@ async function ingestInto(
         await swaps;
       }
       results.set(plan, load.result);
-      options.onProgress?.({ kind: "done", table: load.result.table, rows: load.result.rows, rejected: load.result.rejected, seconds: load.result.seconds });
+      options.onProgress?.({
+        kind: "done",
+        table: load.result.table,
+        rows: load.result.rows,
+        rejected: load.result.rejected,
+        seconds: load.result.seconds,
+      });
     });
     let mappings: MappingLoadResult[] = [];
     const finish = async () => {
-      if (!perTable) for (const plan of pending) await swapIn(store, staged.find((s) => s.plan === plan)!);
+      if (!perTable)
+        for (const plan of pending)
+          await swapIn(
+            store,
+            staged.find((s) => s.plan === plan)!,
+          );
       if (options.mappings) mappings = await loadMappings(store, options.mappings, { force: options.force ?? false });
     };
     await (perTable ? finish() : store.transaction(finish));
@@ -238,7 +270,8 @@ async function planLoad(file: SourceFile): Promise<LoadPlan> {
   const absentRequired = file.spec.requiredColumns.filter((c) => !seen.has(c));
   if (absentRequired.length) {
     throw new InputError(
-      file.path, 1,
+      file.path,
+      1,
       `missing required column(s) ${absentRequired.join(", ")} for ${qualifiedName(file.spec)} (header: ${header.join(",")})`,
     );
   }
@@ -271,7 +304,12 @@ export function readCsvSql(path: string, spec: TableSpec, header: readonly strin
   return `read_csv(${literal(path)}, ${options.join(", ")})`;
 }
 
-async function stageTable(connection: Store, plan: LoadPlan, maxErrors: number, options: IngestOptions): Promise<StagedLoad> {
+async function stageTable(
+  connection: Store,
+  plan: LoadPlan,
+  maxErrors: number,
+  options: IngestOptions,
+): Promise<StagedLoad> {
   const { file } = plan;
   const spec = file.spec;
   const name = qualifiedName(spec);
@@ -284,17 +322,23 @@ async function stageTable(connection: Store, plan: LoadPlan, maxErrors: number, 
     ...plan.extra.map(ident),
   ].join(", ");
   await connection.exec(`DROP TABLE IF EXISTS temp.${rejects}; DROP TABLE IF EXISTS temp.${rejects}_scan;`);
-  if (options.onProgress) await connection.exec("SET enable_progress_bar = true; SET enable_progress_bar_print = false;");
-  const load = (withRejects: boolean) => connection.exec(`CREATE OR REPLACE TABLE ${staging} AS SELECT ${projection} FROM ${readCsvSql(file.path, spec, plan.header, withRejects ? rejects : undefined)}`);
+  if (options.onProgress)
+    await connection.exec("SET enable_progress_bar = true; SET enable_progress_bar_print = false;");
+  const load = (withRejects: boolean) =>
+    connection.exec(
+      `CREATE OR REPLACE TABLE ${staging} AS SELECT ${projection} FROM ${readCsvSql(file.path, spec, plan.header, withRejects ? rejects : undefined)}`,
+    );
   // With no bad row tolerated, the first one fails the load anyway: parse without the rejects
   // machinery (about 8 % faster) and, only when that fails, parse again with it to name the row.
   let withRejects = maxErrors > 0;
 
-  const ticker = options.onProgress ? setInterval(() => {
-    const p = connection.connection.progress;
-    if (p.percentage >= 0) options.onProgress?.({ kind: "progress", table: name, percentage: p.percentage });
-  }, 200) : undefined;
-  let sha256: string | null = null;
+  const ticker = options.onProgress
+    ? setInterval(() => {
+        const p = connection.connection.progress;
+        if (p.percentage >= 0) options.onProgress?.({ kind: "progress", table: name, percentage: p.percentage });
+      }, 200)
+    : undefined;
+  let sha256: string | null;
   try {
     const [loaded, check] = await Promise.allSettled([load(withRejects), integrityCheck(file, options)]);
     if (check.status === "rejected") throw check.reason;
@@ -315,15 +359,23 @@ async function stageTable(connection: Store, plan: LoadPlan, maxErrors: number, 
 
   let badLines = 0;
   if (withRejects) {
-    const rejected = await connection.rows<{ line: bigint; column_name: string | null; error_type: string; error_message: string; csv_line: string }>(
-      `SELECT line, column_name, error_type, error_message, csv_line FROM temp.${rejects} ORDER BY line, column_idx`,
-    );
+    const rejected = await connection.rows<{
+      line: bigint;
+      column_name: string | null;
+      error_type: string;
+      error_message: string;
+      csv_line: string;
+    }>(`SELECT line, column_name, error_type, error_message, csv_line FROM temp.${rejects} ORDER BY line, column_idx`);
     badLines = new Set(rejected.map((r) => r.line)).size;
     if (badLines > maxErrors) {
       const first = rejected[0]!;
       const column = first.column_name ? `column "${first.column_name}": ` : "";
       const more = badLines > 1 ? ` (${badLines} bad rows in all; --max-errors ${maxErrors})` : "";
-      throw new InputError(file.path, Number(first.line), `${column}${first.error_message}; row: ${clip(first.csv_line)}${more}`);
+      throw new InputError(
+        file.path,
+        Number(first.line),
+        `${column}${first.error_message}; row: ${clip(first.csv_line)}${more}`,
+      );
     }
     await connection.exec(
       `CREATE OR REPLACE TABLE ${rejectsCopy} AS SELECT ?::VARCHAR AS table_name, ?::VARCHAR AS source_path, line, column_name, error_type, error_message, csv_line FROM temp.${rejects}`,
@@ -333,8 +385,20 @@ async function stageTable(connection: Store, plan: LoadPlan, maxErrors: number, 
   const rows = Number(await connection.value<bigint>(`SELECT count(*) FROM ${staging}`));
   const seconds = (performance.now() - started) / 1000;
   return {
-    plan, staging, rejects: withRejects ? rejectsCopy : null, sha256,
-    result: { table: name, path: file.path, status: "loaded", rows, rejected: badLines, seconds, missingColumns: plan.missing, extraColumns: plan.extra },
+    plan,
+    staging,
+    rejects: withRejects ? rejectsCopy : null,
+    sha256,
+    result: {
+      table: name,
+      path: file.path,
+      status: "loaded",
+      rows,
+      rejected: badLines,
+      seconds,
+      missingColumns: plan.missing,
+      extraColumns: plan.extra,
+    },
   };
 }
 
@@ -347,7 +411,11 @@ async function integrityCheck(file: SourceFile, options: IngestOptions): Promise
   if (file.expectedSha256 && options.sha256sums !== false) {
     const actual = await sha256File(file.path);
     if (actual !== file.expectedSha256) {
-      throw new InputError(file.path, undefined, `SHA-256 ${actual} does not match ${file.expectedSha256} in ${file.sumsFile}: the file is damaged or was changed after download (re-download it, or pass --no-sha256sums to load it anyway)`);
+      throw new InputError(
+        file.path,
+        undefined,
+        `SHA-256 ${actual} does not match ${file.expectedSha256} in ${file.sumsFile}: the file is damaged or was changed after download (re-download it, or pass --no-sha256sums to load it anyway)`,
+      );
     }
     return actual;
   }
@@ -391,9 +459,19 @@ export function describeLoadError(error: unknown, path: string): Error {
   if (error instanceof EhrR1Error) return error;
   const message = error instanceof Error ? error.message : String(error);
   if (/No space left on device|disk is full|Could not write/i.test(message)) {
-    return new EhrR1Error(`disk full while loading ${path}: ${firstLine(error)} — the database was left as it was before the command`);
+    return new EhrR1Error(
+      `disk full while loading ${path}: ${firstLine(error)} — the database was left as it was before the command`,
+    );
   }
   const line = /CSV Error on Line: (\d+)/.exec(message);
-  const detail = message.split("\n").filter((l) => l.trim() && !/^\s*(\*|Possible|file =|delimiter|quote|escape|new_line|header|skip_rows|comment|strict_mode|date_format|timestamp_format|null_padding|sample_size|ignore_errors|all_varchar|Column .* is being|This type)/.test(l));
+  const detail = message
+    .split("\n")
+    .filter(
+      (l) =>
+        l.trim() &&
+        !/^\s*(\*|Possible|file =|delimiter|quote|escape|new_line|header|skip_rows|comment|strict_mode|date_format|timestamp_format|null_padding|sample_size|ignore_errors|all_varchar|Column .* is being|This type)/.test(
+          l,
+        ),
+    );
   return new InputError(path, line ? Number(line[1]) : undefined, detail.join(" | ") || firstLine(error));
 }

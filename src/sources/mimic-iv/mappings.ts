@@ -41,7 +41,8 @@ const FILE_NAMES: Record<keyof MappingFiles, string[]> = {
 /** Finds the crosswalks in a folder by their usual names (ours or the reference's `d_*` names). */
 export function mappingsInFolder(dir: string): MappingFiles {
   const folder = resolve(dir);
-  if (!existsSync(folder) || !statSync(folder).isDirectory()) throw new InputError(folder, undefined, "mappings folder not found");
+  if (!existsSync(folder) || !statSync(folder).isDirectory())
+    throw new InputError(folder, undefined, "mappings folder not found");
   const found: MappingFiles = {};
   for (const [key, names] of Object.entries(FILE_NAMES) as [keyof MappingFiles, string[]][]) {
     for (const name of names) {
@@ -51,7 +52,11 @@ export function mappingsInFolder(dir: string): MappingFiles {
     }
   }
   if (Object.keys(found).length === 0) {
-    throw new InputError(folder, undefined, `no mapping files found (looked for ${Object.values(FILE_NAMES).flat().join(", ")})`);
+    throw new InputError(
+      folder,
+      undefined,
+      `no mapping files found (looked for ${Object.values(FILE_NAMES).flat().join(", ")})`,
+    );
   }
   return found;
 }
@@ -101,7 +106,11 @@ const KINDS: Record<keyof MappingFiles, MappingKind> = {
   },
 };
 
-export async function loadMappings(store: Store, files: MappingFiles, options: { force: boolean }): Promise<MappingLoadResult[]> {
+export async function loadMappings(
+  store: Store,
+  files: MappingFiles,
+  options: { force: boolean },
+): Promise<MappingLoadResult[]> {
   const results: MappingLoadResult[] = [];
   await ensureMetaSchema(store);
   const previous = await previousLoads(store);
@@ -117,10 +126,17 @@ export async function loadMappings(store: Store, files: MappingFiles, options: {
     const has = (c: string) => header.includes(c);
     const absent = kind.required.filter((alternatives) => !alternatives.some(has));
     if (absent.length) {
-      throw new InputError(path, 1, `missing column(s) ${absent.map((a) => a.join(" or ")).join(", ")} for mapping.${kind.table} (header: ${header.join(",")})`);
+      throw new InputError(
+        path,
+        1,
+        `missing column(s) ${absent.map((a) => a.join(" or ")).join(", ")} for mapping.${kind.table} (header: ${header.join(",")})`,
+      );
     }
     const name = `mapping.${kind.table}`;
-    const schemaHash = createHash("sha256").update(JSON.stringify([kind.table, header])).digest("hex").slice(0, 16);
+    const schemaHash = createHash("sha256")
+      .update(JSON.stringify([kind.table, header]))
+      .digest("hex")
+      .slice(0, 16);
     const state = { path, sizeBytes: BigInt(stat.size), mtime: stat.mtime, schemaHash };
     const before = previous.get(name);
     if (!options.force && before && isUnchanged(before, state, false)) {
@@ -132,23 +148,40 @@ export async function loadMappings(store: Store, files: MappingFiles, options: {
     const source = `(SELECT row_number() OVER () + 1 AS source_line, * FROM read_csv(${literal(path)}, header = true, auto_detect = false, delim = ',', quote = '"', escape = '"', columns = {${columns}}))`;
     const staged = "ehr_r1_mapping";
     try {
-      await store.exec(`CREATE OR REPLACE TEMP TABLE ${staged} AS SELECT source_line, ${kind.select(has)} FROM ${source}`);
+      await store.exec(
+        `CREATE OR REPLACE TEMP TABLE ${staged} AS SELECT source_line, ${kind.select(has)} FROM ${source}`,
+      );
     } catch (error) {
       throw new InputError(path, undefined, firstLine(error));
     }
-    const bad = await store.rows<Record<string, unknown>>(`SELECT * FROM ${staged} WHERE ${kind.invalid} ORDER BY source_line LIMIT 1`);
+    const bad = await store.rows<Record<string, unknown>>(
+      `SELECT * FROM ${staged} WHERE ${kind.invalid} ORDER BY source_line LIMIT 1`,
+    );
     if (bad[0]) {
       const { source_line, ...row } = bad[0];
-      throw new InputError(path, Number(source_line), `${kind.message}; got ${JSON.stringify(row, (_k, v) => (typeof v === "bigint" ? Number(v) : v))}`);
+      throw new InputError(
+        path,
+        Number(source_line),
+        `${kind.message}; got ${JSON.stringify(row, (_k, v) => (typeof v === "bigint" ? Number(v) : v))}`,
+      );
     }
     await store.exec(`CREATE OR REPLACE TABLE ${name} (${kind.ddl})`);
     await store.exec(`INSERT INTO ${name} SELECT * EXCLUDE (source_line) FROM ${staged} ORDER BY source_line`);
     await store.exec(`DROP TABLE ${staged}`);
     const rows = Number(await store.value<bigint>(`SELECT count(*) FROM ${name}`));
     await recordLoad(store, {
-      table_name: name, source_path: path, size_bytes: state.sizeBytes, mtime: stat.mtime, sha256: null,
-      schema_hash: schemaHash, rows: BigInt(rows), rejected_rows: 0n, load_seconds: (performance.now() - started) / 1000,
-      tool_version: TOOL_VERSION, missing_columns: [], extra_columns: header.filter((c) => !kind.required.flat().includes(c)),
+      table_name: name,
+      source_path: path,
+      size_bytes: state.sizeBytes,
+      mtime: stat.mtime,
+      sha256: null,
+      schema_hash: schemaHash,
+      rows: BigInt(rows),
+      rejected_rows: 0n,
+      load_seconds: (performance.now() - started) / 1000,
+      tool_version: TOOL_VERSION,
+      missing_columns: [],
+      extra_columns: header.filter((c) => !kind.required.flat().includes(c)),
     });
     results.push({ table: name, path, status: "loaded", rows });
   }

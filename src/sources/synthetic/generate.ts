@@ -4,8 +4,19 @@ import { UsageError } from "../../errors.js";
 import { TABLES, type TableSpec } from "../mimic-iv/schema.js";
 import { sha256File } from "../mimic-iv/source-file.js";
 import {
-  CHART_ITEMS, type Code, COMORBIDITIES, DRUGS, ED_ONLY, EXTRA_DATE_ITEMS, HCPCS, ICU_PROCEDURES, INFUSIONS, INGREDIENTS, LABS,
-  OUTPUT_ITEMS, SCENARIOS,
+  CHART_ITEMS,
+  type Code,
+  COMORBIDITIES,
+  DRUGS,
+  ED_ONLY,
+  EXTRA_DATE_ITEMS,
+  HCPCS,
+  ICU_PROCEDURES,
+  INFUSIONS,
+  INGREDIENTS,
+  LABS,
+  OUTPUT_ITEMS,
+  SCENARIOS,
 } from "./catalog.js";
 import { generatePatient, hash, Ids, type Sink } from "./patient.js";
 import { Random } from "./random.js";
@@ -63,7 +74,12 @@ export async function synthesizeCohort(outDir: string, options: SynthOptions): P
   const writers = new Map<string, CsvTableWriter>();
   const open = (spec: TableSpec) => {
     const header = spec.columns.map(([c]) => HEADER_CASE[spec.name]?.[c] ?? c);
-    const writer = new CsvTableWriter(join(staging, spec.module, `${spec.name}.csv.gz`), spec.columns.map(([c]) => c), level, header);
+    const writer = new CsvTableWriter(
+      join(staging, spec.module, `${spec.name}.csv.gz`),
+      spec.columns.map(([c]) => c),
+      level,
+      header,
+    );
     writers.set(spec.name, writer);
     return writer;
   };
@@ -81,7 +97,9 @@ export async function synthesizeCohort(outDir: string, options: SynthOptions): P
     for (let first = 0; first < patients; first += BATCH) {
       const last = Math.min(patients, first + BATCH);
       for (let i = first; i < last; i++) generatePatient(i + 1, new Random(seed, i + 1), ids, sink);
-      await Promise.all([...writers.values()].filter((w) => w.pending > FLUSH_CHARS || last === patients).map((w) => w.flush()));
+      await Promise.all(
+        [...writers.values()].filter((w) => w.pending > FLUSH_CHARS || last === patients).map((w) => w.flush()),
+      );
       options.onProgress?.(last, patients);
     }
     await Promise.all([...writers.values()].map((w) => w.close()));
@@ -100,24 +118,40 @@ export async function synthesizeCohort(outDir: string, options: SynthOptions): P
 }
 
 function writeDictionaries(sink: Sink): void {
-  for (const l of LABS) sink.add("d_labitems", { itemid: l.itemid, label: l.label, fluid: l.fluid, category: l.category });
+  for (const l of LABS)
+    sink.add("d_labitems", { itemid: l.itemid, label: l.label, fluid: l.fluid, category: l.category });
   const icuItems = [
-    ...CHART_ITEMS.hourly, ...CHART_ITEMS.q4h, ...CHART_ITEMS.admission, ...CHART_ITEMS.ventilated,
-    ...Object.values(INFUSIONS).map((i) => i.item), ...INGREDIENTS, ...OUTPUT_ITEMS,
-    ...Object.values(ICU_PROCEDURES).flatMap((p) => [p.item, ...(p.dateItem ? [p.dateItem] : [])]), ...EXTRA_DATE_ITEMS,
+    ...CHART_ITEMS.hourly,
+    ...CHART_ITEMS.q4h,
+    ...CHART_ITEMS.admission,
+    ...CHART_ITEMS.ventilated,
+    ...Object.values(INFUSIONS).map((i) => i.item),
+    ...INGREDIENTS,
+    ...OUTPUT_ITEMS,
+    ...Object.values(ICU_PROCEDURES).flatMap((p) => [p.item, ...(p.dateItem ? [p.dateItem] : [])]),
+    ...EXTRA_DATE_ITEMS,
   ];
   const seen = new Set<number>();
   for (const item of icuItems.sort((a, b) => a.itemid - b.itemid)) {
     if (seen.has(item.itemid)) continue;
     seen.add(item.itemid);
     sink.add("d_items", {
-      itemid: item.itemid, label: item.label, abbreviation: item.abbreviation, linksto: item.linksto, category: item.category,
-      unitname: item.unit || null, param_type: item.paramType, lownormalvalue: item.low ?? null, highnormalvalue: item.high ?? null,
+      itemid: item.itemid,
+      label: item.label,
+      abbreviation: item.abbreviation,
+      linksto: item.linksto,
+      category: item.category,
+      unitname: item.unit || null,
+      param_type: item.paramType,
+      lownormalvalue: item.low ?? null,
+      highnormalvalue: item.high ?? null,
     });
   }
   for (const [version, codes, table] of [
-    [9, allDiagnosisCodes(), "d_icd_diagnoses"], [10, allDiagnosisCodes(), "d_icd_diagnoses"],
-    [9, allProcedureCodes(), "d_icd_procedures"], [10, allProcedureCodes(), "d_icd_procedures"],
+    [9, allDiagnosisCodes(), "d_icd_diagnoses"],
+    [10, allDiagnosisCodes(), "d_icd_diagnoses"],
+    [9, allProcedureCodes(), "d_icd_procedures"],
+    [10, allProcedureCodes(), "d_icd_procedures"],
   ] as const) {
     const rows = new Map<string, string>();
     for (const c of codes) {
@@ -128,8 +162,10 @@ function writeDictionaries(sink: Sink): void {
       if (title) sink.add(table, { icd_code: code, icd_version: version, long_title: title });
     }
   }
-  for (const h of HCPCS) sink.add("d_hcpcs", { code: h.code, category: h.category, long_description: h.long, short_description: h.short });
-  for (let i = 1; i <= 400; i++) sink.add("provider", { provider_id: `P${(1_000_000 + i * 7919).toString(36).toUpperCase()}` });
+  for (const h of HCPCS)
+    sink.add("d_hcpcs", { code: h.code, category: h.category, long_description: h.long, short_description: h.short });
+  for (let i = 1; i <= 400; i++)
+    sink.add("provider", { provider_id: `P${(1_000_000 + i * 7919).toString(36).toUpperCase()}` });
   for (let i = 1; i <= 400; i++) sink.add("caregiver", { caregiver_id: 1000 + i * 97 });
 }
 
