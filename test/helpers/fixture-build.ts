@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { ingestMimic } from "../../src/sources/mimic-iv/ingest.js";
@@ -41,7 +41,7 @@ function fixtureKey(): string {
 /** Builds into a staging folder and renames it, so a crashed or concurrent run never leaves half a fixture. */
 async function cached(folder: string, build: (staging: string) => Promise<void>): Promise<void> {
   if (existsSync(join(folder, "done"))) return;
-  const staging = `${folder}.partial-${process.pid}`;
+  const staging = `${folder}.partial-${process.pid}-${randomBytes(4).toString("hex")}`;
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true, mode: 0o700 });
   await build(staging);
@@ -77,14 +77,32 @@ export interface Fixtures {
   largeSynthDb: string;
 }
 
-/** Builds (or finds, keyed by the code and data versions) the shared stores, once per test run. */
-export async function buildFixtures(): Promise<Fixtures> {
-  const base = join(ROOT, "node_modules", ".cache", "ehr-r1-fixtures");
+let building: Promise<Fixtures> | null = null;
+
+/**
+ * Builds (or finds, keyed by the code and data versions) the shared stores, once per test run: every
+ * vitest project's setup calls this, and they share one build.
+ */
+export function buildFixtures(): Promise<Fixtures> {
+  building ??= build();
+  return building;
+}
+
+async function build(): Promise<Fixtures> {
+  // One folder per checkout (a Stryker sandbox shares node_modules with the checkout it was copied from).
+  const base = join(
+    ROOT,
+    "node_modules",
+    ".cache",
+    "ehr-r1-fixtures",
+    createHash("sha256").update(ROOT).digest("hex").slice(0, 12),
+  );
   const key = fixtureKey();
   mkdirSync(base, { recursive: true, mode: 0o700 });
-  // Fixtures of older code versions are removed: they can never match again.
-  for (const old of readdirSync(base))
-    if (!old.startsWith(key)) rmSync(join(base, old), { recursive: true, force: true });
+  // Finished fixtures of older code versions of this checkout can never match again; half-built ones may be another run's.
+  for (const old of readdirSync(base)) {
+    if (!old.startsWith(key) && !old.includes(".partial-")) rmSync(join(base, old), { recursive: true, force: true });
+  }
   const demo = join(base, `${key}-demo`);
   const synth = join(base, `${key}-synth`);
   const large = join(base, `${key}-synth-large`);
