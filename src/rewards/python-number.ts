@@ -21,16 +21,19 @@ export function evalPyNumber(text: string): PyNumber {
   // eval() skips leading spaces and tabs; the tokenizer ignores trailing whitespace.
   let s = text.replace(/^[ \t]+/, "").replace(/\s+$/, "");
   let negative = false;
+  // Any unary sign turns a bool into an int (`+True` is 1), as in Python.
+  let signed = false;
   for (;;) {
     if (s.startsWith("(") && s.endsWith(")")) s = s.slice(1, -1).trim();
     else if (s.startsWith("-") || s.startsWith("+")) {
+      signed = true;
       if (s[0] === "-") negative = !negative;
       s = s.slice(1).trimStart();
     } else break;
   }
   let value: PyNumber;
   if (s === "True" || s === "False") {
-    if (!negative) return s === "True";
+    if (!signed) return s === "True";
     value = BigInt(s === "True" ? 1 : 0);
   } else if (DECIMAL_INT.test(s)) value = BigInt(s.replaceAll("_", ""));
   else if (RADIX_INT.test(s)) value = BigInt(s.replaceAll("_", "").toLowerCase());
