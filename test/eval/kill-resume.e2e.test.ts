@@ -1,15 +1,15 @@
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PROFILES } from "../../src/eval/profiles.js";
 import { runBenchmark, type ResultLine } from "../../src/eval/runner.js";
 import { OpenAICompatibleProvider } from "../../src/providers/openai-compatible.js";
 import { TASKS } from "../../src/tasks/registry.js";
 import { startFakeServer, type FakeServer } from "../helpers/fake-openai.js";
+import { BIN } from "../helpers/cli.js";
 import { tempDir } from "../helpers/data.js";
 
-const BIN = resolve(import.meta.dirname, "..", "..", "bin", "ehr-r1.js");
 // The global setup builds dist/ fresh, so this suite always runs.
 describe("kill -9 and resume (the CLI in a child process)", () => {
   const dir = tempDir();
