@@ -107,8 +107,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       splitName: "test",
       force: true,
     });
-    const data = join(bench.folder, "ehr-bench.jsonl");
-    const records = readBenchmark(data);
+    const data = bench.folder;
+    const records = await readBenchmark(data);
     const baseline = await createBaselineProvider(store, records, {
       trainSubjects: await trainingSubjects(store, records),
       seed: options.seed,
@@ -118,7 +118,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const run = await runBenchmark({ data, providers: [baseline], profile: PROFILES["ehr-r1"]!, out: runDir });
     const report = join(options.cohortDir, "..", "report.html");
     const markdown = join(options.cohortDir, "..", "report.md");
-    const loaded = loadRun(runDir);
+    const loaded = await loadRun(runDir);
     writeFileSync(report, htmlReport([loaded]), { mode: 0o600 });
     writeFileSync(markdown, markdownReport([loaded]), { mode: 0o600 });
     const training = await trainingHandOff(data, runDir, join(options.cohortDir, "..", "training"), records);

@@ -72,8 +72,8 @@ describe("outputs that can hold patient data are owner-only, whatever the umask"
         "--min-events",
         "1",
       ],
-      ["export", "verl", "--data", join(dir, "ehr-ins", "ehr-ins.jsonl"), "--out", join(dir, "ehr-ins.parquet")],
-      ["export", "sft", "--data", join(dir, "ehr-ins", "ehr-ins.jsonl"), "--out", join(dir, "sft.jsonl")],
+      ["export", "verl", "--data", join(dir, "ehr-ins"), "--out", join(dir, "ehr-ins.parquet")],
+      ["export", "sft", "--data", join(dir, "ehr-ins"), "--out", join(dir, "sft.jsonl")],
     ];
     for (const step of steps) {
       const result = await spawnCli(step);
@@ -84,7 +84,7 @@ describe("outputs that can hold patient data are owner-only, whatever the umask"
       join(dir, "patients_ehr"),
       join(dir, "task_index"),
       join(dir, "sample.csv"),
-      join(dir, "ehr-ins", "ehr-ins.parquet"),
+      join(dir, "ehr-ins", "data", "train-00000-of-00001.parquet"),
       join(dir, "ehr-ins", "manifest.json"),
       join(dir, "ehr-ins.parquet"),
       join(dir, "sft.jsonl"),

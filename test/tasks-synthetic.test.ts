@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -69,23 +69,30 @@ describe("task index, sampling and datasets on a synthetic cohort", () => {
     const a = await buildDataset(store, { ...options, out: join(dir, "a") });
     await buildDataset(store, { ...options, out: join(dir, "b") });
     await buildDataset(store, { ...options, seed: 6, out: join(dir, "c") });
-    expect(sha(join(dir, "a", "ehr-bench.jsonl"))).toBe(sha(join(dir, "b", "ehr-bench.jsonl")));
-    expect(sha(join(dir, "a", "ehr-bench.jsonl"))).not.toBe(sha(join(dir, "c", "ehr-bench.jsonl")));
+    const shard = "data/test-00000-of-00001";
+    expect(sha(join(dir, "a", `${shard}.jsonl`))).toBe(sha(join(dir, "b", `${shard}.jsonl`)));
+    expect(sha(join(dir, "a", `${shard}.jsonl`))).not.toBe(sha(join(dir, "c", `${shard}.jsonl`)));
     // Every line parses on its own and fits the schema; the Parquet holds the same records.
-    const lines = readFileSync(join(dir, "a", "ehr-bench.jsonl"), "utf8")
+    const lines = readFileSync(join(dir, "a", `${shard}.jsonl`), "utf8")
       .trimEnd()
       .split("\n");
     expect(lines.length).toBe(a.sampling.samples);
     for (const line of lines) RECORD.parse(JSON.parse(line));
-    expect(await store.value(`SELECT count(*) FROM '${join(dir, "a", "ehr-bench.parquet")}'`)).toBe(
+    expect(await store.value(`SELECT count(*) FROM '${join(dir, "a", `${shard}.parquet`)}'`)).toBe(
       BigInt(lines.length),
     );
     const manifest = JSON.parse(readFileSync(join(dir, "a", "manifest.json"), "utf8")) as {
       seed: number;
       counts: { samples: number };
       input: { tables: unknown[] };
+      files: { file: string; sha256: string; bytes: number }[];
     };
-    expect(manifest).toMatchObject({ seed: 5, counts: { samples: lines.length } });
+    expect(manifest).toMatchObject({ seed: 5, counts: { samples: lines.length }, records: lines.length });
+    // The manifest's SHA-256 and sizes are those of the files on disk, hashed here independently.
+    for (const f of manifest.files) {
+      expect(sha(join(dir, "a", f.file)), f.file).toBe(f.sha256);
+      expect(statSync(join(dir, "a", f.file)).size, f.file).toBe(f.bytes);
+    }
     expect(manifest.input.tables.length).toBeGreaterThan(30);
     // Risk answers are yes/no with candidates ["yes","no"]; decision candidates contain the gold labels,
     // plus other labels of the same task (by SQL over the index), shuffled (gold not always first).

@@ -3,6 +3,8 @@ import { EhrR1Error } from "../errors.js";
 import { restrictUmask } from "../store/owner-only.js";
 import { TOOL_VERSION } from "../version.js";
 import { registerBench } from "./commands/bench.js";
+import { addStoreOptionsEverywhere } from "./store-options.js";
+import { registerDataset } from "./commands/dataset.js";
 import { registerDb } from "./commands/db.js";
 import { registerExport } from "./commands/export.js";
 import { registerGraph } from "./commands/graph.js";
@@ -34,6 +36,7 @@ export function buildProgram(output: Output): Command {
   registerTimeline(program, output);
   registerShow(program, output);
   registerTasks(program, output);
+  registerDataset(program, output);
   registerBench(program, output);
   registerGraph(program, output);
   registerReason(program, output);
@@ -42,6 +45,7 @@ export function buildProgram(output: Output): Command {
   registerMedcalc(program, output);
   registerMatching(program, output);
   registerMeds(program, output);
+  addStoreOptionsEverywhere(program);
   return program;
 }
 
@@ -72,7 +76,7 @@ export async function main(argv: readonly string[], output: Output = processOutp
 function explainUnexpected(message: string): string {
   const first = message.split("\n")[0] ?? message;
   if (/Out of Memory Error/i.test(first)) {
-    return `${first} — DuckDB reached its memory limit; raise it with EHR_R1_MEMORY_LIMIT (e.g. EHR_R1_MEMORY_LIMIT=4GB) or the command's --memory-limit`;
+    return `${first} — DuckDB reached its memory limit; raise the command's --memory-limit (e.g. --memory-limit 4GB, or EHR_R1_MEMORY_LIMIT=4GB), or give --temp-dir a folder with free disk space to spill to`;
   }
   return first;
 }

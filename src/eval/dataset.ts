@@ -1,6 +1,6 @@
-import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { InputError } from "../errors.js";
+import { readJsonRecords } from "../dataset/read.js";
 import type { DatasetRecord } from "../tasks/build-dataset.js";
 import { TASKS } from "../tasks/registry.js";
 
@@ -23,39 +23,39 @@ const recordSchema = z
   })
   .passthrough();
 
-/** Reads an EHR-Bench JSONL file; the first bad line is named with what is wrong with it. */
-export function readBenchmark(path: string): DatasetRecord[] {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (error) {
-    throw new InputError(path, undefined, `cannot read: ${(error as Error).message}`);
+/** One record checked against the EHR-Bench schema; the error names the file, line and field. */
+export function parseRecord(json: unknown, file: string, line: number): DatasetRecord {
+  const parsed = recordSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new InputError(
+      file,
+      line,
+      `${issue.path.join(".") || "record"}: ${issue.message} (expected the EHR-Bench schema: idx, instruction, input, output, candidates, task_info)`,
+    );
   }
-  const records: DatasetRecord[] = [];
+  return parsed.data;
+}
+
+/**
+ * The records of an EHR-Bench-schema dataset (a JSONL or Parquet file, or a folder built by
+ * `ehr-r1 build`), one at a time and checked; a repeated idx and an empty dataset are errors.
+ */
+export async function* benchmarkRecords(path: string): AsyncGenerator<DatasetRecord> {
   const seen = new Set<number>();
-  const lines = text.split("\n");
-  for (const [i, line] of lines.entries()) {
-    if (line.trim() === "") continue;
-    let json: unknown;
-    try {
-      json = JSON.parse(line);
-    } catch (error) {
-      throw new InputError(path, i + 1, `not JSON (${(error as Error).message})`);
-    }
-    const parsed = recordSchema.safeParse(json);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      throw new InputError(
-        path,
-        i + 1,
-        `${issue.path.join(".") || "record"}: ${issue.message} (expected the EHR-Bench schema: idx, instruction, input, output, candidates, task_info)`,
-      );
-    }
-    if (seen.has(parsed.data.idx)) throw new InputError(path, i + 1, `idx ${parsed.data.idx} appears twice`);
-    seen.add(parsed.data.idx);
-    records.push(parsed.data);
+  for await (const { value, file, line } of readJsonRecords(path)) {
+    const record = parseRecord(value, file, line);
+    if (seen.has(record.idx)) throw new InputError(file, line, `idx ${record.idx} appears twice`);
+    seen.add(record.idx);
+    yield record;
   }
-  if (!records.length) throw new InputError(path, undefined, "no records");
+  if (!seen.size) throw new InputError(path, undefined, "no records");
+}
+
+/** All records of a dataset in memory (for benchmarks, which are small); large datasets stream with `benchmarkRecords`. */
+export async function readBenchmark(path: string): Promise<DatasetRecord[]> {
+  const records: DatasetRecord[] = [];
+  for await (const record of benchmarkRecords(path)) records.push(record);
   return records;
 }
 

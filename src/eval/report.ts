@@ -2,7 +2,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { EhrR1Error } from "../errors.js";
 import { task as taskDefinition } from "../tasks/registry.js";
-import { goldOf, readBenchmark } from "./dataset.js";
+import { benchmarkRecords, goldOf } from "./dataset.js";
+import { readLines } from "../dataset/read.js";
 import { rocCurve } from "./metrics/auroc.js";
 import type { ResultLine } from "./runner.js";
 import type { RunSummary } from "./score.js";
@@ -15,7 +16,7 @@ export interface ReportRun {
   roc: Record<string, { fpr: number; tpr: number }[]>;
 }
 
-export function loadRun(dir: string): ReportRun {
+export async function loadRun(dir: string): Promise<ReportRun> {
   const folder = resolve(dir);
   const summaryPath = join(folder, "summary.json");
   if (!existsSync(summaryPath))
@@ -31,19 +32,20 @@ export function loadRun(dir: string): ReportRun {
   const roc: ReportRun["roc"] = {};
   const data = summary.run?.data;
   if (data && existsSync(data) && existsSync(join(folder, "results.jsonl"))) {
-    const gold = new Map(readBenchmark(data).map((r) => [String(r.idx), goldOf(r)]));
-    const lines = readFileSync(join(folder, "results.jsonl"), "utf8")
-      .split("\n")
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as ResultLine);
-    const byTask = new Map<string, ResultLine[]>();
-    for (const l of lines)
+    // Both files are read a line at a time and only risk answers are kept: a run of any size fits.
+    const gold = new Map<string, boolean>();
+    for await (const r of benchmarkRecords(data))
+      if (r.task_info.task_type === "risk_prediction") gold.set(String(r.idx), goldOf(r) === "yes");
+    const byTask = new Map<string, { p: number; id: string }[]>();
+    for await (const { text } of readLines(join(folder, "results.jsonl"))) {
+      const l = JSON.parse(text) as ResultLine;
       if (taskDefinition(l.task).type === "risk_prediction")
-        (byTask.get(l.task) ?? byTask.set(l.task, []).get(l.task)!).push(l);
+        (byTask.get(l.task) ?? byTask.set(l.task, []).get(l.task)!).push({ p: l.p_yes ?? 0.5, id: l.id });
+    }
     for (const [task, list] of byTask)
       roc[task] = rocCurve(
-        list.map((l) => l.p_yes ?? 0.5),
-        list.map((l) => gold.get(l.id) === "yes"),
+        list.map((l) => l.p),
+        list.map((l) => gold.get(l.id) === true),
       );
   }
   const provider = summary.run?.providers?.[0]?.split("@")[0] ?? "";

@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { withOutputLock } from "../store/output-lock.js";
 import { join, resolve } from "node:path";
@@ -8,6 +7,7 @@ import { generateWithRetries, runJobs } from "./jobs.js";
 import type { DatasetRecord } from "../tasks/build-dataset.js";
 import { TOOL_VERSION } from "../version.js";
 import { goldOf, readBenchmark } from "./dataset.js";
+import { datasetSha256 } from "../dataset/read.js";
 import { promptFor, type ModelProfile } from "./profiles.js";
 import type { ChatMessage } from "../render/tokenizer.js";
 import { scoreSample, summarize, type RunSummary, type ScoredSample } from "./score.js";
@@ -88,14 +88,14 @@ export async function runBenchmark(options: RunOptions): Promise<RunResult> {
 async function runLocked(options: RunOptions): Promise<RunResult> {
   const started = performance.now();
   if (!options.providers.length) throw new UsageError("no provider to run against");
-  let records = readBenchmark(options.data);
+  let records = await readBenchmark(options.data);
   if (options.tasks?.length) records = records.filter((r) => options.tasks!.includes(String(r.task_info.task)));
   if (options.limit !== undefined) records = records.slice(0, options.limit);
   const out = resolve(options.out);
   mkdirSync(out, { recursive: true, mode: 0o700 });
   const resultsPath = join(out, "results.jsonl");
   const runPath = join(out, "run.json");
-  const dataHash = createHash("sha256").update(readFileSync(options.data)).digest("hex");
+  const dataHash = await datasetSha256(options.data);
   const run = {
     tool_version: TOOL_VERSION,
     data: resolve(options.data),

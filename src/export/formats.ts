@@ -2,8 +2,9 @@ import { createWriteStream, mkdirSync, renameSync, rmSync } from "node:fs";
 import { OWNER_DIR, restrictTree } from "../store/owner-only.js";
 import { once } from "node:events";
 import { dirname, resolve } from "node:path";
-import { UsageError } from "../errors.js";
-import { readBenchmark } from "../eval/dataset.js";
+import { InputError, UsageError } from "../errors.js";
+import { benchmarkRecords, parseRecord } from "../eval/dataset.js";
+import { LineIndex } from "../dataset/record-index.js";
 import { SYSTEM_PROMPT } from "../render/budget.js";
 import type { ChatMessage, TokenCounter } from "../render/tokenizer.js";
 import { jsonlToParquet } from "../store/parquet.js";
@@ -54,14 +55,27 @@ export const groundTruthOf = (r: DatasetRecord, weight?: number) =>
 /** EHRSHOT-style class weights per risk task and label: 0.5·N/N_label over the records. */
 export function classWeights(records: readonly DatasetRecord[]): Map<string, Map<string, number>> {
   const counts = new Map<string, Map<string, number>>();
-  for (const r of records) {
-    if (!isRisk(r)) continue;
-    const task = String(r.task_info.task);
-    const byLabel = counts.get(task) ?? new Map<string, number>();
-    const label = String(goldOf(r)).trim().toLowerCase();
-    byLabel.set(label, (byLabel.get(label) ?? 0) + 1);
-    counts.set(task, byLabel);
-  }
+  for (const r of records) countLabel(counts, r);
+  return weightsFrom(counts);
+}
+
+/** The same weights from a stream of records (one pass, only the counts held). */
+export async function classWeightsOf(records: AsyncIterable<DatasetRecord>): Promise<Map<string, Map<string, number>>> {
+  const counts = new Map<string, Map<string, number>>();
+  for await (const r of records) countLabel(counts, r);
+  return weightsFrom(counts);
+}
+
+function countLabel(counts: Map<string, Map<string, number>>, r: DatasetRecord): void {
+  if (!isRisk(r)) return;
+  const task = String(r.task_info.task);
+  const byLabel = counts.get(task) ?? new Map<string, number>();
+  const label = String(goldOf(r)).trim().toLowerCase();
+  byLabel.set(label, (byLabel.get(label) ?? 0) + 1);
+  counts.set(task, byLabel);
+}
+
+function weightsFrom(counts: Map<string, Map<string, number>>): Map<string, Map<string, number>> {
   for (const byLabel of counts.values()) {
     const total = [...byLabel.values()].reduce((a, b) => a + b, 0);
     // Two classes (yes/no) as in EHRSHOT; the factor is 1/(number of classes) in general.
@@ -171,20 +185,18 @@ export async function exportDataset(
   if (options.classWeighted && (options.format === "sft" || options.format === "reasoning-sft"))
     throw new UsageError("--class-weighted applies to the RL formats (verl, openrlhf, trl-grpo)");
   if (options.curriculum && !options.mix) throw new UsageError("--curriculum needs a second dataset (--mix)");
-  const first = readBenchmark(options.data);
-  const second = options.mix ? readBenchmark(options.mix) : [];
-  const records = options.mix
-    ? mixOrder(first.length, second.length, options).map(([d, i]) => (d === 0 ? first[i]! : second[i]!))
-    : first;
-  const weights = options.classWeighted ? classWeights(records) : null;
   const out = resolve(options.out);
+  const source = await recordSource(options, out);
+  const weights = options.classWeighted ? await classWeightsOf(source.records()) : null;
   mkdirSync(dirname(out), { recursive: true, mode: OWNER_DIR });
   const jsonl = options.format === "verl" ? `${out}.rows-${process.pid}.jsonl` : `${out}.partial-${process.pid}`;
   const stream = createWriteStream(jsonl, { mode: 0o600 });
   let rows = 0;
   let dropped = 0;
   try {
-    for (const [i, record] of records.entries()) {
+    let i = -1;
+    for await (const record of source.records()) {
+      i++;
       const weight = weights?.get(String(record.task_info.task))?.get(String(goldOf(record)).trim().toLowerCase());
       const row = exportRow(options.format, record, i, options.split ?? "train", weight, options.style);
       if (options.maxTokens !== undefined && tokensOf(options.format, row, options.counter!) > options.maxTokens) {
@@ -216,5 +228,49 @@ export async function exportDataset(
     rmSync(jsonl, { force: true });
     rmSync(`${out}.partial-${process.pid}`, { force: true });
     throw error;
+  } finally {
+    source.close();
   }
+}
+
+/** The records to export, in order, readable more than once (class weights need a first pass), streamed from disk. */
+interface RecordSource {
+  records(): AsyncGenerator<DatasetRecord>;
+  close(): void;
+}
+
+async function recordSource(options: ExportOptions, out: string): Promise<RecordSource> {
+  if (!options.mix) return { records: () => benchmarkRecords(options.data), close: () => {} };
+  // A shuffled mix needs random access: index both datasets' lines, then read them in the mixed order.
+  const first = await LineIndex.build(options.data, out);
+  const second = await LineIndex.build(options.mix, out).catch((error: unknown) => {
+    first.close();
+    throw error;
+  });
+  const order = mixOrder(first.size, second.size, options);
+  const sources = [first, second] as const;
+  return {
+    async *records() {
+      const seen = [new Set<number>(), new Set<number>()];
+      for (const [d, i] of order) {
+        const { text, file, line } = sources[d].read(i);
+        let json: unknown;
+        try {
+          json = JSON.parse(text);
+        } catch (error) {
+          throw new InputError(file, line, `not JSON (${(error as Error).message})`);
+        }
+        const record = parseRecord(json, file, line);
+        if (seen[d]!.has(record.idx)) throw new InputError(file, line, `idx ${record.idx} appears twice`);
+        seen[d]!.add(record.idx);
+        yield record;
+      }
+      if (!first.size) throw new InputError(options.data, undefined, "no records");
+      if (!second.size) throw new InputError(options.mix!, undefined, "no records");
+    },
+    close() {
+      first.close();
+      second.close();
+    },
+  };
 }

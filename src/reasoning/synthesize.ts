@@ -66,7 +66,7 @@ export async function synthesizeChains(options: SynthesisOptions, paths: Map<str
 async function synthesizeLocked(options: SynthesisOptions, paths: Map<string, string[][]>) {
   const out = resolve(options.out);
   mkdirSync(out, { recursive: true, mode: 0o700 });
-  let records = readBenchmark(options.data).filter(
+  let records = (await readBenchmark(options.data)).filter(
     (r) => r.task_info.task_type === "decision_making" && r.task_info.task !== "discharge",
   );
   const requireGraph = options.variant === "with-knowledge" || options.requireGraph;
@@ -143,7 +143,7 @@ async function synthesizeLocked(options: SynthesisOptions, paths: Map<string, st
 export async function filterChains(runDir: string, data: string, outFile: string, minCoverage = 0.7) {
   const chainsPath = join(resolve(runDir), "chains.jsonl");
   if (!existsSync(chainsPath)) throw new Error(`${chainsPath} not found: is ${runDir} a \`reason synth\` folder?`);
-  const byId = new Map(readBenchmark(data).map((r) => [String(r.idx), r]));
+  const byId = new Map((await readBenchmark(data)).map((r) => [String(r.idx), r]));
   const rejected: Record<RejectReason | "request-failed", number> = {
     empty: 0,
     "missing-sections": 0,

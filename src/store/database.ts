@@ -101,6 +101,12 @@ export class Store {
     return { columns: reader.columnNames(), rows: reader.getRowObjectsJson() as Record<string, unknown>[] };
   }
 
+  /** Rows in chunks of about 2,048, as JS values, without holding the whole result: for large scans. */
+  async *stream<T = Record<string, unknown>>(sql: string, params?: Params): AsyncGenerator<T[]> {
+    const result = await this.connection.stream(sql, params);
+    for await (const chunk of result.yieldRowObjectJs()) yield chunk as T[];
+  }
+
   async value<T = unknown>(sql: string, params?: Params): Promise<T> {
     const rows = await this.rows<Record<string, T>>(sql, params);
     const first = rows[0];

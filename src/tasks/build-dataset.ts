@@ -1,22 +1,42 @@
-import { createHash } from "node:crypto";
-import { createWriteStream, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { once } from "node:events";
-import { UsageError } from "../errors.js";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { basename, join, resolve } from "node:path";
+import {
+  DATA_DIR,
+  MANIFEST_FILE,
+  ownsShard,
+  partFilePath,
+  PARTS_DIR,
+  PLAN_FILE,
+  shardFilePath,
+  shardOfSql,
+  defaultShardCount,
+  type ProcessShard,
+} from "../dataset/layout.js";
+import { HashingWriter, hashFile, type WrittenFile } from "../dataset/hashing-writer.js";
+import { EhrR1Error, UsageError } from "../errors.js";
+import { OWNER_DIR, OWNER_FILE, restrictTree } from "../store/owner-only.js";
+import { withOutputLock } from "../store/output-lock.js";
 import { fitToBudget } from "../render/budget.js";
 import type { RenderFormat } from "../render/markdown.js";
 import { inputParts, joinInput } from "../render/sample.js";
 import type { TokenCounter } from "../render/tokenizer.js";
-import { literal, type Store } from "../store/database.js";
-import { replaceableFolder, writeFolder } from "../store/output-folder.js";
+import { firstLine, literal, type Store } from "../store/database.js";
+import { replaceableFolder } from "../store/output-folder.js";
 import { readTrajectories } from "../timeline/read.js";
 import { TOOL_VERSION } from "../version.js";
 import { candidatePool, candidatesFor } from "./candidates.js";
 import { PRESETS, type SampleConfig } from "./presets.js";
 import { task as taskDefinition } from "./registry.js";
-import { sampleTaskIndex, type SampleOptions, type SampleSummary, type SplitSpec } from "./sample.js";
+import {
+  sampledTable,
+  sampleTaskIndex,
+  splitTable,
+  type SampleOptions,
+  type SampleSummary,
+  type SplitSpec,
+} from "./sample.js";
 
-export interface DatasetOptions extends Omit<SampleOptions, "config" | "split"> {
+export interface DatasetOptions extends Omit<SampleOptions, "config" | "split" | "temporary"> {
   /** `ehr-bench`, `ehr-ins`, or a name for a custom config. */
   name: string;
   config?: SampleConfig;
@@ -26,8 +46,26 @@ export interface DatasetOptions extends Omit<SampleOptions, "config" | "split"> 
   /** Fit every input into this many tokens (events policy). */
   maxTokens?: number;
   counter?: TokenCounter;
+  /** Empty a non-empty output folder first (not with `part`: other processes may be writing it). */
   force?: boolean;
-  onProgress?: (done: number, total: number) => void;
+  /** Output shards (files per format); default: about 50,000 samples each, a multiple of the process count. */
+  shards?: number;
+  /** Build only this process's shards (`--shard k/n`); the others come from other processes. */
+  part?: ProcessShard;
+  /** Keep shards an earlier run finished (after a kill or a failure); build only the rest. */
+  resume?: boolean;
+  /** Also write JSONL shards beside the Parquet ones (default true). */
+  jsonl?: boolean;
+  onProgress?: (progress: BuildProgress) => void;
+}
+
+export interface BuildProgress {
+  /** Samples written by this process so far, and in all its shards. */
+  samples: number;
+  total: number;
+  shardsDone: number;
+  shards: number;
+  seconds: number;
 }
 
 /** One line of the EHR-Bench JSONL schema. */
@@ -42,18 +80,25 @@ export interface DatasetRecord {
 
 export interface DatasetSummary {
   folder: string;
+  /** Files of this process's shards, relative to the folder (plus manifest.json when the build is complete). */
   files: string[];
   sampling: SampleSummary;
+  shards: { total: number; built: number[]; kept: number[] };
+  /** Every shard is present and manifest.json is written. */
+  complete: boolean;
   seconds: number;
 }
 
 const PATIENT_BATCH = 200;
 
 /**
- * Samples the task index and renders every sample: `<out>/<name>.jsonl` and `.parquet` in the
- * EHR-Bench schema (`idx, instruction, input, output, candidates, task_info`), and `manifest.json`
- * (config, seed, split, counts per task and label, tool version, input provenance). Written to a
- * staging folder and renamed into place.
+ * Samples the task index and renders every sample into Hugging Face-style shards
+ * (`data/<split>-00000-of-0000N.parquet` and `.jsonl`) in the EHR-Bench schema (`idx, instruction,
+ * input, output, candidates, task_info`), then `manifest.json` (config, seed, split, counts per task
+ * and label, per-shard rows and SHA-256, tool version, input provenance). Patients go to shards by
+ * a stable hash, so processes given different `part`s fill one folder; each shard is written beside
+ * the folder's data and renamed in whole, so a kill or failure leaves finished shards and no half file.
+ * The store is only read (sample and split live in temporary tables).
  */
 export async function buildDataset(store: Store, options: DatasetOptions): Promise<DatasetSummary> {
   const started = performance.now();
@@ -62,91 +107,277 @@ export async function buildDataset(store: Store, options: DatasetOptions): Promi
   if (!config) throw new UsageError(`unknown dataset ${options.name}: use ehr-bench or ehr-ins, or give --config`);
   const split: SplitSpec = options.split ?? { kind: "ratio", testRatio: 0.1 };
   const splitName = options.splitName ?? preset?.split ?? "test";
-  const out = replaceableFolder(options.out, options.force);
+  const part = options.part ?? { index: 0, count: 1 };
+  if (options.force && options.part && options.part.count > 1)
+    throw new UsageError("--force with --shard would delete other processes' shards: empty the folder first");
+  if (options.shards !== undefined && !(Number.isInteger(options.shards) && options.shards >= 1))
+    throw new UsageError("--num-shards must be a whole number >= 1");
+  const out = resolve(options.out);
+  const joining = options.resume || part.count > 1;
+  if (!joining) replaceableFolder(out, options.force);
+  if (existsSync(out) && readdirSync(out).length && joining && !existsSync(join(out, PLAN_FILE)))
+    throw new UsageError(`${out} is not empty and holds no ${PLAN_FILE}: it is not a build folder to join or resume`);
+  if (options.force && !joining) rmSync(out, { recursive: true, force: true });
 
-  const sampling = await sampleTaskIndex(store, {
+  const sampleOptions: SampleOptions = {
     ...options,
     config,
     split,
     splitName,
+    temporary: true,
     perTask: options.perTask ?? (options.config ? undefined : preset?.perTask),
     balance: options.balance ?? (options.config ? undefined : preset?.balance),
-  });
+  };
+  const sampling = await sampleTaskIndex(store, sampleOptions);
+  const shards = options.shards ?? defaultShardCount(sampling.samples, part.count);
 
   // Free-text answers (the discharge report) get no candidates.
   const decisionTasks = sampling.tasks
     .filter((t) => t.sampled > 0 && taskDefinition(t.task).type === "decision_making" && t.task !== "discharge")
     .map((t) => t.task);
   const poolSubjects =
-    split.kind === "ratio" && (await store.tableExists("tasks.split"))
-      ? "SELECT subject_id FROM tasks.split WHERE split = 'train'"
+    split.kind === "ratio"
+      ? `SELECT subject_id FROM ${splitTable(sampleOptions)} WHERE split = 'train'`
       : "SELECT DISTINCT subject_id FROM tasks.task_index";
   const pool = await candidatePool(store, decisionTasks, poolSubjects, options.seed);
 
-  return writeFolder(out, async (staging) => {
-    const jsonl = join(staging, `${options.name}.jsonl`);
-    const stream = createWriteStream(jsonl);
-    // Records go in patient order (then task, anchor): each batch of patients is rendered and written
-    // whole, so memory holds one batch, whatever the dataset's size.
-    await store.exec(`CREATE OR REPLACE TEMP TABLE build_rows AS
-      SELECT row_number() OVER (ORDER BY subject_id, task_order, anchor, period_begin) - 1 AS idx, subject_id, hadm_id, task, event,
-        period_begin, period_end, admissions_id, last_discharge_id, target, anchor FROM tasks.sampled`);
-    const subjects = (
-      await store.rows<{ s: number }>("SELECT DISTINCT subject_id AS s FROM build_rows ORDER BY 1")
-    ).map((r) => r.s);
-    for (let i = 0; i < subjects.length; i += PATIENT_BATCH) {
-      const batch = subjects.slice(i, i + PATIENT_BATCH);
-      const trajectories = await readTrajectories(store, batch);
-      const rows = await store.rows<SampledRow>(
-        `SELECT * FROM build_rows WHERE subject_id IN (${batch.join(", ")}) ORDER BY idx`,
-      );
-      for (const row of rows) {
-        if (!stream.write(`${JSON.stringify(renderRecord(row, trajectories.get(row.subject_id)!, pool, options))}\n`))
-          await once(stream, "drain");
+  const plan = {
+    name: options.name,
+    tool_version: TOOL_VERSION,
+    seed: options.seed,
+    config,
+    sampling: {
+      split,
+      split_name: splitName,
+      per_task: sampleOptions.perTask ?? null,
+      balance: sampleOptions.balance ?? false,
+      fraction: options.fraction ?? null,
+      weight_all: options.weightAll ?? false,
+      min_events: options.minEvents === undefined ? 10 : options.minEvents,
+      max_events: options.maxEvents === undefined ? 100 : options.maxEvents,
+      max_chart_labels: options.maxChartLabels === undefined ? 10 : options.maxChartLabels,
+    },
+    format: options.format ?? "ehr-r1",
+    max_tokens: options.maxTokens ?? null,
+    tokenizer: options.counter?.name ?? null,
+    layout: { split: splitName, shards, jsonl: options.jsonl ?? true, shard_key: "md5('shard:' || subject_id)" },
+    samples: sampling.samples,
+    counts: sampling,
+    input: await provenance(store),
+  };
+  mkdirSync(join(out, PARTS_DIR), { recursive: true, mode: OWNER_DIR });
+  mkdirSync(join(out, DATA_DIR), { recursive: true, mode: OWNER_DIR });
+  agreeOnPlan(out, plan);
+
+  // Records go in patient order (then task, anchor); idx is their place in the whole dataset, so
+  // every process numbers the same sample alike.
+  await store.exec(`CREATE OR REPLACE TEMP TABLE build_rows AS
+    SELECT row_number() OVER (ORDER BY subject_id, task_order, anchor, period_begin) - 1 AS idx, subject_id, hadm_id, task, event,
+      period_begin, period_end, admissions_id, last_discharge_id, target, anchor, ${shardOfSql("subject_id", shards)} AS shard
+    FROM ${sampledTable(sampleOptions)}`);
+  const perShard = new Map(
+    (await store.rows<{ shard: bigint; n: bigint }>("SELECT shard, count(*) AS n FROM build_rows GROUP BY 1")).map(
+      (r) => [Number(r.shard), Number(r.n)],
+    ),
+  );
+  const mine = Array.from({ length: shards }, (_, j) => j).filter((j) => ownsShard(j, part));
+  const kept = options.resume ? mine.filter((j) => finishedPart(out, j) !== null) : [];
+  const todo = mine.filter((j) => !kept.includes(j));
+  const total = todo.reduce((a, j) => a + (perShard.get(j) ?? 0), 0);
+  let written = 0;
+  const files: string[] = [];
+  for (const j of todo) {
+    const part = await withOutputLock(join(out, PARTS_DIR, String(j).padStart(5, "0")), () =>
+      buildShard(store, out, j, { ...options, shards, shardSplit: splitName, pool }, (n) => {
+        written += n;
+        options.onProgress?.({
+          samples: written,
+          total,
+          shardsDone: todo.indexOf(j),
+          shards: todo.length,
+          seconds: (performance.now() - started) / 1000,
+        });
+      }),
+    ).catch((error: unknown) => {
+      throw shardFailure(error, j, shards);
+    });
+    files.push(...part.files.map((f) => f.file));
+  }
+  await store.exec("DROP TABLE IF EXISTS temp.build_rows");
+  const complete = writeManifestIfComplete(out, plan);
+  return {
+    folder: out,
+    files: complete ? [...files, MANIFEST_FILE] : files,
+    sampling,
+    shards: { total: shards, built: todo, kept },
+    complete,
+    seconds: (performance.now() - started) / 1000,
+  };
+}
+
+interface ShardContext extends DatasetOptions {
+  shards: number;
+  shardSplit: string;
+  pool: Awaited<ReturnType<typeof candidatePool>>;
+}
+
+/** What `parts/<shard>.json` records of a finished shard. */
+export interface PartRecord {
+  shard: number;
+  shards: number;
+  records: number;
+  files: { file: string; records: number; bytes: number; sha256: string }[];
+}
+
+/** Renders one shard's patients, batch by batch, into a staging folder; then Parquet; then renames both into `data/`. */
+async function buildShard(
+  store: Store,
+  out: string,
+  shard: number,
+  context: ShardContext,
+  progress: (samples: number) => void,
+): Promise<PartRecord> {
+  const staging = join(out, PARTS_DIR, `${String(shard).padStart(5, "0")}.partial-${process.pid}`);
+  // The shard's lock is held: other staging folders of this shard are left by killed runs.
+  for (const name of readdirSync(join(out, PARTS_DIR)))
+    if (name.startsWith(`${String(shard).padStart(5, "0")}.partial-`))
+      rmSync(join(out, PARTS_DIR, name), { recursive: true, force: true });
+  mkdirSync(staging, { recursive: true, mode: OWNER_DIR });
+  try {
+    const jsonlName = shardFilePath(context.shardSplit, shard, context.shards, "jsonl");
+    const parquetName = shardFilePath(context.shardSplit, shard, context.shards, "parquet");
+    const jsonl = join(staging, basename(jsonlName));
+    const writer = new HashingWriter(jsonl);
+    try {
+      const subjects = (
+        await store.rows<{ s: number }>(
+          `SELECT DISTINCT subject_id AS s FROM build_rows WHERE shard = ${shard} ORDER BY 1`,
+        )
+      ).map((r) => r.s);
+      for (let i = 0; i < subjects.length; i += PATIENT_BATCH) {
+        const batch = subjects.slice(i, i + PATIENT_BATCH);
+        const trajectories = await readTrajectories(store, batch);
+        const rows = await store.rows<SampledRow>(
+          `SELECT * FROM build_rows WHERE shard = ${shard} AND subject_id IN (${batch.join(", ")}) ORDER BY idx`,
+        );
+        for (const row of rows)
+          await writer.writeLine(
+            JSON.stringify(renderRecord(row, trajectories.get(row.subject_id)!, context.pool, context)),
+          );
+        progress(rows.length);
       }
-      options.onProgress?.(Math.min(i + PATIENT_BATCH, subjects.length), subjects.length);
+    } catch (error) {
+      writer.destroy();
+      throw error;
     }
-    await store.exec("DROP TABLE temp.build_rows");
-    stream.end();
-    await once(stream, "finish");
-    const parquet = join(staging, `${options.name}.parquet`);
-    await store.exec(`COPY (SELECT * FROM read_json(${literal(jsonl)}, format = 'newline_delimited', columns = {
-      idx: 'BIGINT', instruction: 'VARCHAR', input: 'VARCHAR', output: 'VARCHAR', candidates: 'VARCHAR[]', task_info: 'JSON'}))
-      TO ${literal(parquet)} (FORMAT parquet)`);
-    const manifest = {
-      name: options.name,
-      tool_version: TOOL_VERSION,
-      created_at: new Date().toISOString(),
-      seed: options.seed,
-      config,
-      sampling: {
-        split,
-        split_name: splitName,
-        per_task: options.perTask ?? preset?.perTask ?? null,
-        balance: options.balance ?? preset?.balance ?? false,
-        min_events: options.minEvents ?? 10,
-        max_events: options.maxEvents ?? 100,
-        max_chart_labels: options.maxChartLabels ?? 10,
-      },
-      format: options.format ?? "ehr-r1",
-      max_tokens: options.maxTokens ?? null,
-      tokenizer: options.counter?.name ?? null,
-      counts: sampling,
-      input: await provenance(store),
-      files: [jsonl, parquet].map((f) => ({
-        file: f.slice(staging.length + 1),
-        sha256: createHash("sha256").update(readFileSync(f)).digest("hex"),
-        records: sampling.samples,
-      })),
-    };
-    writeFileSync(join(staging, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
-    return {
-      folder: out,
-      files: [`${options.name}.jsonl`, `${options.name}.parquet`, "manifest.json"],
-      sampling,
-      seconds: (performance.now() - started) / 1000,
-    };
-  });
+    const json = await writer.close();
+    const parquet = join(staging, basename(parquetName));
+    await jsonlToRecordsParquet(store, jsonl, parquet, json);
+    const files = [{ file: parquetName, records: json.lines, ...(await hashFile(parquet)) }];
+    if (context.jsonl ?? true)
+      files.push({ file: jsonlName, records: json.lines, bytes: json.bytes, sha256: json.sha256 });
+    else rmSync(jsonl);
+    restrictTree(staging);
+    for (const f of files) renameSync(join(staging, basename(f.file)), join(out, f.file));
+    const record: PartRecord = { shard, shards: context.shards, records: json.lines, files };
+    writeAtomically(join(out, partFilePath(shard)), `${JSON.stringify(record, null, 2)}\n`);
+    return record;
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+}
+
+/**
+ * JSONL to Parquet in DuckDB, with row groups of about 64 MB: the default of 122,880 rows per group
+ * would hold gigabytes of long inputs in memory at once.
+ */
+async function jsonlToRecordsParquet(store: Store, jsonl: string, parquet: string, written: WrittenFile) {
+  const perRow = written.lines ? written.bytes / written.lines : 1;
+  const rowGroup = Math.max(64, Math.min(122_880, Math.floor((64 << 20) / perRow)));
+  await store.exec(`COPY (SELECT * FROM read_json(${literal(jsonl)}, format = 'newline_delimited', maximum_object_size = 67108864,
+      columns = {idx: 'BIGINT', instruction: 'VARCHAR', input: 'VARCHAR', output: 'VARCHAR', candidates: 'VARCHAR[]', task_info: 'JSON'}))
+    TO ${literal(parquet)} (FORMAT parquet, ROW_GROUP_SIZE ${rowGroup})`);
+}
+
+/** The part record of a finished shard whose files are all there at their recorded sizes, else null. */
+export function finishedPart(out: string, shard: number): PartRecord | null {
+  const path = join(out, partFilePath(shard));
+  if (!existsSync(path)) return null;
+  try {
+    const part = JSON.parse(readFileSync(path, "utf8")) as PartRecord;
+    const whole = part.files.every((f) => statSync(join(out, f.file), { throwIfNoEntry: false })?.size === f.bytes);
+    return whole ? part : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Fields of the plan every process of one build must share (the rest say when and on what it ran). */
+const PLAN_KEYS = [
+  "name",
+  "seed",
+  "config",
+  "sampling",
+  "format",
+  "max_tokens",
+  "tokenizer",
+  "layout",
+  "samples",
+] as const;
+
+/** Writes the folder's build plan, or checks that this process's options agree with the one there. */
+function agreeOnPlan(out: string, plan: Record<(typeof PLAN_KEYS)[number], unknown> & Record<string, unknown>) {
+  const path = join(out, PLAN_FILE);
+  if (existsSync(path)) {
+    const theirs = JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
+    const differ = PLAN_KEYS.filter((k) => JSON.stringify(theirs[k]) !== JSON.stringify(plan[k]));
+    if (differ.length)
+      throw new UsageError(
+        `${out} is being built with other settings (${differ.join(", ")} differ from ${path}): give every shard the same options, or use another folder`,
+      );
+    return;
+  }
+  writeAtomically(path, `${JSON.stringify({ ...plan, created_at: new Date().toISOString() }, null, 2)}\n`);
+}
+
+/** manifest.json once every shard's part is present: the plan and every file with its rows and SHA-256. */
+function writeManifestIfComplete(out: string, plan: { layout: { shards: number } }): boolean {
+  const parts: PartRecord[] = [];
+  for (let j = 0; j < plan.layout.shards; j++) {
+    const part = finishedPart(out, j);
+    if (!part) return false;
+    parts.push(part);
+  }
+  const stored = JSON.parse(readFileSync(join(out, PLAN_FILE), "utf8")) as Record<string, unknown>;
+  const manifest = {
+    ...stored,
+    records: parts.reduce((a, p) => a + p.records, 0),
+    files: parts.flatMap((p) => p.files.map((f) => ({ ...f, shard: p.shard }))),
+  };
+  writeAtomically(join(out, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+  return true;
+}
+
+function writeAtomically(path: string, text: string): void {
+  const temporary = `${path}.partial-${process.pid}`;
+  writeFileSync(temporary, text, { mode: OWNER_FILE });
+  renameSync(temporary, path);
+}
+
+/** A shard's failure, naming it; out of memory or disk also names the options that help. */
+function shardFailure(error: unknown, shard: number, shards: number): Error {
+  const message = firstLine(error);
+  const where = `shard ${shard} of ${shards} failed (finished shards are kept; rerun with --resume)`;
+  if (/out of memory/i.test(message))
+    return new EhrR1Error(
+      `${where}: ${message} — raise --memory-limit (e.g. --memory-limit 4GB) or give --temp-dir a folder with free space`,
+    );
+  if (/no space left|ENOSPC|disk.*full/i.test(message))
+    return new EhrR1Error(
+      `${where}: ${message} — free disk space under the output folder, or point --temp-dir at a larger disk`,
+    );
+  if (error instanceof EhrR1Error) return new EhrR1Error(`${where}: ${message}`);
+  return new EhrR1Error(`${where}: ${message}`);
 }
 
 interface SampledRow {

@@ -38,7 +38,18 @@ export interface SampleOptions {
   /** chartevents: keep labels with fewer items than this (default 10). */
   maxChartLabels?: number | null;
   seed: number;
+  /**
+   * Keep the sample (and a generated split) in this connection's temporary tables `temp.sampled`
+   * and `temp.split` instead of `tasks.sampled` and `tasks.split`: the store can then be opened
+   * read-only, by several processes at once (a sharded build).
+   */
+  temporary?: boolean;
 }
+
+/** Where `sampleTaskIndex` put its sample and split for these options. */
+export const sampledTable = (options: { temporary?: boolean }) =>
+  options.temporary ? "temp.sampled" : "tasks.sampled";
+export const splitTable = (options: { temporary?: boolean }) => (options.temporary ? "temp.split" : "tasks.split");
 
 export interface SampledTask {
   task: string;
@@ -104,9 +115,10 @@ export async function sampleTaskIndex(store: Store, options: SampleOptions): Pro
     .join(" AND ");
   const order = TASKS.map((t, k) => `(${literal(t.name)}, ${k})`).join(", ");
 
-  await store.exec("CREATE SCHEMA IF NOT EXISTS tasks");
+  const sampled = sampledTable(options);
+  if (!options.temporary) await store.exec("CREATE SCHEMA IF NOT EXISTS tasks");
   await store.exec(`
-    CREATE OR REPLACE TABLE tasks.sampled AS
+    CREATE OR REPLACE ${options.temporary ? "TEMP TABLE sampled" : "TABLE tasks.sampled"} AS
     WITH cfg(task, wanted, balanced, weighted) AS (VALUES ${configRows}),
     eligible AS (
       SELECT i.*, ${uniformSql(seed, "i.task", "i.subject_id", "i.anchor", "coalesce(i.context_begin, -1)")} AS u
@@ -146,7 +158,7 @@ export async function sampleTaskIndex(store: Store, options: SampleOptions): Pro
     e AS (SELECT i.task, count(*) AS n FROM tasks.task_index i JOIN split_subjects s USING (subject_id) WHERE ${filters} GROUP BY i.task)
     SELECT cfg.task, coalesce(e.n, 0) AS eligible, count(x.task) AS sampled, any_value(x.mode) AS mode,
       CASE WHEN count(x.task) > 0 THEN map_entries(histogram(x.target)) END AS labels
-    FROM cfg LEFT JOIN e USING (task) LEFT JOIN tasks.sampled x ON x.task = cfg.task GROUP BY cfg.task, e.n`);
+    FROM cfg LEFT JOIN e USING (task) LEFT JOIN ${sampled} x ON x.task = cfg.task GROUP BY cfg.task, e.n`);
   const byTask = new Map(stats.map((s) => [s.task, s]));
   const tasks: SampledTask[] = counts.map((c) => {
     const s = byTask.get(c.task)!;
@@ -163,7 +175,7 @@ export async function sampleTaskIndex(store: Store, options: SampleOptions): Pro
       ...(labels ? { labels } : {}),
     };
   });
-  const patients = Number(await store.value<bigint>("SELECT count(DISTINCT subject_id) FROM tasks.sampled"));
+  const patients = Number(await store.value<bigint>(`SELECT count(DISTINCT subject_id) FROM ${sampled}`));
   return {
     tasks,
     samples: tasks.reduce((a, t) => a + t.sampled, 0),
@@ -198,11 +210,11 @@ async function prepareSplit(store: Store, options: SampleOptions): Promise<void>
     return;
   }
   if (!(split.testRatio > 0 && split.testRatio < 1)) throw new UsageError("--test-ratio must be between 0 and 1");
-  await store.exec("CREATE SCHEMA IF NOT EXISTS tasks");
-  await store.exec(`CREATE OR REPLACE TABLE tasks.split AS
+  if (!options.temporary) await store.exec("CREATE SCHEMA IF NOT EXISTS tasks");
+  await store.exec(`CREATE OR REPLACE ${options.temporary ? "TEMP TABLE split" : "TABLE tasks.split"} AS
     SELECT subject_id, CASE WHEN ${uniformSql(literal(`split:${options.seed}`), "subject_id")} < ${split.testRatio} THEN 'test' ELSE 'train' END AS split
     FROM (SELECT DISTINCT subject_id FROM timeline.events) ORDER BY subject_id`);
   await store.exec(
-    `CREATE OR REPLACE TEMP TABLE split_subjects AS SELECT subject_id FROM tasks.split WHERE split = ${literal(options.splitName ?? "test")}`,
+    `CREATE OR REPLACE TEMP TABLE split_subjects AS SELECT subject_id FROM ${splitTable(options)} WHERE split = ${literal(options.splitName ?? "test")}`,
   );
 }

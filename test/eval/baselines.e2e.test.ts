@@ -30,8 +30,8 @@ async function evaluateBaselines(dir: string, db: string, tasks: string[], seed:
       maxEvents: null,
       force: true,
     });
-    const data = join(out, "ehr-bench.jsonl");
-    const records = readBenchmark(data);
+    const data = out;
+    const records = await readBenchmark(data);
     const provider = await createBaselineProvider(store, records, {
       trainSubjects: await trainingSubjects(store, records),
       seed,

@@ -57,8 +57,8 @@ describe("reports", () => {
     return run;
   }
 
-  it("compares runs side by side in markdown and HTML, with ROC curves from p(yes)", () => {
-    const runs = [loadRun(fakeRun("a", 0.75, 0.5)), loadRun(fakeRun("b", 0.5, 0.25))];
+  it("compares runs side by side in markdown and HTML, with ROC curves from p(yes)", async () => {
+    const runs = await Promise.all([loadRun(fakeRun("a", 0.75, 0.5)), loadRun(fakeRun("b", 0.5, 0.25))]);
     // ROC of p = [0.9, 0.2, 0.4, 0.6] for labels [yes, no, yes, no], worked out by hand.
     expect(runs[0]!.roc.Inpatient_Mortality).toEqual([
       { fpr: 0, tpr: 0 },

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { storeOptions } from "../store-options.js";
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { htmlReport, loadRun, markdownReport } from "../../eval/report.js";
@@ -86,8 +87,8 @@ export function registerBench(program: Command, output: Output): void {
       let store: Store | undefined;
       if (flags.provider === "baseline") {
         if (!flags.db) throw new UsageError("--provider baseline needs --db (the store the benchmark was built from)");
-        store = await Store.open(flags.db, { readOnly: true, create: false });
-        const records = readBenchmark(flags.data);
+        store = await Store.open(flags.db, { ...storeOptions(flags), readOnly: true, create: false });
+        const records = await readBenchmark(flags.data);
         providers = [
           await createBaselineProvider(store, records, {
             trainSubjects: await trainingSubjects(store, records),
@@ -172,8 +173,8 @@ export function registerReport(bench: Command, output: Output): void {
     )
     .argument("<run-dir...>", "one or more `bench run` folders (compared side by side)")
     .requiredOption("--out <file.html>", "HTML report; the markdown goes beside it (.md)")
-    .action((dirs: string[], flags: { out: string }) => {
-      const runs = dirs.map(loadRun);
+    .action(async (dirs: string[], flags: { out: string }) => {
+      const runs = await Promise.all(dirs.map(loadRun));
       const html = resolve(flags.out);
       const md = html.replace(/\.html?$/i, "") + ".md";
       writeFileSync(html, htmlReport(runs), { mode: 0o600 });

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { storeOptions } from "../store-options.js";
 import { UsageError } from "../../errors.js";
 import { Store } from "../../store/database.js";
 import { summarizeStore } from "../../store/summary.js";
@@ -11,7 +12,7 @@ export function registerDb(program: Command, output: Output): void {
     .requiredOption("--db <file>", "DuckDB database file")
     .option("--json", "print JSON")
     .action(async (flags: { db: string; json?: boolean }) => {
-      const store = await Store.open(flags.db, { readOnly: true });
+      const store = await Store.open(flags.db, { ...storeOptions(flags), readOnly: true });
       try {
         const summary = await summarizeStore(store);
         const provenance = (await store.tableExists("meta.loads"))
@@ -58,7 +59,7 @@ export function registerDb(program: Command, output: Output): void {
     .option("--json", "print JSON rows")
     .option("--write", "open the store read-write (for UPDATE/CREATE)")
     .action(async (query: string, flags: { db: string; json?: boolean; write?: boolean }) => {
-      const store = await Store.open(flags.db, { readOnly: !flags.write, create: false });
+      const store = await Store.open(flags.db, { ...storeOptions(flags), readOnly: !flags.write, create: false });
       try {
         let result;
         try {

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { storeOptions } from "../store-options.js";
 import { Store } from "../../store/database.js";
 import { buildEventConcepts, historyOn } from "../../graph/concepts.js";
 import { buildCooccurrence } from "../../graph/cooccurrence.js";
@@ -23,7 +24,7 @@ export function registerGraph(program: Command, output: Output): void {
     .option("--min-support <n>", "history concepts need at least n samples (default 5)", parseWholeNumber)
     .option("--threshold <x>", "keep pairs with lift above x (default 5)", parseFloat)
     .option("--top-k <n>", "pairs per target concept (default 20)", parseWholeNumber)
-    .option("--sampled", "paths only for the samples of the last `tasks sample` / `build` (tasks.sampled)")
+    .option("--sampled", "paths only for the samples of the last `tasks sample` (tasks.sampled)")
     .option(
       "--text-concepts",
       "also match radiology and discharge notes against the concept vocabulary (approximate, QuickUMLS style)",
@@ -48,7 +49,7 @@ export function registerGraph(program: Command, output: Output): void {
       }) => {
         if (!["data", "umls"].includes(flags.knowledge))
           throw new UsageError(`--knowledge ${flags.knowledge}: expected data or umls`);
-        const store = await Store.open(flags.db, { create: false });
+        const store = await Store.open(flags.db, { ...storeOptions(flags), create: false });
         try {
           const started = performance.now();
           const concepts = await buildEventConcepts(store, {
@@ -99,7 +100,7 @@ export function registerGraph(program: Command, output: Output): void {
     .requiredOption("--db <file>", "DuckDB store")
     .requiredOption("--umls <dir>", "the META folder of your UMLS release")
     .action(async (flags: { db: string; umls: string }) => {
-      const store = await Store.open(flags.db, { create: false });
+      const store = await Store.open(flags.db, { ...storeOptions(flags), create: false });
       try {
         const r = await importUmls(store, flags.umls);
         output.out(
@@ -115,7 +116,7 @@ export function registerGraph(program: Command, output: Output): void {
     .argument("<sample-id>", "task|subject_id|anchor, as in graph.sample_paths")
     .requiredOption("--db <file>", "DuckDB store with graph.sample_paths")
     .action(async (id: string, flags: { db: string }) => {
-      const store = await Store.open(flags.db, { readOnly: true, create: false });
+      const store = await Store.open(flags.db, { ...storeOptions(flags), readOnly: true, create: false });
       try {
         if (!(await store.tableExists("graph.sample_paths")))
           throw new UsageError(`${flags.db} has no sample paths: run \`ehr-r1 graph build\``);

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { storeOptions } from "../store-options.js";
 import { ingestMimic, type IngestSummary } from "../../sources/mimic-iv/ingest.js";
 import { type MappingFiles, mappingsInFolder } from "../../sources/mimic-iv/mappings.js";
 import { parseList, parseWholeNumber } from "../main.js";
@@ -100,8 +101,6 @@ export function registerIngest(program: Command, output: Output): void {
       "ICD→CCS crosswalk for procedures (icd_version, icd_code, long_title[, ccs_code])",
     )
     .option("--ndc-atc <csv>", "NDC→ATC crosswalk (ndc_code or ndc, atc_name[, atc_code])")
-    .option("--memory-limit <size>", "DuckDB memory limit (default 1GB or $EHR_R1_MEMORY_LIMIT)")
-    .option("--threads <n>", "DuckDB threads (default: all cores)", parseWholeNumber)
     .option("--json", "print the summary as JSON")
     .action(async (roots: string[], flags: IngestFlags) => {
       const summary = await ingestMimic(roots, flags.db, {
@@ -113,8 +112,7 @@ export function registerIngest(program: Command, output: Output): void {
         force: flags.force,
         commit: flags.commitPerTable ? "table" : "all",
         mappings: mappingFilesFrom(flags),
-        memoryLimit: flags.memoryLimit,
-        threads: flags.threads,
+        ...storeOptions(flags),
         onProgress: flags.json ? undefined : ingestProgressPrinter(output),
       });
       if (flags.json) output.out(`${JSON.stringify(summary, null, 2)}\n`);

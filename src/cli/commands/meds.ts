@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { storeOptions } from "../store-options.js";
 import { importMeds } from "../../sources/meds/import.js";
 import { medsEvents, renderMedsEvents } from "../../sources/meds/show.js";
 import { Store } from "../../store/database.js";
@@ -21,9 +22,8 @@ export function registerMeds(program: Command, output: Output): void {
       "--codes <parquet>",
       "codes.parquet (code, description); default: <folder>/metadata/codes.parquet when present",
     )
-    .option("--memory-limit <size>", "DuckDB memory limit, e.g. 4GB")
     .action(async (paths: string[], flags: { db: string; codes?: string; memoryLimit?: string }) => {
-      const r = await importMeds(paths, flags.db, { codes: flags.codes, memoryLimit: flags.memoryLimit });
+      const r = await importMeds(paths, flags.db, { codes: flags.codes, ...storeOptions(flags) });
       output.out(
         `meds.events: ${formatNumber(r.events)} events of ${formatNumber(r.subjects)} subjects from ${r.files.length} file(s) in ${r.seconds.toFixed(1)} s${r.codes === null ? "" : `; meds.codes: ${formatNumber(r.codes)} codes`}\n`,
       );
@@ -40,7 +40,7 @@ export function registerMeds(program: Command, output: Output): void {
     .action(async (subjectId: number, flags: { db: string; until?: string; last?: number; format: string }) => {
       if (!["markdown", "json"].includes(flags.format))
         throw new UsageError(`--format ${flags.format}: expected markdown or json`);
-      const store = await Store.open(flags.db, { readOnly: true, create: false });
+      const store = await Store.open(flags.db, { ...storeOptions(flags), readOnly: true, create: false });
       try {
         const events = await medsEvents(store, subjectId, flags);
         if (!events.length)

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { storeOptions } from "../store-options.js";
 import { UsageError } from "../../errors.js";
 import { servedProviders } from "../../providers/openai-compatible.js";
 import type { PromptVariant } from "../../reasoning/prompts.js";
@@ -68,7 +69,7 @@ export function registerReason(program: Command, output: Output): void {
           );
         let paths = new Map<string, string[][]>();
         if (flags.db) {
-          const store = await Store.open(flags.db, { readOnly: true, create: false });
+          const store = await Store.open(flags.db, { ...storeOptions(flags), readOnly: true, create: false });
           try {
             paths = await samplePaths(store);
           } finally {

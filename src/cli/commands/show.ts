@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { storeOptions } from "../store-options.js";
 import { UsageError } from "../../errors.js";
 import { fitToBudget, type BudgetPolicy } from "../../render/budget.js";
 import { inputParts, joinInput } from "../../render/sample.js";
@@ -53,7 +54,7 @@ export function registerShow(program: Command, output: Output): void {
         throw new UsageError(`--budget-policy ${flags.budgetPolicy}: expected events or reference`);
       if (flags.chat && !flags.tokenizer)
         throw new UsageError("--chat needs --tokenizer (the chat template comes from the model folder)");
-      const store = await Store.open(flags.db, { readOnly: true, create: false });
+      const store = await Store.open(flags.db, { ...storeOptions(flags), readOnly: true, create: false });
       let trajectory;
       try {
         trajectory = await readTrajectory(store, subjectId);

@@ -12,6 +12,8 @@ import { exportTaskIndexCsv } from "../../tasks/export-csv.js";
 import { buildTaskIndex } from "../../tasks/index-build.js";
 import { TASKS } from "../../tasks/registry.js";
 import { parseList, parseWholeNumber } from "../main.js";
+import { addStoreOptions, rateLine, storeOptions, type StoreFlags } from "../store-options.js";
+import { parseProcessShard } from "../../dataset/layout.js";
 import { formatNumber, formatTable, type Output } from "../output.js";
 
 export function registerTasks(program: Command, output: Output): void {
@@ -48,10 +50,9 @@ export function registerTasks(program: Command, output: Output): void {
     )
     .requiredOption("--db <file>", "DuckDB store with timelines")
     .option("--tasks <names>", "only these tasks, comma-separated", parseList)
-    .option("--memory-limit <size>", "DuckDB memory limit (default 1GB or $EHR_R1_MEMORY_LIMIT)")
     .option("--json", "print the summary as JSON")
     .action(async (flags: { db: string; tasks?: string[]; memoryLimit?: string; json?: boolean }) => {
-      const store = await Store.open(flags.db, { create: false, memoryLimit: flags.memoryLimit });
+      const store = await Store.open(flags.db, { create: false, ...storeOptions(flags) });
       try {
         const summary = await buildTaskIndex(store, {
           tasks: flags.tasks,
@@ -89,7 +90,7 @@ export function registerTasks(program: Command, output: Output): void {
     .requiredOption("--out <dir>", "output folder (must be empty unless --force)")
     .option("--force", "replace a non-empty output folder")
     .action(async (flags: { db: string; out: string; force?: boolean }) => {
-      const store = await Store.open(flags.db, { readOnly: true, create: false });
+      const store = await Store.open(flags.db, { ...storeOptions(flags), readOnly: true, create: false });
       try {
         const summary = await exportTaskIndexCsv(store, flags.out, { force: flags.force });
         output.out(`${summary.folder}: ${summary.files} task files, ${formatNumber(summary.rows)} rows\n`);
@@ -176,7 +177,7 @@ export function registerSampling(tasks: Command, program: Command, output: Outpu
       .option("--json", "print the summary as JSON"),
   ).action(async (flags: SamplingFlags & { out?: string; json?: boolean }) => {
     const options = samplingOptions(flags, "ehr-bench");
-    const store = await Store.open(flags.db, { create: false });
+    const store = await Store.open(flags.db, { ...storeOptions(flags), create: false });
     try {
       const summary = await sampleTaskIndex(store, options);
       if (flags.out) {
@@ -191,36 +192,54 @@ export function registerSampling(tasks: Command, program: Command, output: Outpu
     }
   });
 
-  addSamplingOptions(
-    program
-      .command("build")
-      .description("build EHR-Bench or EHR-Ins: sample, render, write JSONL + Parquet + manifest")
-      .argument("<dataset>", "ehr-bench or ehr-ins (the preset; --config overrides its counts)")
-      .requiredOption("--db <file>", "DuckDB store with a task index")
-      .requiredOption("--out <dir>", "output folder (must be empty unless --force)")
-      .option("--format <format>", "ehr-r1 (default) or clean", "ehr-r1")
-      .option("--max-tokens <n>", "fit each input into n tokens (drops oldest events)", parseWholeNumber)
-      .option("--tokenizer <dir>", "model folder for --max-tokens (default: a conservative estimate)")
-      .option("--force", "replace a non-empty output folder")
-      .option("--json", "print the summary as JSON"),
+  addStoreOptions(
+    addSamplingOptions(
+      program
+        .command("build")
+        .description(
+          "build EHR-Bench or EHR-Ins: sample, render, write sharded Parquet (+ JSONL) and a manifest; shards can be built by separate processes",
+        )
+        .argument("<dataset>", "ehr-bench or ehr-ins (the preset; --config overrides its counts)")
+        .requiredOption("--db <file>", "DuckDB store with a task index (only read)")
+        .requiredOption("--out <dir>", "output folder (must be empty unless --force, --resume or --shard)")
+        .option("--format <format>", "ehr-r1 (default) or clean", "ehr-r1")
+        .option("--max-tokens <n>", "fit each input into n tokens (drops oldest events)", parseWholeNumber)
+        .option("--tokenizer <dir>", "model folder for --max-tokens (default: a conservative estimate)")
+        .option("--num-shards <n>", "output shards (default: about 50,000 samples each)", parseWholeNumber)
+        .option(
+          "--shard <k/n>",
+          "build only shards j with j mod n = k (k from 0), so n processes (a Slurm array, Ray tasks) fill one folder",
+        )
+        .option("--resume", "keep the shards an earlier run finished; build the rest")
+        .option("--no-jsonl", "write Parquet shards only")
+        .option("--force", "replace a non-empty output folder")
+        .option("--json", "print the summary as JSON"),
+    ),
   ).action(
     async (
       dataset: string,
-      flags: SamplingFlags & {
-        out: string;
-        format: string;
-        maxTokens?: number;
-        tokenizer?: string;
-        force?: boolean;
-        json?: boolean;
-      },
+      flags: SamplingFlags &
+        StoreFlags & {
+          out: string;
+          format: string;
+          maxTokens?: number;
+          tokenizer?: string;
+          numShards?: number;
+          shard?: string;
+          resume?: boolean;
+          jsonl: boolean;
+          force?: boolean;
+          json?: boolean;
+        },
     ) => {
       if (!PRESETS[dataset])
         throw new UsageError(`unknown dataset ${dataset}: expected ${Object.keys(PRESETS).join(" or ")}`);
       if (!["ehr-r1", "clean"].includes(flags.format))
         throw new UsageError(`--format ${flags.format}: expected ehr-r1 or clean`);
+      const part = flags.shard === undefined ? undefined : parseProcessShard(flags.shard);
       const options = samplingOptions({ ...flags, config: flags.config ?? dataset }, dataset);
-      const store = await Store.open(flags.db, { create: false });
+      // Read-only, so that the processes of a sharded build can share the store.
+      const store = await Store.open(flags.db, { readOnly: true, create: false, ...storeOptions(flags) });
       try {
         const summary = await buildDataset(store, {
           ...options,
@@ -230,19 +249,42 @@ export function registerSampling(tasks: Command, program: Command, output: Outpu
           force: flags.force,
           maxTokens: flags.maxTokens,
           counter: flags.maxTokens ? tokenCounterFor(flags.tokenizer) : undefined,
-          onProgress:
-            flags.json || !output.interactive
-              ? undefined
-              : (done, total) => output.err(`\r\x1b[Kbuild: ${done}/${total} patients${done === total ? "\n" : ""}`),
+          shards: flags.numShards,
+          part,
+          resume: flags.resume,
+          jsonl: flags.jsonl,
+          onProgress: flags.json ? undefined : progressPrinter(output, "build"),
         });
         if (flags.json) return void output.out(`${JSON.stringify(summary, null, 2)}\n`);
         printSampling(summary.sampling, output);
-        output.out(`${summary.folder}: ${summary.files.join(", ")} (${summary.seconds.toFixed(1)} s)\n`);
+        const kept = summary.shards.kept.length ? `, ${summary.shards.kept.length} kept from before` : "";
+        output.out(
+          `${summary.folder}: ${summary.shards.built.length} of ${summary.shards.total} shards built${kept} (${summary.seconds.toFixed(1)} s)${summary.complete ? "; complete, manifest.json written" : "; other shards still to come (ehr-r1 dataset verify tells when all are there)"}\n`,
+        );
       } finally {
         store.close();
       }
     },
   );
+}
+
+/**
+ * Progress of long work on stderr: a rewritten line on a terminal, else (a batch job's log) one
+ * line every 30 seconds and the last one.
+ */
+export function progressPrinter(
+  output: Output,
+  what: string,
+): (p: { samples: number; total: number; seconds: number }) => void {
+  let last = -Infinity;
+  return (p) => {
+    const line = `${what}: ${rateLine(p.samples, p.total, p.seconds, "samples")}`;
+    if (output.interactive) output.err(`\r\x1b[K${line}${p.samples >= p.total ? "\n" : ""}`);
+    else if (p.seconds - last >= 30 || p.samples >= p.total) {
+      last = p.seconds;
+      output.err(`${line}\n`);
+    }
+  };
 }
 
 function printSampling(summary: SampleSummary, output: Output): void {

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { storeOptions } from "../store-options.js";
 import { Store } from "../../store/database.js";
 import { buildTimeline } from "../../timeline/build.js";
 import { exportPatientsEhr, importPatientsEhr } from "../../timeline/interop.js";
@@ -18,13 +19,9 @@ export function registerTimeline(program: Command, output: Output): void {
       "tables that win ties at the same time, in this order (to reproduce a given reference build)",
       parseList,
     )
-    .option(
-      "--memory-limit <size>",
-      "DuckDB memory limit (default 1GB or $EHR_R1_MEMORY_LIMIT); patients are processed in shards that fit it",
-    )
     .option("--json", "print the summary as JSON")
     .action(async (flags: { db: string; tableOrder?: string[]; memoryLimit?: string; json?: boolean }) => {
-      const store = await Store.open(flags.db, { create: false, memoryLimit: flags.memoryLimit });
+      const store = await Store.open(flags.db, { create: false, ...storeOptions(flags) });
       try {
         const summary = await buildTimeline(store, {
           tableOrder: flags.tableOrder,
@@ -52,7 +49,7 @@ export function registerTimeline(program: Command, output: Output): void {
     .option("--force", "replace a non-empty output folder")
     .option("--json", "print the summary as JSON")
     .action(async (flags: { db: string; out: string; subjects?: string[]; force?: boolean; json?: boolean }) => {
-      const store = await Store.open(flags.db, { create: false });
+      const store = await Store.open(flags.db, { ...storeOptions(flags), create: false });
       try {
         const summary = await exportPatientsEhr(store, flags.out, {
           subjects: flags.subjects?.map(Number),
@@ -76,7 +73,7 @@ export function registerTimeline(program: Command, output: Output): void {
     )
     .option("--json", "print the summary as JSON")
     .action(async (dir: string, flags: { db: string; json?: boolean }) => {
-      const store = await Store.open(flags.db);
+      const store = await Store.open(flags.db, storeOptions(flags));
       try {
         const summary = await importPatientsEhr(store, dir);
         if (flags.json) return void output.out(`${JSON.stringify(summary, null, 2)}\n`);
