@@ -23,7 +23,17 @@ export interface BudgetOptions {
   /** Wrap in the model's chat template (system + user, generation prompt) when the counter is a ModelTokenizer that has one. Default true. */
   chat?: boolean;
   enableThinking?: boolean;
+  /**
+   * Tokens of a context event's text followed by the blank line that joins it to the next
+   * (`text + "\n\n"`), from the caller's per-patient cache; default: counted here.
+   */
+  eventTokens?: (event: { index: number; text: string }) => number;
 }
+
+/** What joins the parts of an input (the reference's `"\n\n".join`). */
+const JOIN = "\n\n";
+/** Marks where the user message goes when the chat template is cut into the text before and after it. */
+const SENTINEL = "\u0000EHR-R1-USER-MESSAGE\u0000";
 
 export interface BudgetedPrompt {
   /** The record text kept (for `reference`, the input before truncation). */
@@ -88,6 +98,12 @@ export function fitToBudget(parts: InputParts, options: BudgetOptions): Budgeted
     };
   }
 
+  const fast = fitByPieces(parts, options, format, wrap);
+  if (fast) {
+    const { kept, ...prompt } = fast;
+    return { ...prompt, ...base, droppedEvents: parts.context.length - kept };
+  }
+
   // Per-event counts estimate which oldest events to drop; the whole prompt is then counted to confirm.
   const overhead = build({ ...parts, context: [] }).tokens;
   const costs = parts.context.map((c) => counter.count(c.text) + 1);
@@ -129,6 +145,72 @@ export function fitToBudget(parts: InputParts, options: BudgetOptions): Budgeted
   throw new EhrR1Error(
     `the demographics, admission record and instruction alone take ${floor} tokens, over the budget of ${maxTokens}`,
   );
+}
+
+/**
+ * The events policy from counts of pieces, when the counter is additive at event headings: the
+ * prompt is cut before each context event's `## ` heading into a fixed head (template, demographics,
+ * discharge note, admission), one piece per event (`text + "\n\n"`, counted once per patient by
+ * the caller) and the newest event with the instruction and the template's end. Dropping the oldest
+ * events then only subtracts their counts, and no prompt is tokenized whole. With an `exact`
+ * counter the result is the prompt's true count; with an `upper-bound` one it is never below it.
+ * Null when the shortcut does not apply (no context, an event that is not a heading, nothing fits).
+ */
+function fitByPieces(
+  parts: InputParts,
+  options: BudgetOptions,
+  format: RenderFormat,
+  wrap: (user: string) => string,
+): { input: string; user: string; prompt: string; tokens: number; kept: number } | null {
+  const { counter, maxTokens } = options;
+  const context = parts.context;
+  if (!counter.additivity) return null;
+  // Pieces start at headings; an event that renders to nothing (a table without a format) rides
+  // with the piece before it, since its blank lines merge with that piece's. Leading ones are dropped.
+  const groups: { start: number; end: number }[] = [];
+  for (const [k, c] of context.entries()) {
+    if (c.text === "") {
+      if (groups.length) groups[groups.length - 1]!.end = k + 1;
+      continue;
+    }
+    if (!c.text.startsWith("## ")) return null;
+    groups.push({ start: k, end: k + 1 });
+  }
+  if (!groups.length) return null;
+  const cut = wrap(SENTINEL).split(SENTINEL);
+  if (cut.length !== 2) return null;
+  const [templateHead, templateTail] = cut as [string, string];
+  const prefix = [parts.demographics, parts.lastDischarge, parts.admission];
+  const shownPrefix = format === "clean" ? prefix.filter((t) => t.trim() !== "") : prefix;
+  const head = templateHead + shownPrefix.map((t) => t + JOIN).join("");
+  const textOf = (g: { start: number; end: number }) =>
+    format === "clean"
+      ? context[g.start]!.text
+      : context
+          .slice(g.start, g.end)
+          .map((c) => c.text)
+          .join(JOIN);
+  const instruction = options.instruction === undefined ? "" : `\n${options.instruction}`;
+  const end = textOf(groups[groups.length - 1]!) + instruction + templateTail;
+  const eventTokens = options.eventTokens ?? ((c: { text: string }) => counter.count(c.text + JOIN));
+  const costs = groups
+    .slice(0, -1)
+    .map((g) => (g.end - g.start === 1 ? eventTokens(context[g.start]!) : counter.count(textOf(g) + JOIN)));
+  let total = counter.count(head) + counter.count(end) + costs.reduce((a, b) => a + b, 0);
+  let drop = 0;
+  while (total > maxTokens && drop < costs.length) total -= costs[drop++]!;
+  if (total > maxTokens) return null;
+  const kept = context.slice(groups[drop]!.start);
+  const input = joinInput({ ...parts, context: kept }, format);
+  const user = userMessage(input, options.instruction);
+  const prompt = templateHead + user + templateTail;
+  return {
+    input,
+    user,
+    prompt,
+    tokens: counter.additivity === "exact" ? total : counter.count(prompt),
+    kept: kept.length,
+  };
 }
 
 /** The reference's `ids[-N:]`: the last N tokens of the whole prompt. */

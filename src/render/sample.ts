@@ -1,6 +1,7 @@
 import { UsageError } from "../errors.js";
 import type { EhrEvent } from "../timeline/read.js";
 import { renderEvent, type RenderFormat } from "./markdown.js";
+import type { TokenCounter } from "./tokenizer.js";
 
 /** Coordinates of one sample in a trajectory, as in the reference's task index rows (§6.5). */
 export interface SampleWindow {
@@ -32,11 +33,51 @@ function eventAt(trajectory: readonly EhrEvent[], index: number, what: string): 
   return event;
 }
 
+/**
+ * Each event's text rendered once per patient and reused by every sample whose window contains it,
+ * so a build costs events plus output bytes, not samples × context length. Keyed by event index.
+ */
+export class RenderedTrajectory {
+  private readonly texts = new Map<number, string>();
+  private readonly tokens = new Map<number, number>();
+  private countedBy: string | null = null;
+  constructor(
+    readonly trajectory: readonly EhrEvent[],
+    readonly format: RenderFormat = "ehr-r1",
+  ) {}
+  text(index: number): string {
+    let text = this.texts.get(index);
+    if (text === undefined) this.texts.set(index, (text = renderEvent(this.trajectory[index]!, this.format)));
+    return text;
+  }
+  /** The budgeter's `eventTokens`: each event's count taken once per patient (for one counter). */
+  eventTokens(counter: TokenCounter): (event: { index: number; text: string }) => number {
+    if (this.countedBy !== counter.name) {
+      this.tokens.clear();
+      this.countedBy = counter.name;
+    }
+    return ({ index, text }) => {
+      let n = this.tokens.get(index);
+      if (n === undefined) this.tokens.set(index, (n = counter.count(`${text}\n\n`)));
+      return n;
+    };
+  }
+}
+
 export function inputParts(
   trajectory: readonly EhrEvent[],
   window: SampleWindow = {},
   format: RenderFormat = "ehr-r1",
+  rendered?: RenderedTrajectory,
 ): InputParts {
+  // A cache made for another format would give the wrong text.
+  const cache = rendered && rendered.trajectory === trajectory && rendered.format === format ? rendered : null;
+  const render = (i: number) => (cache ? cache.text(i) : renderEvent(trajectory[i]!, format));
+  // The admission and discharge note are named by index: one outside the trajectory is an error, not "".
+  const renderNamed = (i: number, what: string) => {
+    eventAt(trajectory, i, what);
+    return render(i);
+  };
   if (!trajectory.length) throw new UsageError("empty trajectory");
   const begin = window.begin ?? 0;
   const end = window.end ?? trajectory.length - 1;
@@ -48,18 +89,14 @@ export function inputParts(
     const event = trajectory[i]!;
     // The admission record is shown on its own, never as a context event (§6.5 step 1).
     if (excluded.has(event.file_name) || event.file_name === "admissions") continue;
-    context.push({ index: i, text: renderEvent(event, format) });
+    context.push({ index: i, text: render(i) });
   }
   const admissionsId = window.admissionsId ?? null;
   const lastDischargeId = window.lastDischargeId ?? null;
   return {
-    demographics: renderEvent(trajectory[0]!, format),
-    lastDischarge:
-      lastDischargeId === null ? "" : renderEvent(eventAt(trajectory, lastDischargeId, "last_discharge_id"), format),
-    admission:
-      admissionsId === null || window.task === "admissions"
-        ? ""
-        : renderEvent(eventAt(trajectory, admissionsId, "admissions_id"), format),
+    demographics: render(0),
+    lastDischarge: lastDischargeId === null ? "" : renderNamed(lastDischargeId, "last_discharge_id"),
+    admission: admissionsId === null || window.task === "admissions" ? "" : renderNamed(admissionsId, "admissions_id"),
     context,
   };
 }

@@ -3,12 +3,47 @@ import { Tokenizer } from "@huggingface/tokenizers";
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { InputError } from "../errors.js";
+import { PretokenCounter } from "./pretoken-count.js";
 
 /** Counts tokens of text; the budgeter needs nothing more. */
 export interface TokenCounter {
   readonly name: string;
   /** Tokens of `text` as it would appear inside a prompt (no special tokens added). */
   count(text: string): number;
+  /**
+   * How counts of pieces relate to the count of their concatenation, where the pieces are cut just
+   * before a rendered event's `## ` heading that follows a newline: `exact` when the sum is the
+   * count (the tokenizer never merges across that point), `upper-bound` when the sum is never less.
+   * Lets a budget be checked from cached per-event counts instead of tokenizing every prompt.
+   */
+  readonly additivity?: "exact" | "upper-bound";
+}
+
+/** Text before and after the cut points that a counter's `additivity` is checked on. */
+const ADDITIVITY_PROBES = {
+  before: [
+    "- Valuenum: 12.5",
+    "| nan | None | 0.9 |",
+    "- Text: the patient was seen.",
+    "- Anchor_Age: 5",
+    "[2150-01-01 00:00:00]",
+    "trailing spaces  ",
+    "café",
+    "## Patient Demographics [None]\n- Gender: M",
+    "1,234",
+    "",
+  ],
+  after: ["## Laboratory Test Events [2150-01-01 00:00:00]\n- Item: Sodium", "## Admissions [None]\n| A | B |"],
+};
+
+/** Whether `encode` never merges tokens across the cut before `\n\n## ` (probed on typical pieces). */
+function splitsBeforeHeadings(encode: (text: string) => readonly number[]): boolean {
+  for (const a of ADDITIVITY_PROBES.before)
+    for (const b of ADDITIVITY_PROBES.after) {
+      const head = `${a}\n\n`;
+      if (encode(head + b).length !== encode(head).length + encode(b).length) return false;
+    }
+  return true;
 }
 
 export interface ChatMessage {
@@ -83,10 +118,12 @@ export class ModelTokenizer implements TokenCounter {
         return (value as { content: string }).content;
       return null;
     };
-    return new ModelTokenizer(dir, tokenizer, template, templateFile, {
+    const loaded = new ModelTokenizer(dir, tokenizer, template, templateFile, {
       bos_token: special("bos_token"),
       eos_token: special("eos_token"),
     });
+    loaded.pieces = PretokenCounter.for(tokenizer, tokenizerJson, (text) => loaded.encode(text).length);
+    return loaded;
   }
 
   encode(text: string): number[] {
@@ -101,13 +138,26 @@ export class ModelTokenizer implements TokenCounter {
   count(text: string): number {
     const cached = this.counts.get(text);
     if (cached !== undefined) return cached;
-    const n = this.encode(text).length;
+    const n = this.pieces ? this.pieces.count(text) : this.encode(text).length;
     if (this.counts.size >= 20_000) this.counts.delete(this.counts.keys().next().value!);
     this.counts.set(text, n);
     return n;
   }
 
   private readonly counts = new Map<string, number>();
+  /** Set by `load` when the tokenizer's definition allows counting by cached pre-tokenizer pieces. */
+  private pieces: PretokenCounter | null = null;
+
+  /** Counts by the library alone, for checking the piece-wise count. */
+  countByLibrary(text: string): number {
+    return this.encode(text).length;
+  }
+  private probed: "exact" | undefined | null = null;
+
+  get additivity(): "exact" | undefined {
+    if (this.probed === null) this.probed = splitsBeforeHeadings((t) => this.encode(t)) ? "exact" : undefined;
+    return this.probed;
+  }
 
   get hasChatTemplate(): boolean {
     return this.template !== null;
@@ -150,6 +200,8 @@ function readJson(file: string): unknown {
  */
 export class EstimatedTokenCounter implements TokenCounter {
   readonly name = "estimate (UTF-8 bytes / 1.5, rounded up)";
+  /** A sum of rounded-up quotients is never less than the quotient of the sum, rounded up. */
+  readonly additivity = "upper-bound";
   count(text: string): number {
     return Math.ceil(Buffer.byteLength(text, "utf8") / 1.5);
   }

@@ -18,7 +18,7 @@ import { OWNER_DIR, OWNER_FILE, restrictTree } from "../store/owner-only.js";
 import { withOutputLock } from "../store/output-lock.js";
 import { fitToBudget } from "../render/budget.js";
 import type { RenderFormat } from "../render/markdown.js";
-import { inputParts, joinInput } from "../render/sample.js";
+import { inputParts, joinInput, RenderedTrajectory } from "../render/sample.js";
 import type { TokenCounter } from "../render/tokenizer.js";
 import { firstLine, literal, type Store } from "../store/database.js";
 import { replaceableFolder } from "../store/output-folder.js";
@@ -257,13 +257,15 @@ async function buildShard(
       for (let i = 0; i < subjects.length; i += PATIENT_BATCH) {
         const batch = subjects.slice(i, i + PATIENT_BATCH);
         const trajectories = await readTrajectories(store, batch);
+        const format = context.format ?? "ehr-r1";
+        const rendered = new Map<number, RenderedTrajectory>();
+        const renderedOf = (id: number) =>
+          rendered.get(id) ?? rendered.set(id, new RenderedTrajectory(trajectories.get(id)!, format)).get(id)!;
         const rows = await store.rows<SampledRow>(
           `SELECT * FROM build_rows WHERE shard = ${shard} AND subject_id IN (${batch.join(", ")}) ORDER BY idx`,
         );
         for (const row of rows)
-          await writer.writeLine(
-            JSON.stringify(renderRecord(row, trajectories.get(row.subject_id)!, context.pool, context)),
-          );
+          await writer.writeLine(JSON.stringify(renderRecord(row, renderedOf(row.subject_id), context.pool, context)));
         progress(rows.length);
       }
     } catch (error) {
@@ -396,14 +398,14 @@ interface SampledRow {
 
 function renderRecord(
   row: SampledRow,
-  trajectory: Parameters<typeof inputParts>[0],
+  rendered: RenderedTrajectory,
   pool: Awaited<ReturnType<typeof candidatePool>>,
   options: DatasetOptions,
 ): DatasetRecord {
   const def = taskDefinition(row.task);
   const format = options.format ?? "ehr-r1";
   const parts = inputParts(
-    trajectory,
+    rendered.trajectory,
     {
       begin: row.period_begin,
       end: row.period_end,
@@ -413,6 +415,7 @@ function renderRecord(
       excludedEvents: def.excludedEvents,
     },
     format,
+    rendered,
   );
   const input =
     options.maxTokens && options.counter
@@ -422,6 +425,7 @@ function renderRecord(
           instruction: def.instruction,
           format,
           chat: false,
+          eventTokens: rendered.eventTokens(options.counter),
         }).input
       : joinInput(parts, format);
   const label = JSON.parse(row.target) as string | string[];
