@@ -26,6 +26,11 @@ export function registerSynth(program: Command, output: Output): void {
     .option("--seed <n>", "random seed (same seed, same bytes)", parseWholeNumber, 42)
     .requiredOption("--out <dir>", "output folder (created; must be empty unless --force)")
     .option("--gzip-level <n>", "gzip level 1-9", parseWholeNumber, 6)
+    .option(
+      "--profile <name>",
+      "density: default (fast, about 540 rows per patient) or mimic-iv (real MIMIC-IV rows per patient per table, about 2,000; for benchmarks)",
+      "default",
+    )
     .option("--force", "replace an existing output folder")
     .option("--json", "print the summary as JSON")
     .action(
@@ -34,6 +39,7 @@ export function registerSynth(program: Command, output: Output): void {
         seed: number;
         out: string;
         gzipLevel: number;
+        profile: string;
         force?: boolean;
         json?: boolean;
       }) => {
@@ -41,6 +47,7 @@ export function registerSynth(program: Command, output: Output): void {
           patients: flags.patients,
           seed: flags.seed,
           gzipLevel: flags.gzipLevel,
+          profile: flags.profile,
           force: flags.force,
           onProgress: flags.json ? undefined : synthProgressPrinter(output),
         });

@@ -20,6 +20,7 @@ import {
 } from "./catalog.js";
 import { generatePatient, hash, Ids, type Sink } from "./patient.js";
 import { Random } from "./random.js";
+import { DENSITY_PROFILES, DensitySink } from "./density.js";
 import { type Cell, CsvTableWriter, csvField } from "./table-writer.js";
 
 export interface SynthOptions {
@@ -29,6 +30,8 @@ export interface SynthOptions {
   gzipLevel?: number;
   /** Replace an existing output folder. */
   force?: boolean;
+  /** `default` (the clinical model as written) or `mimic-iv` (real MIMIC-IV rows per patient per table). */
+  profile?: string;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -36,6 +39,7 @@ export interface SynthSummary {
   out: string;
   patients: number;
   seed: number;
+  profile: string;
   rows: Record<string, number>;
   seconds: number;
 }
@@ -62,6 +66,9 @@ export async function synthesizeCohort(outDir: string, options: SynthOptions): P
   if (!Number.isInteger(seed)) throw new UsageError("--seed must be a whole number");
   const level = options.gzipLevel ?? 6;
   if (!Number.isInteger(level) || level < 1 || level > 9) throw new UsageError("--gzip-level must be 1 to 9");
+  const profile = DENSITY_PROFILES[options.profile ?? "default"];
+  if (!profile)
+    throw new UsageError(`--profile ${options.profile}: expected ${Object.keys(DENSITY_PROFILES).join(" or ")}`);
   const out = resolve(outDir);
   if (existsSync(out) && readdirSync(out).length > 0 && !options.force) {
     throw new UsageError(`${out} exists and is not empty (use --force to replace it)`);
@@ -85,18 +92,19 @@ export async function synthesizeCohort(outDir: string, options: SynthOptions): P
   };
   try {
     for (const spec of TABLES) open(spec);
-    const sink: Sink = {
+    const writerSink: Sink = {
       add(table, row) {
         const writer = writers.get(table);
         if (!writer) throw new Error(`synthetic generator wrote to unknown table ${table}`);
         writer.add(row);
       },
     };
-    writeDictionaries(sink);
+    writeDictionaries(writerSink);
+    const sink: Sink = profile.name === "default" ? writerSink : new DensitySink(writerSink, profile, seed);
     const ids = new Ids();
     for (let first = 0; first < patients; first += BATCH) {
       const last = Math.min(patients, first + BATCH);
-      for (let i = first; i < last; i++) generatePatient(i + 1, new Random(seed, i + 1), ids, sink);
+      for (let i = first; i < last; i++) generatePatient(i + 1, new Random(seed, i + 1), ids, sink, profile);
       await Promise.all(
         [...writers.values()].filter((w) => w.pending > FLUSH_CHARS || last === patients).map((w) => w.flush()),
       );
@@ -104,7 +112,7 @@ export async function synthesizeCohort(outDir: string, options: SynthOptions): P
     }
     await Promise.all([...writers.values()].map((w) => w.close()));
     writeMappings(join(staging, "mappings"));
-    writeFileSync(join(staging, "README.txt"), readme(patients, seed));
+    writeFileSync(join(staging, "README.txt"), readme(patients, seed, profile.name));
     await writeSha256Sums(staging);
     rmSync(out, { recursive: true, force: true });
     renameSync(staging, out);
@@ -114,7 +122,7 @@ export async function synthesizeCohort(outDir: string, options: SynthOptions): P
     throw error;
   }
   const rows = Object.fromEntries([...writers].map(([name, w]) => [name, w.rows]));
-  return { out, patients, seed, rows, seconds: (performance.now() - started) / 1000 };
+  return { out, patients, seed, profile: profile.name, rows, seconds: (performance.now() - started) / 1000 };
 }
 
 function writeDictionaries(sink: Sink): void {
@@ -205,8 +213,8 @@ function writeMappings(dir: string): void {
   writeFileSync(join(dir, "ndc_atc.csv"), csv([["ndc_code", "atc_name"], ...drugs.map((d) => [d.ndc, d.drugClass])]));
 }
 
-function readme(patients: number, seed: number): string {
-  return `Synthetic MIMIC-IV-shaped cohort written by ehr-r1 (ehr-r1 synth --patients ${patients} --seed ${seed}).
+function readme(patients: number, seed: number, profile: string): string {
+  return `Synthetic MIMIC-IV-shaped cohort written by ehr-r1 (ehr-r1 synth --patients ${patients} --seed ${seed}${profile === "default" ? "" : ` --profile ${profile}`}).
 Every record here is invented: no real patient is described. The layout, file names and columns follow
 MIMIC-IV v2.2 (hosp, icu), MIMIC-IV-ED 2.2 (ed) and MIMIC-IV-Note 2.2 (note). mappings/ holds crosswalks
 for the generator's own codes (its CCS groups and drug classes are made up, not AHRQ CCS or WHO ATC).

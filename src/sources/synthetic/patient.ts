@@ -78,6 +78,8 @@ interface Person {
   provider: string;
   dod: number | null;
   noteSeq: { ds: number; rr: number };
+  /** The profile's factor on ICU admission. */
+  icuScale: number;
 }
 
 interface Stay {
@@ -96,7 +98,24 @@ interface Stay {
  * drives labs, drugs, procedures, imaging, microbiology, ICU care and outcomes; discharges can be
  * followed by readmission, and death ends the record.
  */
-export function generatePatient(index: number, rng: Random, ids: Ids, out: Sink): void {
+export interface PatientShape {
+  /** Mean of the extra-episode exponential (default 1.4). */
+  episodeMean: number;
+  /** Multiplies every scenario's ICU probability (default 1). */
+  icuScale: number;
+  /** Share of frequent flyers with 20–40 episodes (default 0: no draw is made, so default cohorts keep their bytes). */
+  frequentShare: number;
+}
+
+const DEFAULT_SHAPE: PatientShape = { episodeMean: 1.4, icuScale: 1, frequentShare: 0 };
+
+export function generatePatient(
+  index: number,
+  rng: Random,
+  ids: Ids,
+  out: Sink,
+  shape: PatientShape = DEFAULT_SHAPE,
+): void {
   const subjectId = 10_000_000 + index;
   const group = rng.pick(ANCHOR_YEAR_GROUPS);
   const anchorAge = Math.min(91, Math.max(18, Math.round(rng.normal(62, 17))));
@@ -113,9 +132,13 @@ export function generatePatient(index: number, rng: Random, ids: Ids, out: Sink)
     provider: `P${rng.int(10000, 99999).toString(36).toUpperCase()}`,
     dod: null,
     noteSeq: { ds: 0, rr: 0 },
+    icuScale: shape.icuScale,
   };
   let t = Date.UTC(person.anchorYear, 0, 1) + rng.int(0, 364) * DAY + rng.int(6, 22) * HOUR;
-  const episodes = 1 + Math.floor(rng.exponential(1.4));
+  const episodes =
+    shape.frequentShare > 0 && rng.chance(shape.frequentShare)
+      ? rng.int(20, 40)
+      : 1 + Math.floor(rng.exponential(shape.episodeMean));
   let pending: "readmission" | null = null;
   let remaining = episodes;
   while (remaining > 0 || pending) {
@@ -420,7 +443,7 @@ function admission(
   const hadmId = ids.next("hadm");
   const severity = ed?.severity ?? rng.next();
   const icd9 = rng.chance(ICD9_SHARE[p.group] ?? 0);
-  const icu = rng.chance(scenario.icu * (0.6 + 0.8 * severity));
+  const icu = rng.chance(scenario.icu * (0.6 + 0.8 * severity) * p.icuScale);
   const dies = rng.chance(scenario.mortality * (0.5 + severity) * (icu ? 2.2 : 0.6) * (0.6 + p.anchorAge / 100));
   let los = Math.max(scenario.losDays < 2 ? 0.6 : 1, rng.logNormal(scenario.losDays * (icu ? 1.5 : 1), 0.55)) * DAY;
 
