@@ -28,6 +28,11 @@ export interface BudgetOptions {
    * (`text + "\n\n"`), from the caller's per-patient cache; default: counted here.
    */
   eventTokens?: (event: { index: number; text: string }) => number;
+  /**
+   * False when only the kept text matters (a dataset build): a prompt that certainly fits by its
+   * byte length is then not counted, and `tokens` is that upper bound. Default true: exact.
+   */
+  needTokens?: boolean;
 }
 
 /** What joins the parts of an input (the reference's `"\n\n".join`). */
@@ -193,13 +198,29 @@ function fitByPieces(
   const instruction = options.instruction === undefined ? "" : `\n${options.instruction}`;
   const end = textOf(groups[groups.length - 1]!) + instruction + templateTail;
   const eventTokens = options.eventTokens ?? ((c: { text: string }) => counter.count(c.text + JOIN));
-  const costs = groups
-    .slice(0, -1)
-    .map((g) => (g.end - g.start === 1 ? eventTokens(context[g.start]!) : counter.count(textOf(g) + JOIN)));
-  let total = counter.count(head) + counter.count(end) + costs.reduce((a, b) => a + b, 0);
+  const cost = (g: { start: number; end: number }) =>
+    g.end - g.start === 1 ? eventTokens(context[g.start]!) : counter.count(textOf(g) + JOIN);
+  // Byte-level tokens are at least one byte each: a prompt of no more bytes than the budget fits
+  // whole, and nothing needs counting (unless the caller wants the exact count).
+  let bytes = Buffer.byteLength(head) + Buffer.byteLength(end);
+  for (let k = 0; k < groups[groups.length - 1]!.start; k++) {
+    const text = context[k]!.text;
+    if (text !== "" || format !== "clean") bytes += Buffer.byteLength(text) + JOIN.length;
+  }
   let drop = 0;
-  while (total > maxTokens && drop < costs.length) total -= costs[drop++]!;
-  if (total > maxTokens) return null;
+  let total = bytes;
+  if (!(options.needTokens === false && counter.additivity === "exact" && bytes <= maxTokens)) {
+    // Newest first: events older than the cut are never counted.
+    total = counter.count(head) + counter.count(end);
+    if (total > maxTokens) return null;
+    drop = groups.length - 1;
+    while (drop > 0) {
+      const c = cost(groups[drop - 1]!);
+      if (total + c > maxTokens) break;
+      total += c;
+      drop--;
+    }
+  }
   const kept = context.slice(groups[drop]!.start);
   const input = joinInput({ ...parts, context: kept }, format);
   const user = userMessage(input, options.instruction);

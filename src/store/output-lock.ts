@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { dirname, resolve } from "node:path";
 import { UsageError } from "../errors.js";
@@ -91,6 +91,13 @@ export function acquireOutputLock(out: string): () => void {
     if (!held.delete(path)) return;
     if (readHolder(path)?.pid === process.pid) rmSync(path, { force: true });
   };
+}
+
+/** Removes the lock of an output when its holder is gone (a run killed after finishing that output). */
+export function clearStaleLock(out: string): void {
+  const path = lockPathOf(out);
+  const holder = existsSync(path) ? readHolder(path) : null;
+  if (holder && !alive(holder)) rmSync(path, { force: true });
 }
 
 /** Runs `work` holding the output's lock. */

@@ -15,16 +15,20 @@ import {
 import { HashingWriter, hashFile, type WrittenFile } from "../dataset/hashing-writer.js";
 import { EhrR1Error, UsageError } from "../errors.js";
 import { OWNER_DIR, OWNER_FILE, restrictTree } from "../store/owner-only.js";
-import { withOutputLock } from "../store/output-lock.js";
+import { acquireOutputLock, clearStaleLock, withOutputLock } from "../store/output-lock.js";
+import { Worker } from "node:worker_threads";
+import { hostname } from "node:os";
+import { EstimatedTokenCounter, ModelTokenizer, type TokenCounter } from "../render/tokenizer.js";
+import { memoryLimitBytes } from "../timeline/build.js";
+import { PACKAGE_ROOT, TOOL_VERSION } from "../version.js";
+import type { WorkerInput, WorkerReply, WorkerRequest } from "./build-worker.js";
 import { fitToBudget } from "../render/budget.js";
 import type { RenderFormat } from "../render/markdown.js";
 import { inputParts, joinInput, RenderedTrajectory } from "../render/sample.js";
-import type { TokenCounter } from "../render/tokenizer.js";
 import { firstLine, literal, type Store } from "../store/database.js";
 import { replaceableFolder } from "../store/output-folder.js";
 import { readTrajectories } from "../timeline/read.js";
-import { TOOL_VERSION } from "../version.js";
-import { candidatePool, candidatesFor } from "./candidates.js";
+import { candidatePool, candidatesFor, type CandidatePool } from "./candidates.js";
 import { PRESETS, type SampleConfig } from "./presets.js";
 import { task as taskDefinition } from "./registry.js";
 import {
@@ -57,6 +61,10 @@ export interface DatasetOptions extends Omit<SampleOptions, "config" | "split" |
   /** Also write JSONL shards beside the Parquet ones (default true). */
   jsonl?: boolean;
   onProgress?: (progress: BuildProgress) => void;
+  /** Worker threads that render shards in parallel (default 1: this thread). */
+  workers?: number;
+  /** DuckDB's spill folder for the workers' own connections. */
+  tempDirectory?: string;
 }
 
 export interface BuildProgress {
@@ -89,7 +97,12 @@ export interface DatasetSummary {
   seconds: number;
 }
 
-const PATIENT_BATCH = 200;
+/**
+ * Patients are read and rendered in batches of about this many timeline rows (whole patients), so
+ * memory holds one batch whatever the density: 200 patients of the demo, fewer of real MIMIC-IV.
+ */
+const BATCH_ROWS = 60_000;
+const MAX_BATCH_PATIENTS = 200;
 
 /**
  * Samples the task index and renders every sample into Hugging Face-style shards
@@ -183,25 +196,47 @@ export async function buildDataset(store: Store, options: DatasetOptions): Promi
   const mine = Array.from({ length: shards }, (_, j) => j).filter((j) => ownsShard(j, part));
   const kept = options.resume ? mine.filter((j) => finishedPart(out, j) !== null) : [];
   const todo = mine.filter((j) => !kept.includes(j));
+  for (const j of kept) clearStaleLock(lockOf(out, j));
   const total = todo.reduce((a, j) => a + (perShard.get(j) ?? 0), 0);
   let written = 0;
-  const files: string[] = [];
-  for (const j of todo) {
-    const part = await withOutputLock(join(out, PARTS_DIR, String(j).padStart(5, "0")), () =>
-      buildShard(store, out, j, { ...options, shards, shardSplit: splitName, pool }, (n) => {
-        written += n;
-        options.onProgress?.({
-          samples: written,
-          total,
-          shardsDone: todo.indexOf(j),
-          shards: todo.length,
-          seconds: (performance.now() - started) / 1000,
-        });
-      }),
-    ).catch((error: unknown) => {
-      throw shardFailure(error, j, shards);
+  let shardsDone = 0;
+  const progress = (n: number) => {
+    written += n;
+    options.onProgress?.({
+      samples: written,
+      total,
+      shardsDone,
+      shards: todo.length,
+      seconds: (performance.now() - started) / 1000,
     });
-    files.push(...part.files.map((f) => f.file));
+  };
+  const context: ShardContext = {
+    shards,
+    shardSplit: splitName,
+    pool,
+    format: options.format,
+    maxTokens: options.maxTokens,
+    counter: options.counter,
+    seed: options.seed,
+    jsonl: options.jsonl,
+  };
+  const files: string[] = [];
+  const workers = Math.min(options.workers ?? 1, todo.length);
+  const counter = counterSpec(options);
+  if (workers > 1 && counter !== undefined && existsSync(WORKER_SCRIPT)) {
+    files.push(
+      ...(await buildInWorkers(store, out, todo, workers, context, counter, options, progress, () => shardsDone++)),
+    );
+  } else {
+    for (const j of todo) {
+      const part = await withOutputLock(lockOf(out, j), () => buildShard(store, out, j, context, progress)).catch(
+        (error: unknown) => {
+          throw shardFailure(error, j, shards);
+        },
+      );
+      shardsDone++;
+      files.push(...part.files.map((f) => f.file));
+    }
   }
   await store.exec("DROP TABLE IF EXISTS temp.build_rows");
   const complete = writeManifestIfComplete(out, plan);
@@ -215,10 +250,16 @@ export async function buildDataset(store: Store, options: DatasetOptions): Promi
   };
 }
 
-interface ShardContext extends DatasetOptions {
+/** What rendering one shard needs; everything but the counter can be sent to a worker thread. */
+export interface ShardContext {
   shards: number;
   shardSplit: string;
-  pool: Awaited<ReturnType<typeof candidatePool>>;
+  pool: CandidatePool;
+  format?: RenderFormat;
+  maxTokens?: number;
+  counter?: TokenCounter;
+  seed: number;
+  jsonl?: boolean;
 }
 
 /** What `parts/<shard>.json` records of a finished shard. */
@@ -230,7 +271,7 @@ export interface PartRecord {
 }
 
 /** Renders one shard's patients, batch by batch, into a staging folder; then Parquet; then renames both into `data/`. */
-async function buildShard(
+export async function buildShard(
   store: Store,
   out: string,
   shard: number,
@@ -249,13 +290,12 @@ async function buildShard(
     const jsonl = join(staging, basename(jsonlName));
     const writer = new HashingWriter(jsonl);
     try {
-      const subjects = (
-        await store.rows<{ s: number }>(
-          `SELECT DISTINCT subject_id AS s FROM build_rows WHERE shard = ${shard} ORDER BY 1`,
-        )
-      ).map((r) => r.s);
-      for (let i = 0; i < subjects.length; i += PATIENT_BATCH) {
-        const batch = subjects.slice(i, i + PATIENT_BATCH);
+      const sizes = await store.rows<{ s: number; n: bigint }>(
+        `SELECT s.subject_id AS s, coalesce(sum(e.n_rows), 0) AS n
+         FROM (SELECT DISTINCT subject_id FROM build_rows WHERE shard = ${shard}) s
+         LEFT JOIN timeline.events e USING (subject_id) GROUP BY 1 ORDER BY 1`,
+      );
+      for (const batch of batches(sizes)) {
         const trajectories = await readTrajectories(store, batch);
         const format = context.format ?? "ehr-r1";
         const rendered = new Map<number, RenderedTrajectory>();
@@ -289,6 +329,143 @@ async function buildShard(
   }
 }
 
+const lockOf = (out: string, shard: number) => join(out, PARTS_DIR, String(shard).padStart(5, "0"));
+
+/** The compiled worker (tests and the CLI both run it from dist/, which the build keeps current). */
+const WORKER_SCRIPT = join(PACKAGE_ROOT, "dist", "src", "tasks", "build-worker.js");
+
+/** How a worker makes the same counter: none, the estimate, or a model folder; undefined if it cannot. */
+function counterSpec(options: DatasetOptions): WorkerInput["counter"] | undefined {
+  if (!options.maxTokens || !options.counter) return null;
+  if (options.counter instanceof EstimatedTokenCounter) return { kind: "estimate" };
+  if (options.counter instanceof ModelTokenizer) return { kind: "model", dir: options.counter.name };
+  return undefined;
+}
+
+/**
+ * Shards rendered by worker threads, one shard at a time each, taken from a queue; the main thread
+ * holds each shard's lock while a worker builds it. The samples go to the workers as a Parquet file
+ * (sorted by shard, so each worker's reads skip the others' row groups). DuckDB's memory limit is
+ * shared out among the workers. The first failure stops the queue; shards already finished stay.
+ */
+async function buildInWorkers(
+  store: Store,
+  out: string,
+  todo: readonly number[],
+  count: number,
+  context: ShardContext,
+  counter: WorkerInput["counter"],
+  options: DatasetOptions,
+  progress: (samples: number) => void,
+  finished: () => void,
+): Promise<string[]> {
+  removeStaleSampleFiles(join(out, PARTS_DIR));
+  const rowsFile = join(out, PARTS_DIR, `.samples-${hostname()}-${process.pid}.parquet`);
+  await store.exec(
+    `COPY (SELECT * FROM build_rows WHERE shard IN (${todo.join(", ")}) ORDER BY shard, subject_id, idx) TO ${literal(rowsFile)} (FORMAT parquet)`,
+  );
+  restrictTree(rowsFile);
+  // The main thread only waits meanwhile: its DuckDB gives up most of its limit to the workers.
+  const limit = await memoryLimitBytes(store);
+  const mainShare = 128 << 20;
+  const share = Math.max(256 << 20, Math.floor((limit - mainShare) / count));
+  await store.exec(`SET memory_limit = '${Math.floor(mainShare / (1 << 20))}MB'`);
+  const { counter: _unsent, ...sendable } = context;
+  const input: WorkerInput = {
+    db: store.path,
+    memoryLimit: `${Math.floor(share / (1 << 20))}MB`,
+    tempDirectory: options.tempDirectory,
+    rowsFile,
+    out,
+    context: sendable,
+    counter,
+  };
+  const queue = [...todo];
+  const files: string[] = [];
+  const threads: Worker[] = [];
+  let failure: Error | null = null;
+  try {
+    await Promise.all(
+      Array.from({ length: count }, async () => {
+        const worker = new Worker(WORKER_SCRIPT, { workerData: input });
+        threads.push(worker);
+        const exited = new Promise<void>((resolveExit) => worker.once("exit", () => resolveExit()));
+        let release: (() => void) | null = null;
+        await new Promise<void>((resolveWorker) => {
+          const next = () => {
+            const shard = failure ? undefined : queue.shift();
+            if (shard === undefined) {
+              worker.postMessage({ kind: "stop" } satisfies WorkerRequest);
+              return resolveWorker();
+            }
+            try {
+              release = acquireOutputLock(lockOf(out, shard));
+            } catch (error) {
+              failure ??= shardFailure(error, shard, context.shards);
+              return next();
+            }
+            worker.postMessage({ kind: "shard", shard } satisfies WorkerRequest);
+          };
+          worker.on("message", (reply: WorkerReply) => {
+            if (reply.kind === "progress") return progress(reply.samples);
+            release?.();
+            release = null;
+            if (reply.kind === "done") {
+              files.push(...reply.files);
+              finished();
+            } else failure ??= shardFailure(new EhrR1Error(reply.message), reply.shard, context.shards);
+            next();
+          });
+          worker.once("error", (error) => {
+            release?.();
+            failure ??= new EhrR1Error(`a build worker failed: ${firstLine(error)}`);
+            resolveWorker();
+          });
+          next();
+        });
+        await exited;
+      }),
+    );
+  } finally {
+    await Promise.all(threads.map((t) => t.terminate()));
+    rmSync(rowsFile, { force: true });
+    await store.exec(`SET memory_limit = '${Math.floor(limit / (1 << 20))}MB'`);
+  }
+  if (failure) throw failure;
+  return files;
+}
+
+/** Sample files that killed builds on this machine left behind (another machine's are its own business). */
+function removeStaleSampleFiles(parts: string): void {
+  const prefix = `.samples-${hostname()}-`;
+  for (const name of readdirSync(parts)) {
+    if (!name.startsWith(prefix) || !name.endsWith(".parquet")) continue;
+    const pid = Number(name.slice(prefix.length, -".parquet".length));
+    if (!Number.isInteger(pid)) continue;
+    try {
+      process.kill(pid, 0);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ESRCH") rmSync(join(parts, name), { force: true });
+    }
+  }
+}
+
+/** Consecutive patients cut into batches of about BATCH_ROWS timeline rows (at least one patient each). */
+function* batches(sizes: readonly { s: number; n: bigint }[]): Generator<number[]> {
+  let batch: number[] = [];
+  let rows = 0;
+  for (const { s, n } of sizes) {
+    if (batch.length && (rows + Number(n) > BATCH_ROWS || batch.length >= MAX_BATCH_PATIENTS)) {
+      yield batch;
+      batch = [];
+      rows = 0;
+    }
+    batch.push(s);
+    rows += Number(n);
+  }
+  if (batch.length) yield batch;
+}
+
 /**
  * JSONL to Parquet in DuckDB, with row groups of about 64 MB: the default of 122,880 rows per group
  * would hold gigabytes of long inputs in memory at once.
@@ -296,9 +473,16 @@ async function buildShard(
 async function jsonlToRecordsParquet(store: Store, jsonl: string, parquet: string, written: WrittenFile) {
   const perRow = written.lines ? written.bytes / written.lines : 1;
   const rowGroup = Math.max(64, Math.min(122_880, Math.floor((64 << 20) / perRow)));
-  await store.exec(`COPY (SELECT * FROM read_json(${literal(jsonl)}, format = 'newline_delimited', maximum_object_size = 67108864,
+  // One DuckDB thread, so the file's bytes do not depend on the machine or on who built the shard.
+  const threads = await store.value<bigint | number>("SELECT current_setting('threads')");
+  await store.exec("SET threads = 1");
+  try {
+    await store.exec(`COPY (SELECT * FROM read_json(${literal(jsonl)}, format = 'newline_delimited', maximum_object_size = 33554432,
       columns = {idx: 'BIGINT', instruction: 'VARCHAR', input: 'VARCHAR', output: 'VARCHAR', candidates: 'VARCHAR[]', task_info: 'JSON'}))
     TO ${literal(parquet)} (FORMAT parquet, ROW_GROUP_SIZE ${rowGroup})`);
+  } finally {
+    await store.exec(`SET threads = ${Number(threads)}`);
+  }
 }
 
 /** The part record of a finished shard whose files are all there at their recorded sizes, else null. */
@@ -399,8 +583,8 @@ interface SampledRow {
 function renderRecord(
   row: SampledRow,
   rendered: RenderedTrajectory,
-  pool: Awaited<ReturnType<typeof candidatePool>>,
-  options: DatasetOptions,
+  pool: CandidatePool,
+  options: ShardContext,
 ): DatasetRecord {
   const def = taskDefinition(row.task);
   const format = options.format ?? "ehr-r1";
@@ -426,6 +610,7 @@ function renderRecord(
           format,
           chat: false,
           eventTokens: rendered.eventTokens(options.counter),
+          needTokens: false,
         }).input
       : joinInput(parts, format);
   const label = JSON.parse(row.target) as string | string[];

@@ -39,10 +39,11 @@ describe("sharded builds: separate processes fill one folder", () => {
   ];
 
   it("three processes at once build what one process builds, and dataset verify accepts it", async () => {
-    const single = await spawnCli([...common, "--out", join(dir, "single")]);
+    // One process on one thread, against three processes with two worker threads each.
+    const single = await spawnCli([...common, "--out", join(dir, "single"), "--workers", "1"]);
     expect(single.code, single.err).toBe(0);
     const parts = await Promise.all(
-      [0, 1, 2].map((k) => spawnCli([...common, "--out", join(dir, "sharded"), "--shard", `${k}/3`])),
+      [0, 1, 2].map((k) => spawnCli([...common, "--out", join(dir, "sharded"), "--shard", `${k}/3`, "--workers", "2"])),
     );
     for (const p of parts) expect(p.code, p.err).toBe(0);
     // Exactly one process saw the last shard land and wrote the manifest; the others say shards are to come or complete.

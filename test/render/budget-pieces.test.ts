@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { fitToBudget, SYSTEM_PROMPT } from "../../src/render/budget.js";
 import { renderEvent } from "../../src/render/markdown.js";
@@ -6,7 +8,8 @@ import { ModelTokenizer, type TokenCounter } from "../../src/render/tokenizer.js
 import { TASKS, task as taskDefinition } from "../../src/tasks/registry.js";
 import { sampleTaskIndex } from "../../src/tasks/sample.js";
 import { readTrajectories } from "../../src/timeline/read.js";
-import { DEMO_STORE_FILES, QWEN3_DIR, QWEN3_FILES, describeNeeding } from "../helpers/data.js";
+import { buildDataset } from "../../src/tasks/build-dataset.js";
+import { DEMO_STORE_FILES, QWEN3_DIR, QWEN3_FILES, describeNeeding, tempDir } from "../helpers/data.js";
 import { DEMO_DB, openShared } from "../helpers/fixtures.js";
 
 /** The same counter with and without the claim that counts add up at event headings. */
@@ -45,8 +48,9 @@ describe("budgets from per-event counts give what counting whole prompts gives",
       eventTokens: (c) => (asked.push(c.index), c.text.length + 2),
     });
     expect(r.tokens).toBe(r.prompt.length);
-    // The newest event is counted with the instruction, never through the cache.
-    expect(asked).toEqual([0, 1, 2, 3, 4]);
+    // Newest first, and only until the budget is reached; the newest event is counted with the instruction.
+    const kept = 6 - r.droppedEvents;
+    expect(asked).toEqual([4, 3, 2, 1, 0].slice(0, Math.min(5, kept)));
   });
 });
 
@@ -137,6 +141,37 @@ describeNeeding([...QWEN3_FILES, ...DEMO_STORE_FILES], "budgets by Qwen3's own t
       }
       expect(rows.length).toBeGreaterThan(200);
       expect(dropped).toBeGreaterThan(50);
+    } finally {
+      store.close();
+    }
+  }, 240_000);
+
+  it("every sample of a budgeted demo build is within the budget, counted by the library", async () => {
+    const store = await openShared(DEMO_DB);
+    const dir = tempDir();
+    try {
+      const summary = await buildDataset(store, {
+        name: "ehr-bench",
+        seed: 9,
+        perTask: 10,
+        split: { kind: "all" },
+        maxTokens: 1500,
+        counter: ModelTokenizer.load(QWEN3_DIR),
+        out: join(dir, "bench"),
+      });
+      const fresh = ModelTokenizer.load(QWEN3_DIR);
+      const lines = readFileSync(join(dir, "bench", "data", "test-00000-of-00001.jsonl"), "utf8")
+        .trimEnd()
+        .split("\n");
+      expect(lines.length).toBe(summary.sampling.samples);
+      let near = 0;
+      for (const line of lines) {
+        const r = JSON.parse(line) as { input: string; instruction: string };
+        const tokens = fresh.countByLibrary(`${r.input}\n${r.instruction}`);
+        expect(tokens).toBeLessThanOrEqual(1500);
+        if (tokens > 1300) near++;
+      }
+      expect(near).toBeGreaterThan(20); // the budget binds
     } finally {
       store.close();
     }

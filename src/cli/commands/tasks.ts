@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { restrictTree } from "../../store/owner-only.js";
 import { existsSync, readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { UsageError } from "../../errors.js";
 import { tokenCounterFor } from "../../render/tokenizer.js";
@@ -211,6 +212,11 @@ export function registerSampling(tasks: Command, program: Command, output: Outpu
           "build only shards j with j mod n = k (k from 0), so n processes (a Slurm array, Ray tasks) fill one folder",
         )
         .option("--resume", "keep the shards an earlier run finished; build the rest")
+        .option(
+          "--workers <n>",
+          `worker threads rendering shards in parallel (default: all ${availableParallelism()} cores)`,
+          parseWholeNumber,
+        )
         .option("--no-jsonl", "write Parquet shards only")
         .option("--force", "replace a non-empty output folder")
         .option("--json", "print the summary as JSON"),
@@ -227,6 +233,7 @@ export function registerSampling(tasks: Command, program: Command, output: Outpu
           numShards?: number;
           shard?: string;
           resume?: boolean;
+          workers?: number;
           jsonl: boolean;
           force?: boolean;
           json?: boolean;
@@ -253,6 +260,8 @@ export function registerSampling(tasks: Command, program: Command, output: Outpu
           part,
           resume: flags.resume,
           jsonl: flags.jsonl,
+          workers: Math.max(1, flags.workers ?? availableParallelism()),
+          tempDirectory: flags.tempDir,
           onProgress: flags.json ? undefined : progressPrinter(output, "build"),
         });
         if (flags.json) return void output.out(`${JSON.stringify(summary, null, 2)}\n`);
