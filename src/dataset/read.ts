@@ -64,7 +64,8 @@ export async function* readJsonRecords(path: string): AsyncGenerator<Located<unk
 }
 
 async function* readParquetRows(file: string): AsyncGenerator<Located<unknown>> {
-  const store = await Store.open(":memory:");
+  // One thread reads one row group at a time: rows of long inputs stay within the memory limit.
+  const store = await Store.open(":memory:", { threads: 1 });
   try {
     let row = 0;
     for await (const chunk of store.stream<{ line: string }>(

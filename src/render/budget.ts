@@ -128,9 +128,11 @@ export function fitToBudget(parts: InputParts, options: BudgetOptions): Budgeted
   if (at >= 0) {
     const head = parts.lastDischarge.slice(0, at + marker.length);
     const body = parts.lastDischarge.slice(at + marker.length);
+    // The note's tokens once; each step of the search below decodes a shorter tail of them.
+    const ids = counter instanceof ModelTokenizer ? counter.encode(body) : null;
     const tail = (n: number) =>
       counter instanceof ModelTokenizer
-        ? counter.decode(counter.encode(body).slice(-n || body.length))
+        ? counter.decode(ids!.slice(-n || body.length))
         : body.slice(Math.max(0, body.length - Math.floor(n * 1.5)));
     const bodyTokens = counter.count(body);
     let lo = 0;
