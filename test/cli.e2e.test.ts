@@ -142,6 +142,16 @@ describe("command line: timelines and show", () => {
     expect((await run("build", "ehr-other", "--db", db, "--out", join(dir, "x"))).err).toMatch(
       /unknown dataset ehr-other/,
     );
+    // Out of memory: one line naming the shard and the options that help; nothing half-written in data/.
+    const starved = await run(
+      ...["build", "ehr-bench", "--db", db, "--out", join(dir, "starved"), "--per-task", "5", "--min-events", "2"],
+      ...["--memory-limit", "8MB", "--workers", "1"],
+    );
+    expect(starved.code).toBe(1);
+    expect(starved.err).toMatch(/^error: .*(out of memory|Out of Memory).*--memory-limit.*--temp-dir/s);
+    expect(starved.err.trim().split("\n")).toHaveLength(1);
+    const { existsSync, readdirSync } = await import("node:fs");
+    if (existsSync(join(dir, "starved", "data"))) expect(readdirSync(join(dir, "starved", "data"))).toEqual([]);
     const fresh = join(dir, "fresh.duckdb");
     await run("ingest", join(dir, "demo", "mimic-iv"), "--db", fresh, "--only", "patients,admissions");
     expect((await run("tasks", "index", "--db", fresh)).err).toMatch(

@@ -64,21 +64,28 @@ export async function main(argv: readonly string[], output: Output = processOutp
     }
     const debug = argv.includes("--debug");
     const raw = error instanceof Error ? error.message : String(error);
-    const message = error instanceof EhrR1Error ? raw : explainUnexpected(raw);
-    output.err(`error: ${message}\n`);
+    const explained = error instanceof EhrR1Error ? { message: raw, known: true } : explainUnexpected(raw);
+    output.err(`error: ${explained.message}\n`);
     if (debug && error instanceof Error && error.stack) output.err(`${error.stack}\n`);
-    else if (!(error instanceof EhrR1Error)) output.err("(unexpected error; run with --debug for details)\n");
+    else if (!explained.known) output.err("(unexpected error; run with --debug for details)\n");
     return 1;
   }
 }
 
 /** DuckDB's errors carry multi-line hints; keep the first line and say what the user can do. */
-function explainUnexpected(message: string): string {
+function explainUnexpected(message: string): { message: string; known: boolean } {
   const first = message.split("\n")[0] ?? message;
-  if (/Out of Memory Error/i.test(first)) {
-    return `${first} — DuckDB reached its memory limit; raise the command's --memory-limit (e.g. --memory-limit 4GB, or EHR_R1_MEMORY_LIMIT=4GB), or give --temp-dir a folder with free disk space to spill to`;
-  }
-  return first;
+  if (/Out of Memory Error/i.test(first))
+    return {
+      message: `${first} — DuckDB reached its memory limit; raise the command's --memory-limit (e.g. --memory-limit 4GB, or EHR_R1_MEMORY_LIMIT=4GB), or give --temp-dir a folder with free disk space to spill to`,
+      known: true,
+    };
+  if (/No space left on device|ENOSPC/i.test(first))
+    return {
+      message: `${first} — the disk is full; free space where the output goes, or point --temp-dir at a larger disk`,
+      known: true,
+    };
+  return { message: first, known: false };
 }
 
 export function parseWholeNumber(value: string): number {

@@ -65,7 +65,7 @@ export async function* readJsonRecords(path: string): AsyncGenerator<Located<unk
 
 async function* readParquetRows(file: string): AsyncGenerator<Located<unknown>> {
   // One thread reads one row group at a time: rows of long inputs stay within the memory limit.
-  const store = await Store.open(":memory:", { threads: 1 });
+  const store = await Store.open(":memory:", { threads: 1, memoryLimit: "256MB" });
   try {
     let row = 0;
     for await (const chunk of store.stream<{ line: string }>(

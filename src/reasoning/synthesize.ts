@@ -2,8 +2,10 @@ import { createWriteStream, existsSync, mkdirSync, writeFileSync } from "node:fs
 import { withOutputLock } from "../store/output-lock.js";
 import { once } from "node:events";
 import { join, resolve } from "node:path";
-import { goldOf, readBenchmark } from "../eval/dataset.js";
-import { generateWithRetries, readCompleteLines, runJobs, type RetryPolicy } from "../eval/jobs.js";
+import { benchmarkRecords, goldOf, readBenchmark } from "../eval/dataset.js";
+import { readLines } from "../dataset/read.js";
+import { InputError } from "../errors.js";
+import { generateWithRetries, runJobs, type RetryPolicy } from "../eval/jobs.js";
 import type { Provider } from "../providers/types.js";
 import type { Store } from "../store/database.js";
 import type { DatasetRecord } from "../tasks/build-dataset.js";
@@ -143,7 +145,12 @@ async function synthesizeLocked(options: SynthesisOptions, paths: Map<string, st
 export async function filterChains(runDir: string, data: string, outFile: string, minCoverage = 0.7) {
   const chainsPath = join(resolve(runDir), "chains.jsonl");
   if (!existsSync(chainsPath)) throw new Error(`${chainsPath} not found: is ${runDir} a \`reason synth\` folder?`);
-  const byId = new Map((await readBenchmark(data)).map((r) => [String(r.idx), r]));
+  // Three streaming passes, so memory holds only the records that have chains (EHR-Ins-Reasoning's
+  // share), never the whole EHR-Ins: the chain ids, then those records, then the chains again.
+  const wanted = new Set<string>();
+  for await (const line of chainLines(chainsPath)) wanted.add(line.id);
+  const byId = new Map<string, DatasetRecord>();
+  for await (const r of benchmarkRecords(data)) if (wanted.has(String(r.idx))) byId.set(String(r.idx), r);
   const rejected: Record<RejectReason | "request-failed", number> = {
     empty: 0,
     "missing-sections": 0,
@@ -155,7 +162,7 @@ export async function filterChains(runDir: string, data: string, outFile: string
   let accepted = 0;
   let samples = 0;
   const stream = createWriteStream(resolve(outFile), { mode: 0o600 });
-  for (const line of readCompleteLines<ChainLine>(chainsPath)) {
+  for await (const line of chainLines(chainsPath)) {
     const record = byId.get(line.id);
     if (!record) continue;
     if (line.error) {
@@ -177,4 +184,28 @@ export async function filterChains(runDir: string, data: string, outFile: string
   stream.end();
   await once(stream, "finish");
   return { samples, accepted, rejected };
+}
+
+/** The complete lines of a `chains.jsonl`, one at a time; a last line cut by a kill is skipped. */
+async function* chainLines(path: string): AsyncGenerator<ChainLine> {
+  let pending: { text: string; line: number } | null = null;
+  for await (const next of readLines(path)) {
+    if (pending) yield parseChainLine(pending, path);
+    pending = next;
+  }
+  if (pending) {
+    try {
+      yield JSON.parse(pending.text) as ChainLine;
+    } catch {
+      // Cut by a kill while it was written: `reason synth --resume` rewrites it.
+    }
+  }
+}
+
+function parseChainLine(line: { text: string; line: number }, path: string): ChainLine {
+  try {
+    return JSON.parse(line.text) as ChainLine;
+  } catch (error) {
+    throw new InputError(path, line.line, `not JSON (${(error as Error).message})`);
+  }
 }

@@ -88,7 +88,7 @@ export class PretokenCounter {
     let n = this.pieces.get(piece);
     if (n === undefined) {
       n = this.encodeCount(piece);
-      if (this.pieces.size >= 1_000_000) this.pieces.clear();
+      if (this.pieces.size >= 200_000) this.pieces.clear();
       this.pieces.set(piece, n);
     }
     return n;

@@ -139,12 +139,19 @@ export class ModelTokenizer implements TokenCounter {
     const cached = this.counts.get(text);
     if (cached !== undefined) return cached;
     const n = this.pieces ? this.pieces.count(text) : this.encode(text).length;
-    if (this.counts.size >= 20_000) this.counts.delete(this.counts.keys().next().value!);
+    // Bounded by characters held, not entries: keys can be whole discharge notes.
+    this.countedChars += text.length;
+    while (this.countedChars > 8_000_000 && this.counts.size) {
+      const oldest = this.counts.keys().next().value!;
+      this.countedChars -= oldest.length;
+      this.counts.delete(oldest);
+    }
     this.counts.set(text, n);
     return n;
   }
 
   private readonly counts = new Map<string, number>();
+  private countedChars = 0;
   /** Set by `load` when the tokenizer's definition allows counting by cached pre-tokenizer pieces. */
   private pieces: PretokenCounter | null = null;
 

@@ -387,7 +387,11 @@ async function buildInWorkers(
   try {
     await Promise.all(
       Array.from({ length: count }, async () => {
-        const worker = new Worker(WORKER_SCRIPT, { workerData: input });
+        // A bounded heap makes V8 collect before a worker's garbage adds up to gigabytes of RSS.
+        const worker = new Worker(WORKER_SCRIPT, {
+          workerData: input,
+          resourceLimits: { maxOldGenerationSizeMb: 768 },
+        });
         threads.push(worker);
         const exited = new Promise<void>((resolveExit) => worker.once("exit", () => resolveExit()));
         let release: (() => void) | null = null;

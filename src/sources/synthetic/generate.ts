@@ -104,7 +104,13 @@ export async function synthesizeCohort(outDir: string, options: SynthOptions): P
     const ids = new Ids();
     for (let first = 0; first < patients; first += BATCH) {
       const last = Math.min(patients, first + BATCH);
-      for (let i = first; i < last; i++) generatePatient(i + 1, new Random(seed, i + 1), ids, sink, profile);
+      for (let i = first; i < last; i++) {
+        generatePatient(i + 1, new Random(seed, i + 1), ids, sink, profile);
+        // Dense cohorts buffer tens of MB per batch: hand full buffers to zlib as they fill, so
+        // strings stay small and short-lived whatever the density.
+        const full = [...writers.values()].filter((w) => w.pending > FLUSH_CHARS);
+        if (full.length) await Promise.all(full.map((w) => w.flush()));
+      }
       await Promise.all(
         [...writers.values()].filter((w) => w.pending > FLUSH_CHARS || last === patients).map((w) => w.flush()),
       );
