@@ -1,4 +1,5 @@
-import { readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
+import { readLines } from "../dataset/read.js";
 import { resolve } from "node:path";
 import { InputError, UsageError } from "../errors.js";
 import { bootstrapInterval } from "../eval/metrics/bootstrap.js";
@@ -127,22 +128,17 @@ export async function readMedcalcRows(file: string): Promise<MedcalcEvalRow[]> {
  * Completions keyed by `index` (row position) or `row_number` ("Row Number"), text in `completion`,
  * `output` or `generated_text`. Several lines for one row are several samples of it (pass@k).
  */
-export function readCompletions(file: string): Map<string, string[]> {
+export async function readCompletions(file: string): Promise<Map<string, string[]>> {
   const path = resolve(file);
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch {
-    throw new InputError(path, undefined, "cannot read the completions file");
-  }
+  if (!existsSync(path)) throw new InputError(path, undefined, "cannot read the completions file");
   const out = new Map<string, string[]>();
-  for (const [i, line] of text.split("\n").entries()) {
-    if (!line.trim()) continue;
+  // Line by line: a completions file of any size is read without holding its text.
+  for await (const { text, line } of readLines(path)) {
     let item: Record<string, unknown>;
     try {
-      item = JSON.parse(line) as Record<string, unknown>;
+      item = JSON.parse(text) as Record<string, unknown>;
     } catch {
-      throw new InputError(path, i + 1, "not JSON");
+      throw new InputError(path, line, "not JSON");
     }
     const key =
       item.index !== undefined
@@ -151,9 +147,9 @@ export function readCompletions(file: string): Map<string, string[]> {
           ? `r${Number(item.row_number)}`
           : null;
     const completion = item.completion ?? item.output ?? item.generated_text;
-    if (!key || key.endsWith("NaN")) throw new InputError(path, i + 1, "needs an index (row position) or a row_number");
+    if (!key || key.endsWith("NaN")) throw new InputError(path, line, "needs an index (row position) or a row_number");
     if (typeof completion !== "string")
-      throw new InputError(path, i + 1, "needs the model's text as completion, output or generated_text");
+      throw new InputError(path, line, "needs the model's text as completion, output or generated_text");
     out.set(key, [...(out.get(key) ?? []), completion]);
   }
   return out;

@@ -245,7 +245,7 @@ describeNeeding(MEDCALC_FILES, "MedCalc-Bench v1.0 (the real 1,047-row test set)
     writeFileSync(join(dir, "completions.jsonl"), `${lines.join("\n")}\n`);
     const summary = evaluateMedcalc(
       await readMedcalcRows(MEDCALC_CSV),
-      readCompletions(join(dir, "completions.jsonl")),
+      await readCompletions(join(dir, "completions.jsonl")),
     );
     for (const category of ["lab", "risk", "physical", "severity", "diagnosis", "date", "dosage"]) {
       const rows = raw.map((r, i) => ({ r, i })).filter(({ r }) => r.category === category);
@@ -265,7 +265,7 @@ describeNeeding(MEDCALC_FILES, "MedCalc-Bench v1.0 (the real 1,047-row test set)
     expect(
       evaluateMedcalc(
         await readMedcalcRows(join(EHRMIND_VERL_DIR, "medcalc_test.parquet")),
-        readCompletions(join(dir, "by-index.jsonl")),
+        await readCompletions(join(dir, "by-index.jsonl")),
         "reward",
       ).overall.correct,
     ).toBe(1047);
@@ -281,7 +281,10 @@ describeNeeding(MEDCALC_FILES, "MedCalc-Bench v1.0 (the real 1,047-row test set)
         ),
       );
     writeFileSync(join(dir, "samples.jsonl"), `${lines.join("\n")}\n`);
-    const summary = evaluateMedcalc(await readMedcalcRows(MEDCALC_CSV), readCompletions(join(dir, "samples.jsonl")));
+    const summary = evaluateMedcalc(
+      await readMedcalcRows(MEDCALC_CSV),
+      await readCompletions(join(dir, "samples.jsonl")),
+    );
     // pass@1 = 1/4; pass@2 = 1 − C(3,2)/C(4,2) = 1/2; pass@4 = 1
     expect(summary.overall).toMatchObject({ n: 20, correct: 5, accuracy: 0.25, samples: 4, ehrmind_pass_at_k: 1 });
     expect(summary.overall.pass_at_k!["1"]).toBeCloseTo(0.25, 12);

@@ -113,7 +113,7 @@ export function registerMedcalc(program: Command, output: Output): void {
         throw new UsageError(`--scoring ${flags.scoring}: expected eval or reward`);
       const summary = evaluateMedcalc(
         await readMedcalcRows(flags.data),
-        readCompletions(flags.completions),
+        await readCompletions(flags.completions),
         flags.scoring as MedcalcScoring,
       );
       if (flags.out) writeFileSync(flags.out, `${JSON.stringify(summary, null, 2)}\n`, { mode: 0o600 });
