@@ -352,7 +352,7 @@ async function buildInWorkers(
   store: Store,
   out: string,
   todo: readonly number[],
-  count: number,
+  workers: number,
   context: ShardContext,
   counter: WorkerInput["counter"],
   options: DatasetOptions,
@@ -368,6 +368,10 @@ async function buildInWorkers(
   // The main thread only waits meanwhile: its DuckDB gives up most of its limit to the workers.
   const limit = await memoryLimitBytes(store);
   const mainShare = 128 << 20;
+  let count = workers;
+  // --memory-limit bounds DuckDB's memory in all threads together: at least 256 MB per worker, so
+  // a 1 GB limit runs three workers however many cores there are (raise the limit for more).
+  count = Math.max(1, Math.min(count, Math.floor((limit - mainShare) / (256 << 20))));
   const share = Math.max(256 << 20, Math.floor((limit - mainShare) / count));
   await store.exec(`SET memory_limit = '${Math.floor(mainShare / (1 << 20))}MB'`);
   const { counter: _unsent, ...sendable } = context;

@@ -214,7 +214,7 @@ export function registerSampling(tasks: Command, program: Command, output: Outpu
         .option("--resume", "keep the shards an earlier run finished; build the rest")
         .option(
           "--workers <n>",
-          `worker threads rendering shards in parallel (default: all ${availableParallelism()} cores)`,
+          `worker threads rendering shards in parallel (default: all ${availableParallelism()} cores; at most one per 256 MB of --memory-limit beyond 128 MB)`,
           parseWholeNumber,
         )
         .option("--no-jsonl", "write Parquet shards only")
