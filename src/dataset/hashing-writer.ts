@@ -42,13 +42,25 @@ export class HashingWriter {
   }
 }
 
-/** SHA-256 and size of a file, read in chunks (any size). */
-export async function hashFile(path: string): Promise<{ bytes: number; sha256: string }> {
+/**
+ * SHA-256, size and newline count of files read one after another in 1 MB chunks (any size): one
+ * file's own hash, or a whole dataset's.
+ */
+export async function hashFiles(paths: readonly string[]): Promise<WrittenFile> {
   const hash = createHash("sha256");
   let bytes = 0;
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
-    hash.update(chunk as Buffer);
-    bytes += (chunk as Buffer).length;
-  }
-  return { bytes, sha256: hash.digest("hex") };
+  let lines = 0;
+  for (const path of paths)
+    for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+      hash.update(chunk);
+      bytes += chunk.length;
+      for (let i = chunk.indexOf(0x0a); i !== -1; i = chunk.indexOf(0x0a, i + 1)) lines++;
+    }
+  return { bytes, sha256: hash.digest("hex"), lines };
+}
+
+/** SHA-256 and size of one file. */
+export async function hashFile(path: string): Promise<{ bytes: number; sha256: string }> {
+  const { bytes, sha256 } = await hashFiles([path]);
+  return { bytes, sha256 };
 }

@@ -1,9 +1,9 @@
-import { createHash } from "node:crypto";
 import { createReadStream, existsSync, readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { InputError } from "../errors.js";
-import { literal, Store } from "../store/database.js";
+import { firstLine, literal, Store } from "../store/database.js";
+import { hashFiles } from "./hashing-writer.js";
 import { DATA_DIR } from "./layout.js";
 
 /** Where one record came from, for error messages: a file and its line (JSONL) or row (Parquet). */
@@ -52,14 +52,17 @@ export async function* readJsonRecords(path: string): AsyncGenerator<Located<unk
       continue;
     }
     for await (const { text, line } of readLines(file)) {
-      let value: unknown;
-      try {
-        value = JSON.parse(text);
-      } catch (error) {
-        throw new InputError(file, line, `not JSON (${(error as Error).message})`);
-      }
-      yield { value, file, line };
+      yield { value: parseJsonLine(text, file, line), file, line };
     }
+  }
+}
+
+/** One line of a JSONL file as JSON; an error names the file and line. */
+export function parseJsonLine(text: string, file: string, line: number): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new InputError(file, line, `not JSON (${(error as Error).message})`);
   }
 }
 
@@ -75,7 +78,7 @@ async function* readParquetRows(file: string): AsyncGenerator<Located<unknown>> 
     }
   } catch (error) {
     if (error instanceof InputError) throw error;
-    throw new InputError(file, undefined, `cannot read as Parquet: ${(error as Error).message.split("\n")[0]}`);
+    throw new InputError(file, undefined, `cannot read as Parquet: ${firstLine(error)}`);
   } finally {
     store.close();
   }
@@ -83,8 +86,5 @@ async function* readParquetRows(file: string): AsyncGenerator<Located<unknown>> 
 
 /** SHA-256 of a dataset's data files read in order (for one file, that file's SHA-256), streaming. */
 export async function datasetSha256(path: string): Promise<string> {
-  const hash = createHash("sha256");
-  for (const file of datasetFiles(path))
-    for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
-  return hash.digest("hex");
+  return (await hashFiles(datasetFiles(path))).sha256;
 }

@@ -1,7 +1,7 @@
 import { closeSync, createReadStream, mkdtempSync, openSync, readSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { InputError } from "../errors.js";
-import { literal, Store } from "../store/database.js";
+import { firstLine, literal, Store } from "../store/database.js";
 import { restrictTree } from "../store/owner-only.js";
 import { datasetFiles } from "./read.js";
 
@@ -58,7 +58,7 @@ export class LineIndex {
       try {
         await store.exec(`COPY (SELECT * FROM read_parquet(${literal(source)})) TO ${literal(jsonl)} (FORMAT json)`);
       } catch (error) {
-        throw new InputError(source, undefined, `cannot read as Parquet: ${(error as Error).message.split("\n")[0]}`);
+        throw new InputError(source, undefined, `cannot read as Parquet: ${firstLine(error)}`);
       } finally {
         store.close();
       }

@@ -1,7 +1,7 @@
-import { createReadStream, existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { literal, Store } from "../store/database.js";
-import { hashFile } from "./hashing-writer.js";
+import { hashFiles } from "./hashing-writer.js";
 import { DATA_DIR, MANIFEST_FILE, partFilePath, PLAN_FILE, shardFileName } from "./layout.js";
 
 export interface VerifyReport {
@@ -57,6 +57,8 @@ export async function verifyDataset(dir: string): Promise<VerifyReport> {
   const present: number[] = [];
   const missing: number[] = [];
   const parts: Part[] = [];
+  // Newlines are counted in the same pass that hashes each file, so a file is read once.
+  const linesOf = new Map<string, number>();
   for (let j = 0; j < shards; j++) {
     const path = join(folder, partFilePath(j));
     if (!existsSync(path)) {
@@ -73,7 +75,8 @@ export async function verifyDataset(dir: string): Promise<VerifyReport> {
         good = false;
         continue;
       }
-      const { bytes, sha256 } = await hashFile(file);
+      const { bytes, sha256, lines } = await hashFiles([file]);
+      linesOf.set(f.file, lines);
       if (bytes !== f.bytes || sha256 !== f.sha256) {
         problems.push(
           `shard ${j}: ${f.file} has ${bytes} bytes, SHA-256 ${sha256}; its part record says ${f.bytes}, ${f.sha256}`,
@@ -127,7 +130,7 @@ export async function verifyDataset(dir: string): Promise<VerifyReport> {
   }
   for (const p of parts)
     for (const f of p.files.filter((x) => x.file.endsWith(".jsonl"))) {
-      const lines = await countLines(join(folder, f.file));
+      const lines = linesOf.get(f.file);
       if (lines !== f.records)
         problems.push(`shard ${p.shard}: ${f.file} has ${lines} lines; its part record says ${f.records}`);
     }
@@ -167,13 +170,6 @@ export async function verifyDataset(dir: string): Promise<VerifyReport> {
     manifest,
     problems,
   };
-}
-
-async function countLines(file: string): Promise<number> {
-  let n = 0;
-  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>)
-    for (let i = chunk.indexOf(0x0a); i !== -1; i = chunk.indexOf(0x0a, i + 1)) n++;
-  return n;
 }
 
 function compactList(list: readonly number[]): string {

@@ -42,14 +42,25 @@ export function parseRecord(json: unknown, file: string, line: number): DatasetR
  * `ehr-r1 build`), one at a time and checked; a repeated idx and an empty dataset are errors.
  */
 export async function* benchmarkRecords(path: string): AsyncGenerator<DatasetRecord> {
-  const seen = new Set<number>();
-  for await (const { value, file, line } of readJsonRecords(path)) {
+  const checker = new RecordChecker();
+  for await (const { value, file, line } of readJsonRecords(path)) yield checker.check(value, file, line);
+  checker.finish(path);
+}
+
+/** Checks the records of one dataset as they are read: the schema, an idx seen twice, none at all. */
+export class RecordChecker {
+  private readonly seen = new Set<number>();
+
+  check(value: unknown, file: string, line: number): DatasetRecord {
     const record = parseRecord(value, file, line);
-    if (seen.has(record.idx)) throw new InputError(file, line, `idx ${record.idx} appears twice`);
-    seen.add(record.idx);
-    yield record;
+    if (this.seen.has(record.idx)) throw new InputError(file, line, `idx ${record.idx} appears twice`);
+    this.seen.add(record.idx);
+    return record;
   }
-  if (!seen.size) throw new InputError(path, undefined, "no records");
+
+  finish(path: string): void {
+    if (!this.seen.size) throw new InputError(path, undefined, "no records");
+  }
 }
 
 /** All records of a dataset in memory (for benchmarks, which are small); large datasets stream with `benchmarkRecords`. */

@@ -2,8 +2,9 @@ import { createWriteStream, mkdirSync, renameSync, rmSync } from "node:fs";
 import { OWNER_DIR, restrictTree } from "../store/owner-only.js";
 import { once } from "node:events";
 import { dirname, resolve } from "node:path";
-import { InputError, UsageError } from "../errors.js";
-import { benchmarkRecords, parseRecord } from "../eval/dataset.js";
+import { UsageError } from "../errors.js";
+import { benchmarkRecords, RecordChecker } from "../eval/dataset.js";
+import { parseJsonLine } from "../dataset/read.js";
 import { LineIndex } from "../dataset/record-index.js";
 import { SYSTEM_PROMPT } from "../render/budget.js";
 import type { ChatMessage, TokenCounter } from "../render/tokenizer.js";
@@ -251,22 +252,13 @@ async function recordSource(options: ExportOptions, out: string): Promise<Record
   const sources = [first, second] as const;
   return {
     async *records() {
-      const seen = [new Set<number>(), new Set<number>()];
+      const checkers = [new RecordChecker(), new RecordChecker()] as const;
       for (const [d, i] of order) {
         const { text, file, line } = sources[d].read(i);
-        let json: unknown;
-        try {
-          json = JSON.parse(text);
-        } catch (error) {
-          throw new InputError(file, line, `not JSON (${(error as Error).message})`);
-        }
-        const record = parseRecord(json, file, line);
-        if (seen[d]!.has(record.idx)) throw new InputError(file, line, `idx ${record.idx} appears twice`);
-        seen[d]!.add(record.idx);
-        yield record;
+        yield checkers[d].check(parseJsonLine(text, file, line), file, line);
       }
-      if (!first.size) throw new InputError(options.data, undefined, "no records");
-      if (!second.size) throw new InputError(options.mix!, undefined, "no records");
+      checkers[0].finish(options.data);
+      checkers[1].finish(options.mix!);
     },
     close() {
       first.close();

@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { readLines } from "../dataset/read.js";
+import { parseJsonLine, readLines } from "../dataset/read.js";
 import { resolve } from "node:path";
 import { InputError, UsageError } from "../errors.js";
 import { bootstrapInterval } from "../eval/metrics/bootstrap.js";
@@ -134,12 +134,7 @@ export async function readCompletions(file: string): Promise<Map<string, string[
   const out = new Map<string, string[]>();
   // Line by line: a completions file of any size is read without holding its text.
   for await (const { text, line } of readLines(path)) {
-    let item: Record<string, unknown>;
-    try {
-      item = JSON.parse(text) as Record<string, unknown>;
-    } catch {
-      throw new InputError(path, line, "not JSON");
-    }
+    const item = parseJsonLine(text, path, line) as Record<string, unknown>;
     const key =
       item.index !== undefined
         ? `i${Number(item.index)}`

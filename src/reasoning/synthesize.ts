@@ -3,8 +3,7 @@ import { withOutputLock } from "../store/output-lock.js";
 import { once } from "node:events";
 import { join, resolve } from "node:path";
 import { benchmarkRecords, goldOf, readBenchmark } from "../eval/dataset.js";
-import { readLines } from "../dataset/read.js";
-import { InputError } from "../errors.js";
+import { parseJsonLine, readLines } from "../dataset/read.js";
 import { generateWithRetries, runJobs, type RetryPolicy } from "../eval/jobs.js";
 import type { Provider } from "../providers/types.js";
 import type { Store } from "../store/database.js";
@@ -190,7 +189,7 @@ export async function filterChains(runDir: string, data: string, outFile: string
 async function* chainLines(path: string): AsyncGenerator<ChainLine> {
   let pending: { text: string; line: number } | null = null;
   for await (const next of readLines(path)) {
-    if (pending) yield parseChainLine(pending, path);
+    if (pending) yield parseJsonLine(pending.text, path, pending.line) as ChainLine;
     pending = next;
   }
   if (pending) {
@@ -199,13 +198,5 @@ async function* chainLines(path: string): AsyncGenerator<ChainLine> {
     } catch {
       // Cut by a kill while it was written: `reason synth --resume` rewrites it.
     }
-  }
-}
-
-function parseChainLine(line: { text: string; line: number }, path: string): ChainLine {
-  try {
-    return JSON.parse(line.text) as ChainLine;
-  } catch (error) {
-    throw new InputError(path, line.line, `not JSON (${(error as Error).message})`);
   }
 }
