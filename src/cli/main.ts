@@ -1,5 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError } from "commander";
-import { EhrR1Error } from "../errors.js";
+import { EhrR1Error, resourceHint } from "../errors.js";
 import { restrictUmask } from "../store/owner-only.js";
 import { TOOL_VERSION } from "../version.js";
 import { registerBench } from "./commands/bench.js";
@@ -75,17 +75,8 @@ export async function main(argv: readonly string[], output: Output = processOutp
 /** DuckDB's errors carry multi-line hints; keep the first line and say what the user can do. */
 function explainUnexpected(message: string): { message: string; known: boolean } {
   const first = message.split("\n")[0] ?? message;
-  if (/Out of Memory Error/i.test(first))
-    return {
-      message: `${first} — DuckDB reached its memory limit; raise the command's --memory-limit (e.g. --memory-limit 4GB, or EHR_R1_MEMORY_LIMIT=4GB), or give --temp-dir a folder with free disk space to spill to`,
-      known: true,
-    };
-  if (/No space left on device|ENOSPC/i.test(first))
-    return {
-      message: `${first} — the disk is full; free space where the output goes, or point --temp-dir at a larger disk`,
-      known: true,
-    };
-  return { message: first, known: false };
+  const hint = resourceHint(first);
+  return hint ? { message: `${first} — ${hint}`, known: true } : { message: first, known: false };
 }
 
 export function parseWholeNumber(value: string): number {

@@ -39,19 +39,3 @@ function parseThreads(value: string): number {
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a whole number >= 1, got "${value}"`);
   return n;
 }
-
-/** `12,345/87,322 samples, 1,234/s, ETA 1m 05s`: counts, rate and time left of long work. */
-export function rateLine(done: number, total: number, seconds: number, unit: string): string {
-  const rate = seconds > 0 ? done / seconds : 0;
-  const left = rate > 0 ? (total - done) / rate : NaN;
-  const eta = Number.isFinite(left) ? formatDuration(left) : "…";
-  return `${done.toLocaleString("en-US")}/${total.toLocaleString("en-US")} ${unit}, ${Math.round(rate).toLocaleString("en-US")}/s, ETA ${eta}`;
-}
-
-export function formatDuration(seconds: number): string {
-  const s = Math.max(0, Math.round(seconds));
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m ${String(s % 60).padStart(2, "0")}s`;
-  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, "0")}m`;
-}

@@ -27,7 +27,10 @@ export function shardFileName(split: string, shard: number, shards: number, exte
 export const shardFilePath = (split: string, shard: number, shards: number, extension: "parquet" | "jsonl") =>
   join(DATA_DIR, shardFileName(split, shard, shards, extension));
 
-export const partFilePath = (shard: number) => join(PARTS_DIR, `${pad(shard)}.json`);
+/** A shard's name in `parts/`: its record `<stem>.json`, its lock `<stem>.lock`, its staging folder `<stem>.partial-<pid>`. */
+export const partStem = (shard: number) => pad(shard);
+
+export const partFilePath = (shard: number) => join(PARTS_DIR, `${partStem(shard)}.json`);
 
 /** SQL for the shard (0..shards-1) of a subject_id expression. */
 export function shardOfSql(subjectId: string, shards: number): string {

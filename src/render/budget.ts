@@ -1,6 +1,6 @@
 import { EhrR1Error } from "../errors.js";
 import type { RenderFormat } from "./markdown.js";
-import { joinInput, type InputParts } from "./sample.js";
+import { JOIN, joinInput, type InputParts } from "./sample.js";
 import { ModelTokenizer, type TokenCounter } from "./tokenizer.js";
 
 /** The system message of every EHR-R1 prompt (§6.6). */
@@ -35,8 +35,6 @@ export interface BudgetOptions {
   needTokens?: boolean;
 }
 
-/** What joins the parts of an input (the reference's `"\n\n".join`). */
-const JOIN = "\n\n";
 /** Marks where the user message goes when the chat template is cut into the text before and after it. */
 const SENTINEL = "\u0000EHR-R1-USER-MESSAGE\u0000";
 

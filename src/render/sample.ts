@@ -33,6 +33,9 @@ function eventAt(trajectory: readonly EhrEvent[], index: number, what: string): 
   return event;
 }
 
+/** What joins the parts of an input (the reference's `"\n\n".join`). */
+export const JOIN = "\n\n";
+
 /**
  * Each event's text rendered once per patient and reused by every sample whose window contains it,
  * so a build costs events plus output bytes, not samples × context length. Keyed by event index.
@@ -58,7 +61,7 @@ export class RenderedTrajectory {
     }
     return ({ index, text }) => {
       let n = this.tokens.get(index);
-      if (n === undefined) this.tokens.set(index, (n = counter.count(`${text}\n\n`)));
+      if (n === undefined) this.tokens.set(index, (n = counter.count(text + JOIN)));
       return n;
     };
   }
@@ -104,7 +107,7 @@ export function inputParts(
 /** The input text: the reference joins every part with a blank line, empty parts included; `clean` drops them. */
 export function joinInput(parts: InputParts, format: RenderFormat = "ehr-r1"): string {
   const texts = [parts.demographics, parts.lastDischarge, parts.admission, ...parts.context.map((c) => c.text)];
-  return (format === "clean" ? texts.filter((t) => t.trim() !== "") : texts).join("\n\n");
+  return (format === "clean" ? texts.filter((t) => t.trim() !== "") : texts).join(JOIN);
 }
 
 export function renderInput(

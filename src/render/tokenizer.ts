@@ -122,7 +122,7 @@ export class ModelTokenizer implements TokenCounter {
       bos_token: special("bos_token"),
       eos_token: special("eos_token"),
     });
-    loaded.pieces = PretokenCounter.for(tokenizer, tokenizerJson, (text) => loaded.encode(text).length);
+    loaded.pieces = PretokenCounter.for(tokenizer, tokenizerJson, (text) => loaded.countByLibrary(text));
     return loaded;
   }
 

@@ -27,13 +27,19 @@ function processStart(pid: number): string | null {
   }
 }
 
+/** Whether no process of this machine has this pid (signal 0 finds none). */
+export function processGone(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "ESRCH";
+  }
+  return false;
+}
+
 function alive(holder: LockHolder): boolean {
   if (holder.host !== hostname()) return true; // another machine's process: it cannot be checked from here
-  try {
-    process.kill(holder.pid, 0);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ESRCH") return false;
-  }
+  if (processGone(holder.pid)) return false;
   const start = processStart(holder.pid);
   return !(start && holder.proc_start && start !== holder.proc_start);
 }

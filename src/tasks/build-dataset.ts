@@ -6,6 +6,7 @@ import {
   ownsShard,
   partFilePath,
   PARTS_DIR,
+  partStem,
   PLAN_FILE,
   shardFilePath,
   shardOfSql,
@@ -13,9 +14,9 @@ import {
   type ProcessShard,
 } from "../dataset/layout.js";
 import { HashingWriter, hashFile, type WrittenFile } from "../dataset/hashing-writer.js";
-import { EhrR1Error, UsageError } from "../errors.js";
+import { EhrR1Error, resourceHint, UsageError } from "../errors.js";
 import { OWNER_DIR, OWNER_FILE, restrictTree } from "../store/owner-only.js";
-import { acquireOutputLock, clearStaleLock, withOutputLock } from "../store/output-lock.js";
+import { acquireOutputLock, clearStaleLock, processGone, withOutputLock } from "../store/output-lock.js";
 import { Worker } from "node:worker_threads";
 import { hostname } from "node:os";
 import { EstimatedTokenCounter, ModelTokenizer, type TokenCounter } from "../render/tokenizer.js";
@@ -24,7 +25,7 @@ import { PACKAGE_ROOT, TOOL_VERSION } from "../version.js";
 import type { WorkerInput, WorkerReply, WorkerRequest } from "./build-worker.js";
 import { fitToBudget } from "../render/budget.js";
 import type { RenderFormat } from "../render/markdown.js";
-import { inputParts, joinInput, RenderedTrajectory } from "../render/sample.js";
+import { inputParts, joinInput, RenderedTrajectory, type SampleWindow } from "../render/sample.js";
 import { firstLine, literal, type Store } from "../store/database.js";
 import { replaceableFolder } from "../store/output-folder.js";
 import { readTrajectories } from "../timeline/read.js";
@@ -278,10 +279,10 @@ export async function buildShard(
   context: ShardContext,
   progress: (samples: number) => void,
 ): Promise<PartRecord> {
-  const staging = join(out, PARTS_DIR, `${String(shard).padStart(5, "0")}.partial-${process.pid}`);
+  const staging = join(out, PARTS_DIR, `${partStem(shard)}.partial-${process.pid}`);
   // The shard's lock is held: other staging folders of this shard are left by killed runs.
   for (const name of readdirSync(join(out, PARTS_DIR)))
-    if (name.startsWith(`${String(shard).padStart(5, "0")}.partial-`))
+    if (name.startsWith(`${partStem(shard)}.partial-`))
       rmSync(join(out, PARTS_DIR, name), { recursive: true, force: true });
   mkdirSync(staging, { recursive: true, mode: OWNER_DIR });
   try {
@@ -329,7 +330,7 @@ export async function buildShard(
   }
 }
 
-const lockOf = (out: string, shard: number) => join(out, PARTS_DIR, String(shard).padStart(5, "0"));
+const lockOf = (out: string, shard: number) => join(out, PARTS_DIR, partStem(shard));
 
 /** The compiled worker (tests and the CLI both run it from dist/, which the build keeps current). */
 const WORKER_SCRIPT = join(PACKAGE_ROOT, "dist", "src", "tasks", "build-worker.js");
@@ -368,10 +369,9 @@ async function buildInWorkers(
   // The main thread only waits meanwhile: its DuckDB gives up most of its limit to the workers.
   const limit = await memoryLimitBytes(store);
   const mainShare = 128 << 20;
-  let count = workers;
   // --memory-limit bounds DuckDB's memory in all threads together: at least 256 MB per worker, so
   // a 1 GB limit runs three workers however many cores there are (raise the limit for more).
-  count = Math.max(1, Math.min(count, Math.floor((limit - mainShare) / (256 << 20))));
+  const count = Math.max(1, Math.min(workers, Math.floor((limit - mainShare) / (256 << 20))));
   const share = Math.max(256 << 20, Math.floor((limit - mainShare) / count));
   await store.exec(`SET memory_limit = '${Math.floor(mainShare / (1 << 20))}MB'`);
   const { counter: _unsent, ...sendable } = context;
@@ -449,12 +449,7 @@ function removeStaleSampleFiles(parts: string): void {
   for (const name of readdirSync(parts)) {
     if (!name.startsWith(prefix) || !name.endsWith(".parquet")) continue;
     const pid = Number(name.slice(prefix.length, -".parquet".length));
-    if (!Number.isInteger(pid)) continue;
-    try {
-      process.kill(pid, 0);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ESRCH") rmSync(join(parts, name), { force: true });
-    }
+    if (Number.isInteger(pid) && processGone(pid)) rmSync(join(parts, name), { force: true });
   }
 }
 
@@ -561,17 +556,10 @@ function writeAtomically(path: string, text: string): void {
 /** A shard's failure, naming it; out of memory or disk also names the options that help. */
 function shardFailure(error: unknown, shard: number, shards: number): Error {
   const message = firstLine(error);
-  const where = `shard ${shard} of ${shards} failed (finished shards are kept; rerun with --resume)`;
-  if (/out of memory/i.test(message))
-    return new EhrR1Error(
-      `${where}: ${message} — raise --memory-limit (e.g. --memory-limit 4GB) or give --temp-dir a folder with free space`,
-    );
-  if (/no space left|ENOSPC|disk.*full/i.test(message))
-    return new EhrR1Error(
-      `${where}: ${message} — free disk space under the output folder, or point --temp-dir at a larger disk`,
-    );
-  if (error instanceof EhrR1Error) return new EhrR1Error(`${where}: ${message}`);
-  return new EhrR1Error(`${where}: ${message}`);
+  const hint = resourceHint(message);
+  return new EhrR1Error(
+    `shard ${shard} of ${shards} failed (finished shards are kept; rerun with --resume): ${message}${hint ? ` — ${hint}` : ""}`,
+  );
 }
 
 interface SampledRow {
@@ -588,6 +576,20 @@ interface SampledRow {
   anchor: number;
 }
 
+/** The context window of a sampled row (`tasks.sampled`), with what its task hides. */
+export function sampleWindow(
+  row: Pick<SampledRow, "task" | "period_begin" | "period_end" | "admissions_id" | "last_discharge_id">,
+): SampleWindow {
+  return {
+    begin: row.period_begin,
+    end: row.period_end,
+    task: row.task,
+    admissionsId: row.admissions_id,
+    lastDischargeId: row.last_discharge_id,
+    excludedEvents: taskDefinition(row.task).excludedEvents,
+  };
+}
+
 function renderRecord(
   row: SampledRow,
   rendered: RenderedTrajectory,
@@ -596,19 +598,7 @@ function renderRecord(
 ): DatasetRecord {
   const def = taskDefinition(row.task);
   const format = options.format ?? "ehr-r1";
-  const parts = inputParts(
-    rendered.trajectory,
-    {
-      begin: row.period_begin,
-      end: row.period_end,
-      task: row.task,
-      admissionsId: row.admissions_id,
-      lastDischargeId: row.last_discharge_id,
-      excludedEvents: def.excludedEvents,
-    },
-    format,
-    rendered,
-  );
+  const parts = inputParts(rendered.trajectory, sampleWindow(row), format, rendered);
   const input =
     options.maxTokens && options.counter
       ? fitToBudget(parts, {

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { parentPort, threadId, workerData } from "node:worker_threads";
 import { EstimatedTokenCounter, ModelTokenizer } from "../render/tokenizer.js";
 import { literal, Store } from "../store/database.js";
+import { OWNER_DIR } from "../store/owner-only.js";
 import { buildShard, type ShardContext } from "./build-dataset.js";
 
 export interface WorkerInput {
@@ -31,7 +32,7 @@ const input = workerData as WorkerInput;
 const port = parentPort!;
 // Its own spill folder: DuckDB instances of one file would otherwise share (and delete) `<db>.tmp`.
 const spill = join(input.tempDirectory ?? tmpdir(), `.ehr-r1-spill-${process.pid}-${threadId}`);
-mkdirSync(spill, { recursive: true, mode: 0o700 });
+mkdirSync(spill, { recursive: true, mode: OWNER_DIR });
 const store = await Store.open(input.db, {
   readOnly: true,
   create: false,

@@ -8,7 +8,7 @@ import { ModelTokenizer, type TokenCounter } from "../../src/render/tokenizer.js
 import { TASKS, task as taskDefinition } from "../../src/tasks/registry.js";
 import { sampleTaskIndex } from "../../src/tasks/sample.js";
 import { readTrajectories } from "../../src/timeline/read.js";
-import { buildDataset } from "../../src/tasks/build-dataset.js";
+import { buildDataset, sampleWindow } from "../../src/tasks/build-dataset.js";
 import { DEMO_STORE_FILES, QWEN3_DIR, QWEN3_FILES, describeNeeding, tempDir } from "../helpers/data.js";
 import { DEMO_DB, openShared } from "../helpers/fixtures.js";
 
@@ -102,24 +102,19 @@ describeNeeding([...QWEN3_FILES, ...DEMO_STORE_FILES], "budgets by Qwen3's own t
       let dropped = 0;
       for (const [i, row] of rows.entries()) {
         const def = taskDefinition(row.task);
-        const parts = inputParts(trajectories.get(row.subject_id)!, {
-          begin: row.period_begin,
-          end: row.period_end,
-          task: row.task,
-          admissionsId: row.admissions_id,
-          lastDischargeId: row.last_discharge_id,
-          excludedEvents: def.excludedEvents,
-        });
+        const parts = inputParts(trajectories.get(row.subject_id)!, sampleWindow(row));
         const chat = i % 4 === 0; // a quarter through Qwen3's chat template, as `show` and the exports count
+        // The prompt a user message makes, through the model's own template or bare.
+        const promptOf = (user: string) =>
+          chat
+            ? qwen.applyChatTemplate([
+                { role: "system", content: SYSTEM_PROMPT },
+                { role: "user", content: user },
+              ])
+            : user;
         const maxTokens = 1000 + (i % 7) * 150;
         const r = fitToBudget(parts, { maxTokens, counter: qwen, instruction: def.instruction, chat });
-        const expected = chat
-          ? qwen.applyChatTemplate([
-              { role: "system", content: SYSTEM_PROMPT },
-              { role: "user", content: r.user },
-            ])
-          : r.user;
-        expect(r.prompt).toBe(expected);
+        expect(r.prompt).toBe(promptOf(r.user));
         const tokens = fresh.encode(r.prompt).length;
         expect(r.tokens, `${row.task} ${i}`).toBe(tokens);
         expect(tokens).toBeLessThanOrEqual(maxTokens);
@@ -129,14 +124,10 @@ describeNeeding([...QWEN3_FILES, ...DEMO_STORE_FILES], "budgets by Qwen3's own t
           let from = r.droppedEvents - 1;
           while (from > 0 && parts.context[from]!.text === "") from--;
           const more = joinInput({ ...parts, context: parts.context.slice(from) });
-          const user = `${more}\n${def.instruction}`;
-          const prompt = chat
-            ? qwen.applyChatTemplate([
-                { role: "system", content: SYSTEM_PROMPT },
-                { role: "user", content: user },
-              ])
-            : user;
-          expect(fresh.encode(prompt).length, `${row.task} ${i}: one more event`).toBeGreaterThan(maxTokens);
+          expect(
+            fresh.encode(promptOf(`${more}\n${def.instruction}`)).length,
+            `${row.task} ${i}: one more event`,
+          ).toBeGreaterThan(maxTokens);
         }
       }
       expect(rows.length).toBeGreaterThan(200);

@@ -13,7 +13,8 @@ import { exportTaskIndexCsv } from "../../tasks/export-csv.js";
 import { buildTaskIndex } from "../../tasks/index-build.js";
 import { TASKS } from "../../tasks/registry.js";
 import { parseList, parseWholeNumber } from "../main.js";
-import { addStoreOptions, rateLine, storeOptions, type StoreFlags } from "../store-options.js";
+import { addStoreOptions, storeOptions, type StoreFlags } from "../store-options.js";
+import { progressPrinter } from "../progress.js";
 import { parseProcessShard } from "../../dataset/layout.js";
 import { formatNumber, formatTable, type Output } from "../output.js";
 
@@ -275,25 +276,6 @@ export function registerSampling(tasks: Command, program: Command, output: Outpu
       }
     },
   );
-}
-
-/**
- * Progress of long work on stderr: a rewritten line on a terminal, else (a batch job's log) one
- * line every 30 seconds and the last one.
- */
-export function progressPrinter(
-  output: Output,
-  what: string,
-): (p: { samples: number; total: number; seconds: number }) => void {
-  let last = -Infinity;
-  return (p) => {
-    const line = `${what}: ${rateLine(p.samples, p.total, p.seconds, "samples")}`;
-    if (output.interactive) output.err(`\r\x1b[K${line}${p.samples >= p.total ? "\n" : ""}`);
-    else if (p.seconds - last >= 30 || p.samples >= p.total) {
-      last = p.seconds;
-      output.err(`${line}\n`);
-    }
-  };
 }
 
 function printSampling(summary: SampleSummary, output: Output): void {
