@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { BIN, spawnCli } from "../helpers/cli.js";
@@ -73,6 +73,18 @@ describe("sharded builds: separate processes fill one folder", () => {
     expect(verify.code).toBe(1);
     expect(verify.out).toMatch(/4 of 6 shards are missing or incomplete: 0, 2, 3, 5/);
     expect(existsSync(join(folder, "manifest.json"))).toBe(false);
+
+    // A shard file changed after it was written, one byte, same size: named with its hash against the record.
+    const changed = join(folder, "data", "test-00001-of-00006.jsonl");
+    const bytes = readFileSync(changed);
+    bytes[10] = bytes[10] === 0x41 ? 0x42 : 0x41;
+    writeFileSync(changed, bytes);
+    const tampered = await spawnCli(["dataset", "verify", folder]);
+    expect(tampered.code).toBe(1);
+    expect(tampered.out).toMatch(
+      /shard 1: data\/test-00001-of-00006\.jsonl has \d+ bytes, SHA-256 [0-9a-f]{64}; its part record says \d+, [0-9a-f]{64}/,
+    );
+    expect(tampered.out).toMatch(/5 of 6 shards are missing or incomplete: 0, 1, 2, 3, 5/);
 
     // A process with other settings may not join the folder.
     const other = await spawnCli([...common.map((a) => (a === "5" ? "6" : a)), "--out", folder, "--shard", "0/3"]);
