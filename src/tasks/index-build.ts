@@ -62,43 +62,56 @@ export async function buildTaskIndex(store: Store, options: IndexOptions = {}): 
   );
   await store.transaction(async () => {
     await store.exec("CREATE SCHEMA IF NOT EXISTS tasks");
-    await store.exec(`CREATE OR REPLACE TEMP TABLE index_rows (
-      subject_id INTEGER, hadm_id INTEGER, task VARCHAR, event VARCHAR, anchor INTEGER, context_begin INTEGER, context_end INTEGER,
-      target VARCHAR, admissions_id INTEGER, last_discharge_id INTEGER)`);
+    // One staging table per task: the weights at the end read each task's rows without scanning the others'.
+    const staging = new Map(selected.map((t, k) => [t.name, `index_rows_${k}`]));
+    for (const table of staging.values())
+      await store.exec(`CREATE OR REPLACE TEMP TABLE ${table} (
+        subject_id INTEGER, hadm_id INTEGER, task VARCHAR, event VARCHAR, anchor INTEGER, context_begin INTEGER, context_end INTEGER,
+        target VARCHAR, admissions_id INTEGER, last_discharge_id INTEGER)`);
     // Patients in subject_id shards keep every step within DuckDB's memory limit on any cohort size.
     for (const [i, shard] of shards.entries()) {
       const scope = await shardScope(store, shard);
       await prepareEvents(store, selected, scope);
+      const present = new Set(
+        (await store.rows<{ f: string }>("SELECT DISTINCT file_name AS f FROM ev")).map((r) => r.f),
+      );
       const riskTables = new Set<string>();
       for (const task of selected) {
-        await store.exec("DROP TABLE IF EXISTS temp.task_rows");
-        if (task.window === "next-items") await decisionRows(store, context, task, scope);
-        else if (task.window === "next-event") await nextEventRows(store);
-        else await riskRows(store, context, task, scope, riskTables);
-        await finishRows(store, task);
+        // The demo has no ED or notes: a task whose anchor event is absent has no rows in this shard.
+        const rows =
+          task.window === "next-event"
+            ? nextEventRows()
+            : !present.has(task.event)
+              ? null
+              : task.window === "next-items"
+                ? decisionRows(context, task, scope)
+                : await riskRows(store, context, task, scope, riskTables);
+        if (rows) await finishRows(store, task, rows, staging.get(task.name)!);
         if (i === shards.length - 1) progress(task.name);
       }
     }
     // Weights task by task (in name order, as one sorted statement would give): a single statement
     // over every row of every task ran out of memory at 1 GB on 10,000 patients of realistic density.
+    // A row's weight depends on its target alone, so it is computed once per distinct target.
     const labels =
       "CASE WHEN json_type(target) = 'ARRAY' THEN CAST(target::JSON AS VARCHAR[]) ELSE [json_extract_string(target, '$')] END";
     await store.exec(
-      "CREATE OR REPLACE TABLE tasks.task_index AS SELECT *, NULL::DOUBLE AS target_weight FROM index_rows LIMIT 0",
+      `CREATE OR REPLACE TABLE tasks.task_index AS SELECT *, NULL::DOUBLE AS target_weight FROM ${staging.get(selected[0]!.name)} LIMIT 0`,
     );
     for (const name of selected.map((t) => t.name).sort()) {
       await store.exec(`
         INSERT INTO tasks.task_index
-        WITH numbered AS (SELECT row_number() OVER (ORDER BY subject_id, anchor) AS rid, * FROM index_rows WHERE task = ${literal(name)}),
-        labels AS (SELECT rid, unnest(${labels}) AS label FROM numbered),
-        freq AS (SELECT label, count(*) AS n FROM labels GROUP BY ALL),
-        weights AS (SELECT rid, 1.0 / avg(freq.n) AS target_weight FROM labels JOIN freq USING (label) GROUP BY rid)
-        SELECT n.* EXCLUDE (rid), w.target_weight FROM numbered n LEFT JOIN weights w USING (rid) ORDER BY n.rid`);
+        WITH rows AS (SELECT * FROM ${staging.get(name)}),
+        targets AS (SELECT target, count(*) AS c FROM rows GROUP BY target),
+        labels AS (SELECT target, c, unnest(${labels}) AS label FROM targets),
+        freq AS (SELECT label, sum(c) AS n FROM labels GROUP BY label),
+        weights AS (SELECT target, 1.0 / avg(freq.n) AS target_weight FROM labels JOIN freq USING (label) GROUP BY target)
+        SELECT r.*, w.target_weight FROM rows r LEFT JOIN weights w USING (target) ORDER BY r.subject_id, r.anchor`);
     }
     await store.exec(`CREATE OR REPLACE TABLE tasks.index_info AS SELECT now()::TIMESTAMP AS built_at, ${literal(TOOL_VERSION)} AS tool_version,
       [${selected.map((t) => literal(t.name)).join(", ")}]::VARCHAR[] AS tasks`);
     await store.exec(
-      ["ev", "lookback", "task_rows", "index_rows", ...Object.values(RISK_TABLES)]
+      ["ev", "lookback", "anchors", ...staging.values(), ...Object.values(RISK_TABLES)]
         .map((t) => `DROP TABLE IF EXISTS temp.${t};`)
         .join(" "),
     );
@@ -178,48 +191,48 @@ async function prepareEvents(store: Store, selected: readonly TaskDefinition[], 
       FROM points
     )
     SELECT subject_id, seq, CASE WHEN first_after < seq THEN first_after END AS b FROM scanned WHERE is_candidate = 0`);
+  // Anchor events with a context, clustered by type: each task's join reads only its own type's rows.
+  await store.exec(`
+    CREATE OR REPLACE TEMP TABLE anchors AS
+    SELECT e.subject_id, e.seq, e.hadm_id, e.t_time, lb.b, ${ANCHOR_COLUMNS}
+    FROM ev e JOIN lookback lb USING (subject_id, seq) WHERE lb.b IS NOT NULL
+    ORDER BY e.file_name, e.subject_id, e.seq`);
 }
 
-async function decisionRows(store: Store, context: ItemContext, task: TaskDefinition, scope: Scope): Promise<void> {
-  if (!(await hasEvents(store, task.event))) return void (await emptyRows(store));
+/**
+ * The anchor event's columns every task row carries into {@link finishRows}: its type and the
+ * latest admissions event and discharge note up to it.
+ */
+const ANCHOR_COLUMNS = "e.file_name, e.adm_s, e.adm_h, e.dis_s, e.dis_h";
+
+/** A task's rows: subject_id, hadm_id, anchor, context_begin, context_end, target (JSON text), then {@link ANCHOR_COLUMNS}. */
+type TaskRowsSql = string;
+
+function decisionRows(context: ItemContext, task: TaskDefinition, scope: Scope): TaskRowsSql {
   const values = labelValuesSql(context, task, scope.where, scope.rowids.get(task.event));
   // The discharge report is one text; an event with several non-empty reports yields no sample.
+  // Other labels: distinct values by first position, then value (a sorted list of structs is
+  // several times faster than an ordered aggregate).
   const labels =
     task.name === "discharge"
       ? `SELECT subject_id, seq, to_json(any_value(v)) AS target FROM (${values}) GROUP BY ALL HAVING count(*) = 1`
-      : `SELECT subject_id, seq, to_json(list(v ORDER BY p, v)) AS target FROM (SELECT subject_id, seq, v, min(pos) AS p FROM (${values}) GROUP BY ALL) GROUP BY ALL`;
-  await store.exec(`
-    CREATE TEMP TABLE task_rows AS
-    SELECT l.subject_id, e.hadm_id, l.seq AS anchor, lb.b AS context_begin, l.seq AS context_end, CAST(l.target AS VARCHAR) AS target
-    FROM (${labels}) l JOIN ev e USING (subject_id, seq) JOIN lookback lb USING (subject_id, seq)
-    WHERE lb.b IS NOT NULL`);
+      : `SELECT subject_id, seq, to_json(list_transform(list_sort(list({'p': p, 'v': v})), x -> x.v)) AS target
+         FROM (SELECT subject_id, seq, v, min(pos) AS p FROM (${values}) GROUP BY ALL) GROUP BY ALL`;
+  return `
+    SELECT l.subject_id, e.hadm_id, l.seq AS anchor, e.b AS context_begin, l.seq AS context_end, CAST(l.target AS VARCHAR) AS target, ${ANCHOR_COLUMNS}
+    FROM (${labels}) l JOIN anchors e USING (subject_id, seq)
+    WHERE e.file_name = ${literal(task.event)}`;
 }
 
-async function nextEventRows(store: Store): Promise<void> {
+function nextEventRows(): TaskRowsSql {
   const types = Object.keys(EVENT_FORMATS)
     .filter((e) => e !== "patients")
     .map(literal)
     .join(", ");
-  await store.exec(`
-    CREATE TEMP TABLE task_rows AS
-    SELECT e.subject_id, e.hadm_id, e.seq AS anchor, lb.b AS context_begin, e.seq AS context_end, CAST(to_json(e.file_name) AS VARCHAR) AS target
-    FROM ev e JOIN lookback lb USING (subject_id, seq)
-    WHERE e.file_name IN (${types}) AND e.t_time IS NOT NULL AND lb.b IS NOT NULL`);
-}
-
-async function emptyRows(store: Store): Promise<void> {
-  await store.exec(
-    `CREATE TEMP TABLE task_rows (subject_id INTEGER, hadm_id INTEGER, anchor INTEGER, context_begin INTEGER, context_end INTEGER, target VARCHAR)`,
-  );
-}
-
-/** Whether any timeline has events of this type (the demo has no ED or notes: those tasks are empty). */
-async function hasEvents(store: Store, fileName: string): Promise<boolean> {
-  return (
-    (await store.value<bigint>(
-      `SELECT count(*) FROM (SELECT 1 FROM ev WHERE file_name = ${literal(fileName)} LIMIT 1)`,
-    )) > 0n
-  );
+  return `
+    SELECT e.subject_id, e.hadm_id, e.seq AS anchor, e.b AS context_begin, e.seq AS context_end, CAST(to_json(e.file_name) AS VARCHAR) AS target, ${ANCHOR_COLUMNS}
+    FROM anchors e
+    WHERE e.file_name IN (${types}) AND e.t_time IS NOT NULL`;
 }
 
 /** Facts of anchor rows (their first row), read from the items as the reference read them. */
@@ -246,19 +259,17 @@ async function riskRows(
   task: TaskDefinition,
   scope: Scope,
   built: Set<string>,
-): Promise<void> {
-  if (!(await hasEvents(store, task.event))) return void (await emptyRows(store));
+): Promise<TaskRowsSql> {
   const table = RISK_TABLES[task.window];
   if (!table) throw new EhrR1Error(`task ${task.name}: unknown window rule ${task.window}`);
   if (!built.has(table)) {
-    await store.exec(`CREATE OR REPLACE TEMP TABLE ${table} AS ${riskAnchorSql(context, task.window, scope)}`);
+    await store.exec(`CREATE OR REPLACE TEMP TABLE ${table} AS
+      SELECT q.*, ${ANCHOR_COLUMNS} FROM (${riskAnchorSql(context, task.window, scope)}) q JOIN ev e ON e.subject_id = q.subject_id AND e.seq = q.anchor`);
     built.add(table);
   }
   // Length of stay is only asked of admissions still running when the first-day window closes.
   const where = task.name.startsWith("LengthOfStay") ? "WHERE still_admitted" : "";
-  await store.exec(
-    `CREATE TEMP TABLE task_rows AS SELECT subject_id, hadm_id, anchor, context_begin, context_end, "${task.name}" AS target FROM ${table} ${where}`,
-  );
+  return `SELECT subject_id, hadm_id, anchor, context_begin, context_end, "${task.name}" AS target, file_name, adm_s, adm_h, dis_s, dis_h FROM ${table} ${where}`;
 }
 
 function riskAnchorSql(context: ItemContext, window: string, scope: Scope): string {
@@ -341,16 +352,16 @@ function riskAnchorSql(context: ItemContext, window: string, scope: Scope): stri
  * the anchor, when it belongs to another admission). Label-frequency weights (§9.1) come at the end,
  * over all shards.
  */
-async function finishRows(store: Store, task: TaskDefinition): Promise<void> {
+async function finishRows(store: Store, task: TaskDefinition, rows: TaskRowsSql, table: string): Promise<void> {
   // next_event fix: when the target is the admission itself, rendering it as the admission record would show the answer.
   const admissionsId =
     task.name === "next_event"
-      ? "CASE WHEN e.adm_h = r.hadm_id AND e.adm_s <> r.anchor THEN e.adm_s END"
-      : "CASE WHEN e.adm_h = r.hadm_id THEN e.adm_s END";
+      ? "CASE WHEN r.adm_h = r.hadm_id AND r.adm_s <> r.anchor THEN r.adm_s END"
+      : "CASE WHEN r.adm_h = r.hadm_id THEN r.adm_s END";
   await store.exec(`
-    INSERT INTO index_rows
-    SELECT r.subject_id, r.hadm_id, ${literal(task.name)}, ${task.event === "any" ? "e.file_name" : literal(task.event)}, r.anchor, r.context_begin, r.context_end,
+    INSERT INTO ${table}
+    SELECT r.subject_id, r.hadm_id, ${literal(task.name)}, ${task.event === "any" ? "r.file_name" : literal(task.event)}, r.anchor, r.context_begin, r.context_end,
       r.target, ${admissionsId} AS admissions_id,
-      CASE WHEN e.dis_s IS NOT NULL AND e.dis_h IS DISTINCT FROM coalesce(r.hadm_id, -1) THEN e.dis_s END AS last_discharge_id
-    FROM task_rows r JOIN ev e ON e.subject_id = r.subject_id AND e.seq = r.anchor`);
+      CASE WHEN r.dis_s IS NOT NULL AND r.dis_h IS DISTINCT FROM coalesce(r.hadm_id, -1) THEN r.dis_s END AS last_discharge_id
+    FROM (${rows}) r`);
 }
