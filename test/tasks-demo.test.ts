@@ -6,8 +6,17 @@ import { buildTaskIndex, type IndexSummary } from "../src/tasks/index-build.js";
 import { DEMO_DIR, DEMO_STORE_FILES, describeNeeding, tempDir } from "./helpers/data.js";
 import { copyStore, DEMO_DB } from "./helpers/fixtures.js";
 
+/**
+ * Twelve demo patients chosen for their outcomes (deaths, ICU readmissions, stays over 7 and 14 days,
+ * a patient with 12 admissions): each test builds the index of its tasks on them, inside the test, so
+ * that mutation testing sees the task SQL run (an index built once before the tests cannot show a mutant).
+ */
+const SUBJECTS = [
+  10000032, 10001217, 10002930, 10006053, 10008454, 10016742, 10017492, 10018845, 10020944, 10021938, 10027602,
+  10031757,
+];
 const csv = (module: string, table: string) =>
-  `read_csv('${join(DEMO_DIR, module, `${table}.csv.gz`)}', all_varchar = true, header = true)`;
+  `(SELECT * FROM read_csv('${join(DEMO_DIR, module, `${table}.csv.gz`)}', all_varchar = true, header = true) WHERE subject_id IN (${SUBJECTS.map((s) => `'${s}'`).join(", ")}))`;
 /** Every timed demo table with an admission id, and its time column (spec §3.1). */
 const TIMED: [string, string, string][] = [
   ["hosp", "admissions", "admittime"],
@@ -37,20 +46,22 @@ describeNeeding(DEMO_STORE_FILES, "task index on the MIMIC-IV demo", () => {
   const dir = tempDir();
   let store: Store;
   let raw: DuckDBConnection;
-  let summary: IndexSummary;
   const rawRows = async <T>(sql: string) => (await raw.runAndReadAll(sql)).getRowObjectsJS() as T[];
   const index = <T>(sql: string) => store.rows<T>(sql);
+  const build = (...tasks: string[]): Promise<IndexSummary> => buildTaskIndex(store, { tasks });
 
   beforeAll(async () => {
-    // The shared demo store (timelines built once for the run); the index is rebuilt here, on a copy, for its summary.
+    // A copy of the shared demo store (timelines built once for the run), cut down to SUBJECTS.
     store = await Store.open(copyStore(DEMO_DB, dir));
-    summary = await buildTaskIndex(store);
+    const keep = `subject_id IN (${SUBJECTS.join(", ")})`;
+    await store.exec(`DELETE FROM timeline.rows WHERE NOT ${keep}; DELETE FROM timeline.events WHERE NOT ${keep}`);
     raw = await (await DuckDBInstance.create(":memory:")).connect();
     await raw.run(`CREATE TABLE adm_rows AS ${rowsWithAdmission}`);
     return () => store.close();
   });
 
-  it("indexes all 46 tasks and reports the empty ones (the demo has no ED, notes or chart events)", () => {
+  it("indexes all 46 tasks and reports the empty ones (the demo has no ED, notes or chart events)", async () => {
+    const summary = await build();
     expect(summary.tasks).toHaveLength(46);
     expect(summary.empty.sort()).toEqual(
       [
@@ -75,6 +86,7 @@ describeNeeding(DEMO_STORE_FILES, "task index on the MIMIC-IV demo", () => {
   });
 
   it("Inpatient_Mortality: one sample per admission with an event in its first 24 h; yes when dod is not before dischtime", async () => {
+    await build("Inpatient_Mortality");
     const expected = await rawRows<{ h: string; label: string }>(`
       SELECT a.hadm_id AS h, CASE WHEN p.dod IS NOT NULL AND NOT (CAST(a.dischtime AS TIMESTAMP) < CAST(p.dod AS TIMESTAMP)) THEN 'yes' ELSE 'no' END AS label
       FROM ${csv("hosp", "admissions")} a JOIN ${csv("hosp", "patients")} p USING (subject_id)
@@ -85,10 +97,12 @@ describeNeeding(DEMO_STORE_FILES, "task index on the MIMIC-IV demo", () => {
       `SELECT CAST(hadm_id AS VARCHAR) AS h, json_extract_string(target, '$') AS label FROM tasks.task_index WHERE task = 'Inpatient_Mortality' ORDER BY 1`,
     );
     expect(actual).toEqual(expected);
-    expect(expected.filter((e) => e.label === "yes").length).toBeGreaterThan(5);
+    expect(expected.filter((e) => e.label === "yes").length).toBeGreaterThanOrEqual(2);
+    expect(expected.filter((e) => e.label === "no").length).toBeGreaterThanOrEqual(10);
   });
 
   it("LengthOfStay_3day and _7day: labels from dischtime - admittime, only admissions still running after their first 24 h window", async () => {
+    await build("Inpatient_Mortality", "LengthOfStay_3day", "LengthOfStay_7day");
     const stays = new Map(
       (
         await rawRows<{ h: string; hours: number }>(
@@ -119,6 +133,7 @@ describeNeeding(DEMO_STORE_FILES, "task index on the MIMIC-IV demo", () => {
   });
 
   it("ICU_Stay_7day, ICU_Readmission and ICU_Mortality_7day labels follow the raw ICU stays and dates of death", async () => {
+    await build("ICU_Stay_7day", "ICU_Readmission", "ICU_Mortality_7day");
     const stays = await rawRows<{
       h: string;
       intime: string;
@@ -135,7 +150,11 @@ describeNeeding(DEMO_STORE_FILES, "task index on the MIMIC-IV demo", () => {
       SELECT x.task, CAST(x.hadm_id AS VARCHAR) AS h, strftime(e.starttime, '%Y-%m-%d %H:%M:%S') AS intime, json_extract_string(x.target, '$') AS label
       FROM tasks.task_index x JOIN timeline.events e ON e.subject_id = x.subject_id AND e.seq = x.anchor
       WHERE x.task IN ('ICU_Stay_7day', 'ICU_Readmission', 'ICU_Mortality_7day')`);
-    expect(rows.length).toBeGreaterThan(300);
+    // One sample per task for each stay with another event of its admission in its first 24 h.
+    const [withEvents] = await rawRows<{ n: bigint }>(`
+      SELECT count(*) AS n FROM ${csv("icu", "icustays")} i WHERE EXISTS (SELECT 1 FROM adm_rows r WHERE r.hadm_id = i.hadm_id
+        AND NOT (r.tbl = 'icustays' AND r.t = CAST(i.intime AS TIMESTAMP)) AND r.t >= CAST(i.intime AS TIMESTAMP) AND r.t < CAST(i.intime AS TIMESTAMP) + INTERVAL 24 HOUR)`);
+    expect(rows.length).toBe(3 * Number(withEvents!.n));
     let decided = 0;
     for (const r of rows) {
       const s = byStay.get(`${r.h}|${r.intime}`)!;
@@ -149,10 +168,13 @@ describeNeeding(DEMO_STORE_FILES, "task index on the MIMIC-IV demo", () => {
         decided++;
       }
     }
-    expect(decided).toBeGreaterThan(100);
+    expect(decided).toBeGreaterThan(15);
+    for (const task of ["ICU_Stay_7day", "ICU_Readmission", "ICU_Mortality_7day"])
+      expect(new Set(rows.filter((r) => r.task === task).map((r) => r.label)), task).toEqual(new Set(["yes", "no"]));
   });
 
   it("labevents and prescriptions: the label is the next event's items, the window the reference's 24 h look-back", async () => {
+    await build("labevents", "prescriptions");
     const events = await index<{
       s: number;
       seq: number;
@@ -219,6 +241,7 @@ describeNeeding(DEMO_STORE_FILES, "task index on the MIMIC-IV demo", () => {
   });
 
   it("never shows next_event's answer: an admission target is not rendered as the admission record", async () => {
+    await build("next_event");
     const leaks = await index<{ n: bigint }>(
       "SELECT count(*) AS n FROM tasks.task_index WHERE task = 'next_event' AND admissions_id = anchor",
     );
@@ -230,6 +253,7 @@ describeNeeding(DEMO_STORE_FILES, "task index on the MIMIC-IV demo", () => {
   });
 
   it("weights each sample by the inverse mean frequency of its labels within its task", async () => {
+    await build("services");
     const rows = await index<{ target: string; w: number }>(
       "SELECT target, target_weight AS w FROM tasks.task_index WHERE task = 'services'",
     );
