@@ -3,6 +3,8 @@ import { join } from "node:path";
 import { beforeAll, expect, it } from "vitest";
 import { Store } from "../src/store/database.js";
 import { buildTaskIndex, type IndexSummary } from "../src/tasks/index-build.js";
+import { TASKS } from "../src/tasks/registry.js";
+import { TOOL_VERSION } from "../src/version.js";
 import { DEMO_DIR, DEMO_STORE_FILES, describeNeeding, tempDir } from "./helpers/data.js";
 import { copyStore, DEMO_DB } from "./helpers/fixtures.js";
 
@@ -61,8 +63,25 @@ describeNeeding(DEMO_STORE_FILES, "task index on the MIMIC-IV demo", () => {
   });
 
   it("indexes all 46 tasks and reports the empty ones (the demo has no ED, notes or chart events)", async () => {
-    const summary = await build();
+    const progress: [string, number, number][] = [];
+    const started = performance.now();
+    const summary = await buildTaskIndex(store, {
+      onProgress: (task, done, total) => progress.push([task, done, total]),
+    });
+    const elapsed = (performance.now() - started) / 1000;
     expect(summary.tasks).toHaveLength(46);
+    // Progress once per task, in order; the summary adds up; the store keeps no staging tables.
+    expect(progress).toEqual(TASKS.map((t, k) => [t.name, k + 1, 46]));
+    expect(summary.samples).toBe(summary.tasks.reduce((n, t) => n + t.samples, 0));
+    expect(summary.samples).toBeGreaterThan(1000);
+    expect(summary.seconds).toBeGreaterThan(0);
+    expect(summary.seconds).toBeLessThanOrEqual(elapsed);
+    for (const [k, t] of summary.tasks.entries())
+      expect("labels" in t, t.task).toBe(TASKS[k]!.type === "risk_prediction");
+    expect(await index("SELECT count(*)::INTEGER AS n FROM duckdb_tables() WHERE temporary")).toEqual([{ n: 0 }]);
+    const [info] = await index<{ tasks: string[]; v: string }>("SELECT tasks, tool_version AS v FROM tasks.index_info");
+    expect(info!.tasks).toEqual(TASKS.map((t) => t.name));
+    expect(info!.v).toBe(TOOL_VERSION);
     expect(summary.empty.sort()).toEqual(
       [
         "ED_Critical_Outcomes",
@@ -86,7 +105,7 @@ describeNeeding(DEMO_STORE_FILES, "task index on the MIMIC-IV demo", () => {
   });
 
   it("Inpatient_Mortality: one sample per admission with an event in its first 24 h; yes when dod is not before dischtime", async () => {
-    await build("Inpatient_Mortality");
+    const summary = await build("Inpatient_Mortality");
     const expected = await rawRows<{ h: string; label: string }>(`
       SELECT a.hadm_id AS h, CASE WHEN p.dod IS NOT NULL AND NOT (CAST(a.dischtime AS TIMESTAMP) < CAST(p.dod AS TIMESTAMP)) THEN 'yes' ELSE 'no' END AS label
       FROM ${csv("hosp", "admissions")} a JOIN ${csv("hosp", "patients")} p USING (subject_id)
@@ -99,6 +118,20 @@ describeNeeding(DEMO_STORE_FILES, "task index on the MIMIC-IV demo", () => {
     expect(actual).toEqual(expected);
     expect(expected.filter((e) => e.label === "yes").length).toBeGreaterThanOrEqual(2);
     expect(expected.filter((e) => e.label === "no").length).toBeGreaterThanOrEqual(10);
+    expect(summary.tasks).toEqual([
+      {
+        task: "Inpatient_Mortality",
+        samples: expected.length,
+        labels: {
+          yes: expected.filter((e) => e.label === "yes").length,
+          no: expected.filter((e) => e.label === "no").length,
+        },
+      },
+    ]);
+    // The anchor is the admission record itself, so it is the sample's admission record.
+    expect(
+      await index("SELECT count(*)::INTEGER AS n FROM tasks.task_index WHERE admissions_id IS DISTINCT FROM anchor"),
+    ).toEqual([{ n: 0 }]);
   });
 
   it("LengthOfStay_3day and _7day: labels from dischtime - admittime, only admissions still running after their first 24 h window", async () => {
@@ -117,6 +150,16 @@ describeNeeding(DEMO_STORE_FILES, "task index on the MIMIC-IV demo", () => {
         )
       ).map((r) => r.h),
     );
+    // Admissions whose last event starting within 24 h of admittime is before the discharge.
+    const running = new Set(
+      (
+        await rawRows<{ h: string }>(`
+          SELECT a.hadm_id AS h FROM ${csv("hosp", "admissions")} a JOIN adm_rows r ON r.hadm_id = a.hadm_id
+            AND r.t >= CAST(a.admittime AS TIMESTAMP) AND r.t < CAST(a.admittime AS TIMESTAMP) + INTERVAL 24 HOUR
+          GROUP BY a.hadm_id, a.dischtime HAVING max(r.t) < CAST(a.dischtime AS TIMESTAMP)`)
+      ).map((r) => r.h),
+    );
+    expect([...mortality].some((h) => !running.has(h))).toBe(true);
     for (const [task, limit] of [
       ["LengthOfStay_3day", 72],
       ["LengthOfStay_7day", 168],
@@ -129,6 +172,7 @@ describeNeeding(DEMO_STORE_FILES, "task index on the MIMIC-IV demo", () => {
       // Every admission lasting at least a day that has a first-day event is a sample; shorter ones only if discharged after that event.
       for (const h of mortality) if (stays.get(h)! >= 24) expect(got.has(h), `${task} ${h}`).toBe(true);
       for (const h of got) expect(mortality.has(h)).toBe(true);
+      expect([...got].sort(), task).toEqual([...mortality].filter((h) => running.has(h)).sort());
     }
   });
 
@@ -173,8 +217,8 @@ describeNeeding(DEMO_STORE_FILES, "task index on the MIMIC-IV demo", () => {
       expect(new Set(rows.filter((r) => r.task === task).map((r) => r.label)), task).toEqual(new Set(["yes", "no"]));
   });
 
-  it("labevents and prescriptions: the label is the next event's items, the window the reference's 24 h look-back", async () => {
-    await build("labevents", "prescriptions");
+  it("labevents, prescriptions and transfers: the label is the next event's items, the window the reference's 24 h look-back", async () => {
+    await build("labevents", "prescriptions", "transfers");
     const events = await index<{
       s: number;
       seq: number;
@@ -202,6 +246,8 @@ describeNeeding(DEMO_STORE_FILES, "task index on the MIMIC-IV demo", () => {
     for (const [task, table, column, time] of [
       ["labevents", "labevents", "d.label", "charttime"],
       ["prescriptions", "prescriptions", "trim(l.drug)", "starttime"],
+      // A transfer's care unit, or its event type where it has none (discharges).
+      ["transfers", "transfers", "coalesce(l.careunit, l.eventtype)", "intime"],
     ] as const) {
       const samples = await index<{ s: number; anchor: number; b: number; target: string }>(
         `SELECT subject_id AS s, anchor, context_begin AS b, target FROM tasks.task_index WHERE task = '${task}'`,
@@ -225,7 +271,8 @@ describeNeeding(DEMO_STORE_FILES, "task index on the MIMIC-IV demo", () => {
           return e.t === e.end;
         })
         .slice(0, 150);
-      expect(single.length).toBe(150);
+      if (task === "transfers") expect(single.length, task).toBeGreaterThan(40);
+      else expect(single.length, task).toBe(150);
       const dictionary = table === "labevents" ? `LEFT JOIN ${csv("hosp", "d_labitems")} d USING (itemid)` : "";
       await raw.run(`CREATE OR REPLACE TABLE names AS SELECT l.subject_id, CAST(l.${time} AS TIMESTAMP) AS t, ${column} AS v, line
         FROM (SELECT *, row_number() OVER () AS line FROM ${csv("hosp", table)}) l ${dictionary}`);

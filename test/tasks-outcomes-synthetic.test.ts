@@ -154,6 +154,32 @@ describe("task index outcomes on a synthetic cohort (ED, readmission, discharge 
     expect(rows.some((r) => !r.target.startsWith('" '))).toBe(true);
   });
 
+  it("radiology: the label is every exam name of the event's reports, each once, by first field ordinal", async () => {
+    await buildTaskIndex(store, { tasks: ["radiology"] });
+    // An event holds the reports from its start to its end time.
+    const rows = await store.rows<{ s: number; t: string; end: string; target: string }>(`
+      SELECT x.subject_id AS s, strftime(e.starttime, '%Y-%m-%d %H:%M:%S') AS t, strftime(coalesce(e.endtime, e.starttime), '%Y-%m-%d %H:%M:%S') AS end, x.target
+      FROM tasks.task_index x JOIN timeline.events e ON e.subject_id = x.subject_id AND e.seq = x.anchor WHERE x.task = 'radiology'`);
+    const reports = await rawRows<{ s: string; t: string; names: string[] }>(`
+      SELECT r.subject_id AS s, r.charttime AS t, list(d.field_value ORDER BY d.field_ordinal, d.field_value) AS names
+      FROM ${csv("note", "radiology")} r JOIN ${csv("note", "radiology_detail")} d ON d.note_id = r.note_id AND d.field_name = 'exam_name'
+      GROUP BY r.note_id, r.subject_id, r.charttime`);
+    expect(rows.length).toBeGreaterThan(50);
+    let single = 0;
+    for (const r of rows) {
+      const mine = reports.filter((x) => Number(x.s) === r.s && x.t >= r.t && x.t <= r.end);
+      const names = mine.flatMap((x) => x.names);
+      const got = JSON.parse(r.target) as string[];
+      expect(new Set(got), `${r.s} ${r.t}`).toEqual(new Set(names));
+      expect(got.length).toBe(new Set(got).size);
+      if (mine.length === 1) {
+        expect(got, `${r.s} ${r.t}`).toEqual([...new Set(names)]);
+        single++;
+      }
+    }
+    expect(single).toBeGreaterThan(50);
+  });
+
   it("links each sample to its admission's record and to the discharge note of an earlier admission", async () => {
     const events = await store.rows<{ s: number; seq: number; f: string; h: number | null }>(
       "SELECT subject_id AS s, seq, file_name AS f, hadm_id AS h FROM timeline.events ORDER BY 1, 2",
