@@ -1,0 +1,140 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { expect, it, vi } from "vitest";
+import { DATA_DIR, describeNeeding } from "./helpers/data.js";
+
+/** The spec written from the reference's source: its task tables (§8.2, §8.3) and configs (§8.7). */
+const SPEC = join(DATA_DIR, "..", "spec", "reference-data-and-tasks.md");
+
+/** The rows of the markdown table that follows `heading`, split into trimmed cells. */
+function tableAfter(text: string, heading: string): string[][] {
+  const from = text.indexOf(heading);
+  const rows: string[][] = [];
+  for (const line of text.slice(from).split("\n").slice(1)) {
+    if (line.startsWith("### ")) break;
+    if (!line.startsWith("| ") || line.startsWith("|---")) continue;
+    rows.push(line.slice(2, -2).split(" | "));
+  }
+  return rows.slice(1); // without the header row
+}
+
+/** The text between backticks on the line after `label`. */
+const quoted = (text: string, label: string) => text.slice(text.indexOf(label)).split("`")[1]!;
+
+/**
+ * The registry and presets are module-level tables: each test imports them afresh inside the test,
+ * so that mutation testing (which switches a mutant on only while a test runs) can see a change.
+ */
+async function freshRegistry() {
+  vi.resetModules();
+  return {
+    registry: await import("../src/tasks/registry.js"),
+    presets: await import("../src/tasks/presets.js"),
+  };
+}
+
+describeNeeding([SPEC], "the task registry against the spec's task tables", () => {
+  const spec = () => readFileSync(SPEC, "utf8");
+
+  it("defines the 28 decision and 18 risk tasks of §8.2 and §8.3, in that order, with their events, keys, metrics, exclusions and instructions", async () => {
+    const text = spec();
+    const decisionTemplate = quoted(text, "Instruction template (current source):");
+    const riskTemplate = quoted(text, "Instruction template: `Given");
+    const decisions = tableAfter(text, "### 8.2 Decision-making tasks").map(
+      ([, name, event, key, metric, bid, slot]) => ({
+        name: name!,
+        type: "decision_making",
+        event: event === "*any* event type" ? "any" : event!.replace(/ \(ED\)$/, ""),
+        targetKey: key!
+          .split(/ \(| of /)[0]!
+          .split(", else ")
+          .at(-1)!,
+        metric: metric!,
+        excludedEvents: bid === "–" ? [] : [bid!],
+        instruction: decisionTemplate.replace("{SLOT}", slot!),
+        window: name === "next_event" ? "next-event" : "next-items",
+      }),
+    );
+    const windows: Record<string, string> = {
+      edstays: "ed-stay",
+      discharge: "discharge-note",
+      admissions: "admission-24h",
+      icustays: "icu-24h",
+    };
+    const risks = tableAfter(text, "### 8.3 Risk-prediction tasks").flatMap(([name, anchor, clause]) => {
+      const expand = name!.match(/^(.*)\{(.*)\}(.*)$/);
+      const names = expand ? expand[2]!.split(",").map((n) => [`${expand[1]}${n}${expand[3]}`, n]) : [[name!, ""]];
+      const event = anchor!.replace(/ \(note\)$/, "");
+      return names.map(([task, n]) => ({
+        name: task!.replace(/ \*\(sic\)\*$/, ""),
+        type: "risk_prediction",
+        event,
+        targetKey: null,
+        metric: "aucroc",
+        excludedEvents: [],
+        instruction: riskTemplate.replace("{CLAUSE}", clause!.replace(/ \*\(.*\)\*$/, "").replace("{N}", n!)),
+        window: windows[event],
+      }));
+    });
+    expect(decisions).toHaveLength(28);
+    expect(risks).toHaveLength(18);
+    const { registry } = await freshRegistry();
+    expect(registry.TASKS).toEqual([...decisions, ...risks]);
+  });
+
+  it("presets: EHR-Ins caps of §8.7 (N column, 40,000 or 20,000 per risk task), EHR-Bench all risk rows, 500 per task, balanced, on the test split", async () => {
+    const counts = Object.fromEntries(
+      tableAfter(spec(), "### 8.2 Decision-making tasks")
+        .filter((row) => !row[7]!.startsWith("*"))
+        .map((row) => [row[1]!, Number(row[7]!.replaceAll(",", ""))]),
+    );
+    expect(Object.values(counts).reduce((a, n) => a + n, 0)).toBe(3_240_000);
+    const { registry, presets } = await freshRegistry();
+    const risk = registry.TASKS.filter((t) => t.type === "risk_prediction").map((t) => t.name);
+    const short = ["ICU_Mortality_1day", "ICU_Mortality_2day", "ICU_Mortality_3day", "ICU_Mortality_14day"];
+    expect(presets.PRESETS).toEqual({
+      "ehr-ins": {
+        config: { ...counts, ...Object.fromEntries(risk.map((t) => [t, short.includes(t) ? 20_000 : 40_000])) },
+        split: "train",
+      },
+      "ehr-bench": {
+        config: { ...counts, ...Object.fromEntries(risk.map((t) => [t, -1])) },
+        split: "test",
+        perTask: 500,
+        balance: true,
+      },
+    });
+    const ins = Object.values(presets.PRESETS["ehr-ins"]!.config).reduce((a, n) => a + n, 0);
+    expect(ins).toBe(3_880_000);
+  });
+
+  it("looks tasks up by name and names the unknown ones", async () => {
+    const { registry, presets } = await freshRegistry();
+    expect(registry.task("emar").targetKey).toBe("medication");
+    expect(() => registry.task("nope")).toThrow(/^unknown task nope \(known: admissions, omr, .*ICU_Readmission\)$/);
+    expect(registry.selectTasks().map((t) => t.name)).toEqual(registry.TASKS.map((t) => t.name));
+    expect(registry.selectTasks([]).length).toBe(46);
+    expect(registry.selectTasks(["ICU_Stay_7day", "admissions"]).map((t) => t.name)).toEqual([
+      "admissions",
+      "ICU_Stay_7day",
+    ]);
+    expect(() => registry.selectTasks(["labevents", "x", "y"])).toThrow(
+      "unknown task(s) x, y (see `ehr-r1 tasks list`)",
+    );
+    expect(presets.parseConfig('{"labevents": 5, "services": -1, "emar": 0}', "c.json")).toEqual({
+      labevents: 5,
+      services: -1,
+      emar: 0,
+    });
+    expect(() => presets.parseConfig("{", "c.json")).toThrow(/^c\.json: not valid JSON \(/);
+    expect(() => presets.parseConfig('{"labevents": 1.5}', "c.json")).toThrow(
+      /^c\.json: expected \{"task": count, \.\.\.\} with whole-number counts \(.+\)$/,
+    );
+    expect(() => presets.parseConfig('{"x": 1, "labevents": 2, "y": 3}', "c.json")).toThrow(
+      "c.json: unknown task(s) x, y (see `ehr-r1 tasks list`)",
+    );
+    expect(() => presets.parseConfig('{"labevents": -2, "emar": -1, "poe": -5}', "c.json")).toThrow(
+      "c.json: counts must be -1 (all) or >= 0; got labevents: -2, poe: -5",
+    );
+  });
+});
