@@ -145,6 +145,18 @@ describe("task sampling rules on a synthetic cohort", () => {
     const empty = await sampleTaskIndex(store, { ...open, config: { labevents: 5, radiology: 5 } });
     expect(empty.empty).toEqual(["radiology"]);
     expect(empty.tasks[1]).toMatchObject({ task: "radiology", eligible: 0, sampled: 0, mode: "all" });
+    // Balancing is for risk tasks only.
+    const balanced = await sampleTaskIndex(store, {
+      ...open,
+      config: { services: 6, Inpatient_Mortality: 6 },
+      balance: true,
+    });
+    expect(balanced.tasks.map((t) => [t.task, t.mode, t.sampled])).toEqual([
+      ["services", "uniform", 6],
+      ["Inpatient_Mortality", "balanced", 6],
+    ]);
+    expect(balanced.tasks[1]!.labels).toEqual({ yes: 3, no: 3 });
+    expect(balanced.tasks[0]!.labels).toBeUndefined();
     // Same seed, same rows; another seed, other rows.
     const key = async () => (await sampled()).map((r) => `${r.task}|${r.s}|${r.e}`).join(",");
     await sampleTaskIndex(store, { ...open, perTask: 10 });
