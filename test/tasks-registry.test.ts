@@ -1,22 +1,7 @@
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { expect, it, vi } from "vitest";
-import { DATA_DIR, describeNeeding } from "./helpers/data.js";
-
-/** The spec written from the reference's source: its task tables (§8.2, §8.3) and configs (§8.7). */
-const SPEC = join(DATA_DIR, "..", "spec", "reference-data-and-tasks.md");
-
-/** The rows of the markdown table that follows `heading`, split into trimmed cells. */
-function tableAfter(text: string, heading: string): string[][] {
-  const from = text.indexOf(heading);
-  const rows: string[][] = [];
-  for (const line of text.slice(from).split("\n").slice(1)) {
-    if (line.startsWith("### ")) break;
-    if (!line.startsWith("| ") || line.startsWith("|---")) continue;
-    rows.push(line.slice(2, -2).split(" | "));
-  }
-  return rows.slice(1); // without the header row
-}
+import { describeNeeding } from "./helpers/data.js";
+import { SPEC_FILE, specTable } from "./helpers/spec.js";
 
 /** The text between backticks on the line after `label`. */
 const quoted = (text: string, label: string) => text.slice(text.indexOf(label)).split("`")[1]!;
@@ -33,14 +18,14 @@ async function freshRegistry() {
   };
 }
 
-describeNeeding([SPEC], "the task registry against the spec's task tables", () => {
-  const spec = () => readFileSync(SPEC, "utf8");
+describeNeeding([SPEC_FILE], "the task registry against the spec's task tables", () => {
+  const spec = () => readFileSync(SPEC_FILE, "utf8");
 
   it("defines the 28 decision and 18 risk tasks of §8.2 and §8.3, in that order, with their events, keys, metrics, exclusions and instructions", async () => {
     const text = spec();
     const decisionTemplate = quoted(text, "Instruction template (current source):");
     const riskTemplate = quoted(text, "Instruction template: `Given");
-    const decisions = tableAfter(text, "### 8.2 Decision-making tasks").map(
+    const decisions = specTable(text, "### 8.2 Decision-making tasks").map(
       ([, name, event, key, metric, bid, slot]) => ({
         name: name!,
         type: "decision_making",
@@ -61,7 +46,7 @@ describeNeeding([SPEC], "the task registry against the spec's task tables", () =
       admissions: "admission-24h",
       icustays: "icu-24h",
     };
-    const risks = tableAfter(text, "### 8.3 Risk-prediction tasks").flatMap(([name, anchor, clause]) => {
+    const risks = specTable(text, "### 8.3 Risk-prediction tasks").flatMap(([name, anchor, clause]) => {
       const expand = name!.match(/^(.*)\{(.*)\}(.*)$/);
       const names = expand ? expand[2]!.split(",").map((n) => [`${expand[1]}${n}${expand[3]}`, n]) : [[name!, ""]];
       const event = anchor!.replace(/ \(note\)$/, "");
@@ -84,7 +69,7 @@ describeNeeding([SPEC], "the task registry against the spec's task tables", () =
 
   it("presets: EHR-Ins caps of §8.7 (N column, 40,000 or 20,000 per risk task), EHR-Bench all risk rows, 500 per task, balanced, on the test split", async () => {
     const counts = Object.fromEntries(
-      tableAfter(spec(), "### 8.2 Decision-making tasks")
+      specTable(spec(), "### 8.2 Decision-making tasks")
         .filter((row) => !row[7]!.startsWith("*"))
         .map((row) => [row[1]!, Number(row[7]!.replaceAll(",", ""))]),
     );

@@ -78,15 +78,16 @@ export async function buildTaskIndex(store: Store, options: IndexOptions = {}): 
       const riskTables = new Set<string>();
       for (const task of selected) {
         // The demo has no ED or notes: a task whose anchor event is absent has no rows in this shard.
-        const rows =
-          task.window === "next-event"
-            ? nextEventRows()
-            : !present.has(task.event)
-              ? null
+        const absent = task.window !== "next-event" && !present.has(task.event);
+        if (!absent) {
+          const rows =
+            task.window === "next-event"
+              ? nextEventRows()
               : task.window === "next-items"
                 ? decisionRows(context, task, scope)
                 : await riskRows(store, context, task, scope, riskTables);
-        if (rows) await finishRows(store, task, rows, staging.get(task.name)!);
+          await finishRows(store, task, rows, staging.get(task.name)!);
+        }
         if (i === shards.length - 1) progress(task.name);
       }
     }
@@ -203,7 +204,8 @@ async function prepareEvents(store: Store, selected: readonly TaskDefinition[], 
  * The anchor event's columns every task row carries into {@link finishRows}: its type and the
  * latest admissions event and discharge note up to it.
  */
-const ANCHOR_COLUMNS = "e.file_name, e.adm_s, e.adm_h, e.dis_s, e.dis_h";
+const ANCHOR_KEYS = ["file_name", "adm_s", "adm_h", "dis_s", "dis_h"] as const;
+const ANCHOR_COLUMNS = ANCHOR_KEYS.map((k) => `e.${k}`).join(", ");
 
 /** A task's rows: subject_id, hadm_id, anchor, context_begin, context_end, target (JSON text), then {@link ANCHOR_COLUMNS}. */
 type TaskRowsSql = string;
@@ -269,7 +271,7 @@ async function riskRows(
   }
   // Length of stay is only asked of admissions still running when the first-day window closes.
   const where = task.name.startsWith("LengthOfStay") ? "WHERE still_admitted" : "";
-  return `SELECT subject_id, hadm_id, anchor, context_begin, context_end, "${task.name}" AS target, file_name, adm_s, adm_h, dis_s, dis_h FROM ${table} ${where}`;
+  return `SELECT subject_id, hadm_id, anchor, context_begin, context_end, "${task.name}" AS target, ${ANCHOR_KEYS.join(", ")} FROM ${table} ${where}`;
 }
 
 function riskAnchorSql(context: ItemContext, window: string, scope: Scope): string {

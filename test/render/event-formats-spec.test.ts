@@ -1,18 +1,13 @@
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { expect, it, vi } from "vitest";
-import { DATA_DIR, describeNeeding } from "../helpers/data.js";
+import { describeNeeding } from "../helpers/data.js";
+import { SPEC_FILE, specTable } from "../helpers/spec.js";
 
-/** The spec written from the reference's renderer: §6.3, one row per table. */
-const SPEC = join(DATA_DIR, "..", "spec", "reference-data-and-tasks.md");
-
-describeNeeding([SPEC], "event formats against the spec's per-event table (§6.3)", () => {
+describeNeeding([SPEC_FILE], "event formats against the spec's per-event table (§6.3)", () => {
   it("gives every table the display name and the keys, in order, of §6.3; drgcodes and hcpcsevents a name only", async () => {
-    const text = readFileSync(SPEC, "utf8");
-    const section = text.slice(text.indexOf("### 6.3 Per-event specification")).split("\n");
-    const first = section.findIndex((line) => line.startsWith("| file_name"));
-    const end = section.findIndex((line, i) => i > first && !line.startsWith("|"));
-    const rows = section.slice(first + 2, end).map((line) => line.slice(2, -2).split(" | "));
+    const text = readFileSync(SPEC_FILE, "utf8");
+    // §6.3: one row per table.
+    const rows = specTable(text, "### 6.3 Per-event specification");
     const rendered: Record<string, { display: string; keys: string[] }> = {};
     const unrendered: Record<string, string> = {};
     for (const [file, , display, keys] of rows) {
