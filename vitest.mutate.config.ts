@@ -6,7 +6,9 @@ import { defineConfig } from "vitest/config";
  */
 export default defineConfig({
   test: {
-    include: ["src/**/*.test.ts", "test/**/*.test.ts"],
+    // EHR_R1_MUTATE_TESTS (comma-separated globs) narrows a run to the tests that matter for one file,
+    // when the whole fast tier per mutant would take hours; fewer tests can only lower the score.
+    include: process.env.EHR_R1_MUTATE_TESTS?.split(",") ?? ["src/**/*.test.ts", "test/**/*.test.ts"],
     exclude: ["**/*.e2e.test.ts", "**/node_modules/**"],
     globalSetup: ["test/global-setup.ts"],
     testTimeout: 120_000,

@@ -22,7 +22,7 @@ import { hostname } from "node:os";
 import { EstimatedTokenCounter, ModelTokenizer, type TokenCounter } from "../render/tokenizer.js";
 import { memoryLimitBytes } from "../timeline/build.js";
 import { PACKAGE_ROOT, TOOL_VERSION } from "../version.js";
-import type { WorkerInput, WorkerReply, WorkerRequest } from "./build-worker.js";
+import type { CounterSpec, WorkerInput, WorkerReply, WorkerRequest } from "./shard-server.js";
 import { fitToBudget } from "../render/budget.js";
 import type { RenderFormat } from "../render/markdown.js";
 import { inputParts, joinInput, RenderedTrajectory, type SampleWindow } from "../render/sample.js";
@@ -336,7 +336,7 @@ const lockOf = (out: string, shard: number) => join(out, PARTS_DIR, partStem(sha
 const WORKER_SCRIPT = join(PACKAGE_ROOT, "dist", "src", "tasks", "build-worker.js");
 
 /** How a worker makes the same counter: none, the estimate, or a model folder; undefined if it cannot. */
-function counterSpec(options: DatasetOptions): WorkerInput["counter"] | undefined {
+function counterSpec(options: DatasetOptions): CounterSpec | undefined {
   if (!options.maxTokens || !options.counter) return null;
   if (options.counter instanceof EstimatedTokenCounter) return { kind: "estimate" };
   if (options.counter instanceof ModelTokenizer) return { kind: "model", dir: options.counter.name };
@@ -355,7 +355,7 @@ async function buildInWorkers(
   todo: readonly number[],
   workers: number,
   context: ShardContext,
-  counter: WorkerInput["counter"],
+  counter: CounterSpec,
   options: DatasetOptions,
   progress: (samples: number) => void,
   finished: () => void,
@@ -368,16 +368,18 @@ async function buildInWorkers(
   restrictTree(rowsFile);
   // The main thread only waits meanwhile: its DuckDB gives up most of its limit to the workers.
   const limit = await memoryLimitBytes(store);
+  // Given back as DuckDB wrote it: a round trip through MB (10^6 bytes) would shrink it by 5 %.
+  const limitText = await store.value<string>("SELECT current_setting('memory_limit')");
   const mainShare = 128 << 20;
   // --memory-limit bounds DuckDB's memory in all threads together: at least 256 MB per worker, so
   // a 1 GB limit runs three workers however many cores there are (raise the limit for more).
   const count = Math.max(1, Math.min(workers, Math.floor((limit - mainShare) / (256 << 20))));
   const share = Math.max(256 << 20, Math.floor((limit - mainShare) / count));
-  await store.exec(`SET memory_limit = '${Math.floor(mainShare / (1 << 20))}MB'`);
+  await store.exec(`SET memory_limit = '${Math.floor(mainShare / (1 << 20))}MiB'`);
   const { counter: _unsent, ...sendable } = context;
   const input: WorkerInput = {
     db: store.path,
-    memoryLimit: `${Math.floor(share / (1 << 20))}MB`,
+    memoryLimit: `${Math.floor(share / (1 << 20))}MiB`,
     tempDirectory: options.tempDirectory,
     rowsFile,
     out,
@@ -437,7 +439,7 @@ async function buildInWorkers(
   } finally {
     await Promise.all(threads.map((t) => t.terminate()));
     rmSync(rowsFile, { force: true });
-    await store.exec(`SET memory_limit = '${Math.floor(limit / (1 << 20))}MB'`);
+    await store.exec(`SET memory_limit = ${literal(limitText)}`);
   }
   if (failure) throw failure;
   return files;
@@ -454,11 +456,15 @@ function removeStaleSampleFiles(parts: string): void {
 }
 
 /** Consecutive patients cut into batches of about BATCH_ROWS timeline rows (at least one patient each). */
-function* batches(sizes: readonly { s: number; n: bigint }[]): Generator<number[]> {
+export function* batches(
+  sizes: readonly { s: number; n: bigint }[],
+  maxRows = BATCH_ROWS,
+  maxPatients = MAX_BATCH_PATIENTS,
+): Generator<number[]> {
   let batch: number[] = [];
   let rows = 0;
   for (const { s, n } of sizes) {
-    if (batch.length && (rows + Number(n) > BATCH_ROWS || batch.length >= MAX_BATCH_PATIENTS)) {
+    if (batch.length && (rows + Number(n) > maxRows || batch.length >= maxPatients)) {
       yield batch;
       batch = [];
       rows = 0;
