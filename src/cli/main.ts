@@ -4,6 +4,7 @@ import { restrictUmask } from "../store/owner-only.js";
 import { TOOL_VERSION } from "../version.js";
 import { registerBench } from "./commands/bench.js";
 import { addStoreOptionsEverywhere } from "./store-options.js";
+import { registerCheck } from "./commands/check.js";
 import { registerDataset } from "./commands/dataset.js";
 import { registerDb } from "./commands/db.js";
 import { registerExport } from "./commands/export.js";
@@ -45,6 +46,7 @@ export function buildProgram(output: Output): Command {
   registerMedcalc(program, output);
   registerMatching(program, output);
   registerMeds(program, output);
+  registerCheck(program, output);
   addStoreOptionsEverywhere(program);
   return program;
 }
