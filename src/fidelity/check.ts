@@ -173,6 +173,16 @@ export async function checkFidelity(store: Store, options: FidelityOptions): Pro
   };
 }
 
+/** The tasks with at least `minSamples` reference samples, and those of them below `threshold` byte-exact or with any label differing. */
+export function judge(
+  report: FidelityReport,
+  threshold: number,
+  minSamples: number,
+): { judged: TaskFidelity[]; failing: TaskFidelity[] } {
+  const judged = report.tasks.filter((t) => t.reference >= minSamples);
+  return { judged, failing: judged.filter((t) => t.share < threshold || t.labels < t.reference) };
+}
+
 const shape = (line: string) => line.replace(/\d+(\.\d+)?/g, "9");
 
 /**

@@ -1,6 +1,6 @@
 import { type Command, InvalidArgumentError } from "commander";
 import { EhrR1Error } from "../../errors.js";
-import { checkFidelity } from "../../fidelity/check.js";
+import { checkFidelity, judge } from "../../fidelity/check.js";
 import { Store } from "../../store/database.js";
 import { parseList } from "../main.js";
 import { formatNumber, formatTable, type Output } from "../output.js";
@@ -60,8 +60,7 @@ export function registerCheck(program: Command, output: Output): void {
         } finally {
           store.close();
         }
-        const judged = report.tasks.filter((t) => t.reference >= flags.minSamples);
-        const failing = judged.filter((t) => t.share < flags.threshold || t.labels < t.reference);
+        const { judged, failing } = judge(report, flags.threshold, flags.minSamples);
         if (flags.json)
           output.out(
             `${JSON.stringify({ ...report, threshold: flags.threshold, failing: failing.map((t) => t.task) }, null, 2)}\n`,
