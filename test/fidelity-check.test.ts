@@ -35,7 +35,7 @@ describeNeeding([...DEMO_STORE_FILES, HASHES, TEXTS], "check fidelity against th
     const order = /order was:\s*\n\s*`([a-z_,]+)`/.exec(readFileSync(join(REFERENCE, "README.md"), "utf8"))![1]!;
     await buildTimeline(store, { tableOrder: order.split(",") });
     await buildTaskIndex(store);
-    report = await checkFidelity(store, { reference: REFERENCE, tempDirectory: dir });
+    report = await checkFidelity(store, { reference: REFERENCE, tempDirectory: dir, classes: 1_000 });
   });
   afterAll(() => store?.close());
 
@@ -68,12 +68,22 @@ describeNeeding([...DEMO_STORE_FILES, HASHES, TEXTS], "check fidelity against th
       expect(m.example.ours).not.toBe(m.example.reference);
       expect(m.section).toMatch(/^## /);
     }
-    // The README's own examples are among the kinds found.
-    const kinds = report.mismatches.map((m) => `${m.reference} | ${m.ours}`);
-    expect(kinds).toContain("- Value: 9 | - Value: 9");
-    expect(report.mismatches.some((m) => m.example.reference.includes("nan") && m.example.ours.includes("None"))).toBe(
-      true,
-    );
+    // Two of the README's examples are reproduced now, so no mismatch starts with them: integer-valued
+    // floats printed as pandas' int64 (`- Value: 175`) and `nan` for text cells pandas read as missing.
+    const all = report.mismatches;
+    expect(all.filter((m) => /^- Value: \d+$/.test(m.example.reference) && m.example.ours.endsWith(".0"))).toEqual([]);
+    expect(all.filter((m) => m.example.reference.includes("nan") && m.example.ours.includes("None"))).toEqual([]);
+    // The float parser's last digit is still open (issue 14).
+    expect(all.some((m) => m.section === "## Input Events")).toBe(true);
+  });
+
+  it("holds the tasks whose inputs now match the reference at least at the share measured when their rule landed", () => {
+    // Floors from the reference's own hashes (not from our output): outputevents renders only
+    // whole-number values on the demo, procedureevents' `None` cells are pandas' NaN.
+    const tasks = byTask(report);
+    expect(tasks.get("outputevents")!.exact).toBeGreaterThanOrEqual(114);
+    expect(tasks.get("procedureevents")!.exact).toBeGreaterThanOrEqual(35);
+    expect(report.samples.exact).toBeGreaterThanOrEqual(6_470);
   });
 
   it.todo("is at least 99 % byte-exact for every task with 10 or more samples, with every label equal (issue 14)");

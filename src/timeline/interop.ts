@@ -150,7 +150,9 @@ export async function importPatientsEhr(store: Store, folder: string): Promise<I
       SELECT i.subject_id, i.seq, i.file_name, i.starttime, i.endtime, i.hadm_id, len(i.items)::INTEGER AS n_rows, r.first_pos
       FROM imported i LEFT JOIN (SELECT subject_id, seq, min(pos) AS first_pos FROM timeline.rows GROUP BY ALL) r USING (subject_id, seq)
       ORDER BY subject_id, seq`);
-    await store.exec("CREATE OR REPLACE TABLE timeline.float_columns (file_name VARCHAR, column_name VARCHAR)");
+    await store.exec(
+      "CREATE OR REPLACE TABLE timeline.float_columns (file_name VARCHAR, column_name VARCHAR, chunk BIGINT)",
+    );
     await store.exec(`
       CREATE OR REPLACE TABLE timeline.build_info AS
       SELECT 'imported' AS origin, ${literal(dir)} AS imported_from, now()::TIMESTAMP AS built_at, ${literal(TOOL_VERSION)} AS tool_version,

@@ -5,45 +5,121 @@ import { timelineSource, type TimelineSource } from "./sources.js";
 
 const INTEGER_TYPES = new Set(["TINYINT", "SMALLINT", "INTEGER", "BIGINT"]);
 
+/** pandas decides each column's dtype per chunk of this many rows of a CSV, as the reference read them. */
+export const PANDAS_CHUNK_ROWS = 1_000_000;
+
 /**
- * Integer columns that print as Python floats. The reference read every CSV with pandas, which turns
- * an integer column holding any missing value into float64 (`22841357.0`, missing `nan`). We decide
- * per table from the whole table (the reference decided per 1M-row chunk, which is not reproducible).
+ * Numeric columns whose printed type differs from the store's in some chunks of the source file.
+ * The reference read every CSV with pandas in chunks of 1,000,000 rows, and pandas types a column
+ * per chunk: integers with any missing value become float64 (`22841357.0`, missing `nan`), and a
+ * column of decimals whose every value in the chunk is a whole number (and none missing) stays
+ * int64 (`175`, not `175.0`; MIMIC's CSVs, exported by PostgreSQL, write whole floats without a
+ * decimal point). Source rows keep their file order as row ids, so row id / chunk size is the chunk.
+ * Recorded here: (table, column, chunk) where an integer column prints as float or a float column
+ * as integer.
  */
-export async function computeFloatColumns(store: Store, sources: readonly TimelineSource[]): Promise<void> {
+export async function computeFloatColumns(
+  store: Store,
+  sources: readonly TimelineSource[],
+  chunkRows = PANDAS_CHUNK_ROWS,
+): Promise<void> {
   const rows: string[] = [];
   for (const source of sources) {
     const spec = tableSpec(source.module, source.table)!;
-    const ints = spec.columns.filter(([, type]) => INTEGER_TYPES.has(type)).map(([c]) => c);
-    if (!ints.length) continue;
-    const nulls = await store.rows<Record<string, bigint>>(
-      `SELECT ${ints.map((c) => `count(*) - count(${ident(c)}) AS ${ident(c)}`).join(", ")} FROM ${source.module}.${ident(source.table)}`,
+    const numbers = spec.columns.filter(([, type]) => INTEGER_TYPES.has(type) || type === "DOUBLE");
+    if (!numbers.length) continue;
+    const flipped = numbers.map(([c, type]) => {
+      const col = ident(c);
+      const condition = INTEGER_TYPES.has(type)
+        ? `count(*) > count(${col})`
+        : `count(*) = count(${col}) AND bool_and(isfinite(${col}) AND ${col} = trunc(${col}))`;
+      return `CASE WHEN ${condition} THEN ${literal(c)} END`;
+    });
+    const chunks = await store.rows<{ chunk: bigint; columns: (string | null)[] }>(
+      `SELECT rowid // ${chunkRows} AS chunk, [${flipped.join(", ")}] AS columns
+       FROM ${source.module}.${ident(source.table)} GROUP BY 1 ORDER BY 1`,
     );
-    for (const c of ints) if ((nulls[0]?.[c] ?? 0n) > 0n) rows.push(`(${literal(source.table)}, ${literal(c)})`);
+    for (const { chunk, columns } of chunks)
+      for (const c of columns) if (c !== null) rows.push(`(${literal(source.table)}, ${literal(c)}, ${chunk})`);
   }
-  await store.exec("CREATE OR REPLACE TABLE timeline.float_columns (file_name VARCHAR, column_name VARCHAR)");
+  await store.exec(
+    "CREATE OR REPLACE TABLE timeline.float_columns (file_name VARCHAR, column_name VARCHAR, chunk BIGINT)",
+  );
   if (rows.length) await store.exec(`INSERT INTO timeline.float_columns VALUES ${rows.join(", ")}`);
 }
 
-export async function floatColumns(store: Store): Promise<Set<string>> {
-  if (!(await store.tableExists("timeline.float_columns"))) return new Set();
-  const rows = await store.rows<{ f: string; c: string }>(
-    "SELECT file_name AS f, column_name AS c FROM timeline.float_columns",
+/** Per `table.column`, the chunks whose printed type differs from the store's (see computeFloatColumns). */
+export async function floatColumns(store: Store): Promise<Map<string, number[]>> {
+  if (!(await store.tableExists("timeline.float_columns"))) return new Map();
+  const columns = new Set(
+    (
+      await store.rows<{ c: string }>(
+        "SELECT column_name AS c FROM duckdb_columns() WHERE schema_name = 'timeline' AND table_name = 'float_columns'",
+      )
+    ).map((r) => r.c),
   );
-  return new Set(rows.map((r) => `${r.f}.${r.c}`));
+  // Stores from before the per-chunk rule flipped whole integer columns: chunk -1 stands for all.
+  const rows = await store.rows<{ f: string; c: string; k: bigint | number }>(
+    `SELECT file_name AS f, column_name AS c, ${columns.has("chunk") ? "chunk" : "-1"} AS k FROM timeline.float_columns ORDER BY 1, 2, 3`,
+  );
+  const flipped = new Map<string, number[]>();
+  for (const r of rows) {
+    const key = `${r.f}.${r.c}`;
+    (flipped.get(key) ?? flipped.set(key, []).get(key)!).push(Number(r.k));
+  }
+  return flipped;
 }
 
-/** SQL for one column's value as the reference's `str(value)`: Python float repr, `nan` for missing. */
-export function pythonStringSql(expr: string, type: string, asFloat: boolean): string {
-  if (INTEGER_TYPES.has(type)) {
-    // DuckDB's DOUBLE → VARCHAR is Python's shortest round-trip repr (`1e+16`, `136.0`, `1e-05`).
-    return asFloat
-      ? `CASE WHEN ${expr} IS NULL THEN 'nan' ELSE CAST(CAST(${expr} AS DOUBLE) AS VARCHAR) END`
-      : `coalesce(CAST(${expr} AS VARCHAR), 'nan')`;
-  }
-  if (type === "DOUBLE") return `coalesce(CAST(${expr} AS VARCHAR), 'nan')`;
+/**
+ * pandas' default `na_values` (pandas 2): `read_csv` reads a field that is exactly one of these as
+ * NaN, so the reference printed `nan` for a text cell holding `None` or `NA` (the demo's
+ * procedureevents has 771 `valueuom` cells that say `None`).
+ */
+export const PANDAS_NA_TEXTS = [
+  "",
+  "#N/A",
+  "#N/A N/A",
+  "#NA",
+  "-1.#IND",
+  "-1.#QNAN",
+  "-NaN",
+  "-nan",
+  "1.#IND",
+  "1.#QNAN",
+  "<NA>",
+  "N/A",
+  "NA",
+  "NULL",
+  "NaN",
+  "None",
+  "n/a",
+  "nan",
+  "null",
+] as const;
+const NA_TEXTS_SQL = PANDAS_NA_TEXTS.map(literal).join(", ");
+
+/**
+ * SQL for one column's value as the reference's `str(value)`: Python float repr, `nan` for missing.
+ * `flipped`: the chunks (of `chunk`, the row's chunk expression) in which a numeric column prints
+ * as the other numeric type; -1 for every chunk.
+ */
+export function pythonStringSql(expr: string, type: string, flipped: readonly number[] = [], chunk = "0"): string {
+  const inFlipped = flipped.includes(-1) ? "true" : flipped.length ? `${chunk} IN (${flipped.join(", ")})` : "false";
+  // DuckDB's DOUBLE → VARCHAR is Python's shortest round-trip repr (`1e+16`, `136.0`, `1e-05`).
+  const asFloat = `CAST(CAST(${expr} AS DOUBLE) AS VARCHAR)`;
+  const asInteger = `CAST(CAST(${expr} AS HUGEINT) AS VARCHAR)`;
+  if (INTEGER_TYPES.has(type))
+    return inFlipped === "false"
+      ? `coalesce(CAST(${expr} AS VARCHAR), 'nan')`
+      : `CASE WHEN ${expr} IS NULL THEN 'nan' WHEN ${inFlipped} THEN ${asFloat} ELSE CAST(${expr} AS VARCHAR) END`;
+  if (type === "DOUBLE")
+    return inFlipped === "false"
+      ? `coalesce(CAST(${expr} AS VARCHAR), 'nan')`
+      : `CASE WHEN ${expr} IS NULL THEN 'nan' WHEN ${inFlipped} THEN ${asInteger} ELSE ${asFloat} END`;
   if (type === "TIMESTAMP") return `coalesce(strftime(${expr}, '%Y-%m-%d %H:%M:%S'), 'nan')`;
   if (type === "DATE") return `coalesce(strftime(${expr}, '%Y-%m-%d'), 'nan')`;
+  if (type === "VARCHAR")
+    return `CASE WHEN ${expr} IS NULL OR ${expr} IN (${NA_TEXTS_SQL}) THEN 'nan' ELSE ${expr} END`;
   return `coalesce(CAST(${expr} AS VARCHAR), 'nan')`;
 }
 
@@ -70,7 +146,7 @@ export function itemQueryParts(context: ItemContext, fileName: string, withDeriv
   const spec = tableSpec(source.module, source.table)!;
   const raw: [string, string][] = spec.columns.map(([c, type]) => [
     c,
-    pythonStringSql(`t.${ident(c)}`, type, floats.has(`${fileName}.${c}`)),
+    pythonStringSql(`t.${ident(c)}`, type, floats.get(`${fileName}.${c}`), `(t.rowid // ${PANDAS_CHUNK_ROWS})`),
   ]);
   raw.push(["file_name", literal(fileName)]);
   if (source.addedKey) raw.push([source.addedKey, `strftime(r.time, '%Y-%m-%d %H:%M:%S')`]);
@@ -155,7 +231,8 @@ export interface ItemContext {
   tables: Set<string>;
   /** Built from the store's MIMIC-IV tables, or imported from a patients_ehr folder. */
   origin: "store" | "imported";
-  floats: Set<string>;
+  /** Per `table.column`, the chunks whose printed numeric type differs from the store's. */
+  floats: Map<string, number[]>;
 }
 
 export async function itemContext(store: Store): Promise<ItemContext> {
@@ -171,7 +248,7 @@ export async function itemContext(store: Store): Promise<ItemContext> {
     (await store.value<string>("SELECT origin FROM timeline.build_info")) === "imported"
       ? "imported"
       : "store";
-  return { tables, origin, floats: tables.has("timeline.float_columns") ? await floatColumns(store) : new Set() };
+  return { tables, origin, floats: await floatColumns(store) };
 }
 
 /**

@@ -85,18 +85,28 @@ describe("Python stringification in SQL (what timelines store)", () => {
         ["NULL", "nan"],
       ];
       for (const [expr, python] of doubles) {
-        expect(await store.value(`SELECT ${pythonStringSql(`CAST(${expr} AS DOUBLE)`, "DOUBLE", false)}`), expr).toBe(
-          python,
-        );
+        expect(await store.value(`SELECT ${pythonStringSql(`CAST(${expr} AS DOUBLE)`, "DOUBLE")}`), expr).toBe(python);
       }
-      expect(await store.value(`SELECT ${pythonStringSql("22841357::INTEGER", "INTEGER", true)}`)).toBe("22841357.0");
-      expect(await store.value(`SELECT ${pythonStringSql("22841357::INTEGER", "INTEGER", false)}`)).toBe("22841357");
-      expect(await store.value(`SELECT ${pythonStringSql("NULL::INTEGER", "INTEGER", true)}`)).toBe("nan");
-      expect(
-        await store.value(`SELECT ${pythonStringSql("TIMESTAMP '2180-06-27 05:10:00'", "TIMESTAMP", false)}`),
-      ).toBe("2180-06-27 05:10:00");
-      expect(await store.value(`SELECT ${pythonStringSql("DATE '2180-06-27'", "DATE", false)}`)).toBe("2180-06-27");
-      expect(await store.value(`SELECT ${pythonStringSql("NULL::VARCHAR", "VARCHAR", false)}`)).toBe("nan");
+      expect(await store.value(`SELECT ${pythonStringSql("22841357::INTEGER", "INTEGER", [-1])}`)).toBe("22841357.0");
+      expect(await store.value(`SELECT ${pythonStringSql("22841357::INTEGER", "INTEGER")}`)).toBe("22841357");
+      expect(await store.value(`SELECT ${pythonStringSql("NULL::INTEGER", "INTEGER", [-1])}`)).toBe("nan");
+      expect(await store.value(`SELECT ${pythonStringSql("TIMESTAMP '2180-06-27 05:10:00'", "TIMESTAMP")}`)).toBe(
+        "2180-06-27 05:10:00",
+      );
+      expect(await store.value(`SELECT ${pythonStringSql("DATE '2180-06-27'", "DATE")}`)).toBe("2180-06-27");
+      expect(await store.value(`SELECT ${pythonStringSql("NULL::VARCHAR", "VARCHAR")}`)).toBe("nan");
+      // pandas' default na_values (pandas 2) read as NaN, printed `nan`; anything else verbatim.
+      for (const na of ["None", "NA", "N/A", "n/a", "NULL", "null", "NaN", "nan", "-nan", "#N/A", "<NA>", "1.#QNAN"])
+        expect(await store.value(`SELECT ${pythonStringSql(`'${na}'::VARCHAR`, "VARCHAR")}`), na).toBe("nan");
+      for (const text of ["none", "None ", "NAN", "n.a.", "Nonesuch", "0"])
+        expect(await store.value(`SELECT ${pythonStringSql(`'${text}'::VARCHAR`, "VARCHAR")}`), text).toBe(text);
+      // A chunk in which a float column held only whole numbers prints as pandas' int64; others as float.
+      expect(await store.value(`SELECT ${pythonStringSql("175::DOUBLE", "DOUBLE", [-1])}`)).toBe("175");
+      expect(await store.value(`SELECT ${pythonStringSql("-3::DOUBLE", "DOUBLE", [2], "2")}`)).toBe("-3");
+      expect(await store.value(`SELECT ${pythonStringSql("175::DOUBLE", "DOUBLE", [2], "1")}`)).toBe("175.0");
+      expect(await store.value(`SELECT ${pythonStringSql("NULL::DOUBLE", "DOUBLE", [-1])}`)).toBe("nan");
+      expect(await store.value(`SELECT ${pythonStringSql("7::INTEGER", "INTEGER", [0, 3], "3")}`)).toBe("7.0");
+      expect(await store.value(`SELECT ${pythonStringSql("7::INTEGER", "INTEGER", [0, 3], "1")}`)).toBe("7");
     } finally {
       store.close();
     }
@@ -113,5 +123,38 @@ describe("Python stringification in SQL (what timelines store)", () => {
     expect(renderEvent({ file_name: "admissions", starttime: null, endtime: null, hadm_id: null, items: [odd] })).toBe(
       "## Admissions [None]\n- Admission_Type: 3\n- Admission_Location: {'a': 'b', 'n': None}\n- Admission_Info: [['x'], 1.5]",
     );
+  });
+});
+
+describe("pandas' per-chunk dtype rule (what the reference's CSV reader decided)", () => {
+  it("flags, chunk by chunk of the file's rows, integers with a missing value and floats that are all whole numbers", async () => {
+    const { Store } = await import("../../src/store/database.js");
+    const { computeFloatColumns, floatColumns } = await import("../../src/timeline/items.js");
+    const { timelineSource } = await import("../../src/timeline/sources.js");
+    const store = await Store.open(":memory:");
+    try {
+      await store.exec("CREATE SCHEMA icu; CREATE SCHEMA timeline");
+      // Chunks of 3 rows (pandas uses 1,000,000): chunk 0 all whole values; chunk 1 one fraction and a
+      // missing hadm_id; chunk 2 a missing value; chunk 3 whole again but one of them -0.0 (whole).
+      await store.exec(`CREATE TABLE icu.outputevents AS SELECT * FROM (VALUES
+        (1, 10, 100, 7, TIMESTAMP '2180-01-01', TIMESTAMP '2180-01-01', 5, 1.0, 'ml'),
+        (1, 10, 100, 7, TIMESTAMP '2180-01-01', TIMESTAMP '2180-01-01', 5, 2.0, 'ml'),
+        (1, 10, 100, 7, TIMESTAMP '2180-01-01', TIMESTAMP '2180-01-01', 5, 3.0, 'ml'),
+        (1, NULL, 100, 7, TIMESTAMP '2180-01-01', TIMESTAMP '2180-01-01', 5, 1.5, 'ml'),
+        (1, 10, 100, 7, TIMESTAMP '2180-01-01', TIMESTAMP '2180-01-01', 5, 2.0, 'ml'),
+        (1, 10, 100, 7, TIMESTAMP '2180-01-01', TIMESTAMP '2180-01-01', 5, 3.0, 'ml'),
+        (1, 10, 100, 7, TIMESTAMP '2180-01-01', TIMESTAMP '2180-01-01', 5, 4.0, 'ml'),
+        (1, 10, 100, 7, TIMESTAMP '2180-01-01', TIMESTAMP '2180-01-01', 5, NULL, 'ml'),
+        (1, 10, 100, 7, TIMESTAMP '2180-01-01', TIMESTAMP '2180-01-01', 5, 5.0, 'ml'),
+        (1, 10, 100, 7, TIMESTAMP '2180-01-01', TIMESTAMP '2180-01-01', 5, 6.0, 'ml'),
+        (1, 10, 100, 7, TIMESTAMP '2180-01-01', TIMESTAMP '2180-01-01', 5, -0.0, 'ml'),
+        (1, 10, 100, 7, TIMESTAMP '2180-01-01', TIMESTAMP '2180-01-01', 5, 'inf'::DOUBLE, 'ml')
+      ) t(subject_id, hadm_id, stay_id, caregiver_id, charttime, storetime, itemid, value, valueuom)`);
+      await computeFloatColumns(store, [timelineSource("outputevents")!], 3);
+      const flipped = await floatColumns(store);
+      expect(Object.fromEntries(flipped)).toEqual({ "outputevents.value": [0], "outputevents.hadm_id": [1] });
+    } finally {
+      store.close();
+    }
   });
 });
