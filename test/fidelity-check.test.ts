@@ -30,8 +30,13 @@ describeNeeding([...DEMO_STORE_FILES, HASHES, TEXTS], "check fidelity against th
   let report: FidelityReport;
 
   beforeAll(async () => {
-    // The demo store with the reference run's tie order (its README states it), timelines and index rebuilt.
+    // The demo store as the reference run had it: no CCS mappings (it has no samples of the *_ccs
+    // tasks and prints `Ccs Type: None`), its tie order (its README states it); timelines and index rebuilt.
     store = await Store.open(copyStore(DEMO_DB, dir, "demo.duckdb"));
+    for (const t of await store.rows<{ t: string }>(
+      "SELECT table_name AS t FROM duckdb_tables() WHERE schema_name = 'mapping' AND table_name LIKE 'ccs_%'",
+    ))
+      await store.exec(`DROP TABLE mapping.${t.t}`);
     const order = /order was:\s*\n\s*`([a-z_,]+)`/.exec(readFileSync(join(REFERENCE, "README.md"), "utf8"))![1]!;
     await buildTimeline(store, { tableOrder: order.split(",") });
     await buildTaskIndex(store);
@@ -58,7 +63,7 @@ describeNeeding([...DEMO_STORE_FILES, HASHES, TEXTS], "check fidelity against th
 
   it("names each kind of difference by a line the reference really printed and one it did not", () => {
     const texts = gz(TEXTS);
-    expect(report.mismatches.length).toBeGreaterThan(3);
+    expect(report.mismatches.length).toBeGreaterThan(0);
     for (const m of report.mismatches) {
       const theirs = texts.filter((t) => Number(t.subject_id) === m.example.subject_id && t.task === m.example.task);
       expect(
@@ -68,22 +73,29 @@ describeNeeding([...DEMO_STORE_FILES, HASHES, TEXTS], "check fidelity against th
       expect(m.example.ours).not.toBe(m.example.reference);
       expect(m.section).toMatch(/^## /);
     }
-    // Two of the README's examples are reproduced now, so no mismatch starts with them: integer-valued
-    // floats printed as pandas' int64 (`- Value: 175`) and `nan` for text cells pandas read as missing.
+    // The README's number examples are reproduced now, so no mismatch starts with them: integer-valued
+    // floats printed as pandas' int64 (`- Value: 175`), `nan` for text cells pandas read as missing,
+    // and pandas' float parser's digits. No remaining kind is a difference in digits alone.
     const all = report.mismatches;
     expect(all.filter((m) => /^- Value: \d+$/.test(m.example.reference) && m.example.ours.endsWith(".0"))).toEqual([]);
     expect(all.filter((m) => m.example.reference.includes("nan") && m.example.ours.includes("None"))).toEqual([]);
-    // The float parser's last digit is still open (issue 14).
-    expect(all.some((m) => m.section === "## Input Events")).toBe(true);
+    expect(all.filter((m) => m.reference === m.ours)).toEqual([]);
+    expect(report.absentInReference).toEqual([]);
   });
 
-  it("holds the tasks whose inputs now match the reference at least at the share measured when their rule landed", () => {
-    // Floors from the reference's own hashes (not from our output): outputevents renders only
-    // whole-number values on the demo, procedureevents' `None` cells are pandas' NaN.
+  it("matches the reference's inputs at least as often as when each rule landed", () => {
+    // Floors from the reference's own hashes: 23.1 % before the rules (pandas' missing texts,
+    // per-chunk dtypes, pandas' float parser), 96.4 % after (17,638 of 18,294).
     const tasks = byTask(report);
-    expect(tasks.get("outputevents")!.exact).toBeGreaterThanOrEqual(114);
-    expect(tasks.get("procedureevents")!.exact).toBeGreaterThanOrEqual(35);
-    expect(report.samples.exact).toBeGreaterThanOrEqual(6_470);
+    expect(report.samples.exact).toBeGreaterThanOrEqual(17_638);
+    for (const [task, floor] of [
+      ["inputevents", 1_155],
+      ["ingredientevents", 939],
+      ["outputevents", 932],
+      ["procedureevents", 218],
+      ["labevents", 537],
+    ] as const)
+      expect(tasks.get(task)!.exact, task).toBeGreaterThanOrEqual(floor);
   });
 
   it.todo("is at least 99 % byte-exact for every task with 10 or more samples, with every label equal (issue 14)");

@@ -52,6 +52,8 @@ export interface FidelityReport {
   tableOrder: { reference: string[] | null; store: string[] };
   samples: { reference: number; ours: number; exact: number; share: number; labels: number; labelShare: number };
   tasks: TaskFidelity[];
+  /** Tasks we have samples of and the reference has none: a sign its run lacked an input (the CCS mappings, say). */
+  absentInReference: string[];
   /** From the reference's full texts (when given): unmatched reference samples paired with ours of the same patient and task. */
   mismatches: MismatchClass[];
   seconds: number;
@@ -168,6 +170,7 @@ export async function checkFidelity(store: Store, options: FidelityOptions): Pro
       labelShare: sum("reference") ? sum("labels") / sum("reference") : 0,
     },
     tasks,
+    absentInReference: tasks.filter((t) => t.reference === 0 && t.ours > 0).map((t) => t.task),
     mismatches,
     seconds: (performance.now() - started) / 1000,
   };

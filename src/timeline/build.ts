@@ -2,7 +2,7 @@ import { EhrR1Error } from "../errors.js";
 import { ident, literal, type Store } from "../store/database.js";
 import { tableSpec } from "../sources/mimic-iv/schema.js";
 import { TOOL_VERSION } from "../version.js";
-import { computeFloatColumns } from "./items.js";
+import { computeFloatColumns, computePandasDoubles } from "./items.js";
 import { tableOrder, TIMELINE_SOURCES, type TimelineSource } from "./sources.js";
 
 export interface TimelineBuildOptions {
@@ -70,6 +70,7 @@ export async function buildTimeline(store: Store, options: TimelineBuildOptions 
   await store.transaction(async () => {
     await store.exec("CREATE SCHEMA IF NOT EXISTS timeline");
     await computeFloatColumns(store, present);
+    await computePandasDoubles(store, present);
     await store.exec(`
       CREATE OR REPLACE TABLE timeline.rows (subject_id INTEGER, seq INTEGER, pos INTEGER, file_name VARCHAR, src_row BIGINT,
         time TIMESTAMP, hadm_id INTEGER, placement TINYINT, item JSON);

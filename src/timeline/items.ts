@@ -1,6 +1,8 @@
 import { ident, literal, type Store } from "../store/database.js";
 import { tableSpec } from "../sources/mimic-iv/schema.js";
 import { EhrR1Error } from "../errors.js";
+import { pandasDouble } from "./pandas-float.js";
+import { pyFloatRepr } from "../render/python.js";
 import { timelineSource, type TimelineSource } from "./sources.js";
 
 const INTEGER_TYPES = new Set(["TINYINT", "SMALLINT", "INTEGER", "BIGINT"]);
@@ -68,6 +70,58 @@ export async function floatColumns(store: Store): Promise<Map<string, number[]>>
     (flipped.get(key) ?? flipped.set(key, []).get(key)!).push(Number(r.k));
   }
   return flipped;
+}
+
+/**
+ * The text pandas printed for every double that its own parser read differently from the correctly
+ * rounded value the store holds (pandas-float.ts), per source row: a map column → text. Computed once
+ * here so that rendering pays one hash join per table, not the parser emulation per value. (DuckDB's
+ * printf is not C's for `%.17g`, so the text is made in JavaScript, whose number formatting is exact.)
+ */
+export async function computePandasDoubles(store: Store, sources: readonly TimelineSource[]): Promise<void> {
+  await store.exec(
+    "CREATE OR REPLACE TEMP TABLE pandas_double_cells (file_name VARCHAR, src_row BIGINT, column_name VARCHAR, text VARCHAR)",
+  );
+  const appender = await store.connection.createAppender("pandas_double_cells", "main", "temp");
+  try {
+    for (const source of sources) {
+      const doubles = tableSpec(source.module, source.table)!
+        .columns.filter(([, type]) => type === "DOUBLE")
+        .map(([c]) => c);
+      if (!doubles.length) continue;
+      // Values of at most two decimals and 15 digits read back exactly (one exact integer scaled once
+      // by 10 or 100), so only the others can differ: DuckDB skips those, JavaScript decides the rest.
+      const maybe = (c: string) =>
+        `(${ident(c)} IS NOT NULL AND isfinite(${ident(c)}) AND NOT (abs(${ident(c)}) < 1e13 AND round(${ident(c)} * 100) / 100 = ${ident(c)}))`;
+      const sql = `SELECT rowid AS r, ${doubles.map((c, k) => `CASE WHEN ${maybe(c)} THEN ${ident(c)} END AS c${k}`).join(", ")}
+        FROM ${source.module}.${ident(source.table)} WHERE ${doubles.map(maybe).join(" OR ")}`;
+      for await (const chunk of store.stream<Record<string, number | bigint | null>>(sql))
+        for (const row of chunk)
+          doubles.forEach((c, k) => {
+            const x = row[`c${k}`] as number | null;
+            if (x === null) return;
+            const y = pandasDouble(x);
+            if (Object.is(y, x)) return;
+            appender.appendVarchar(source.table);
+            appender.appendBigInt(BigInt(row.r!));
+            appender.appendVarchar(c);
+            appender.appendVarchar(pyFloatRepr(y));
+            appender.endRow();
+          });
+    }
+  } finally {
+    appender.closeSync();
+  }
+  await store.exec(`CREATE OR REPLACE TABLE timeline.pandas_doubles AS
+    SELECT file_name, src_row, map(list(column_name), list(text)) AS fix FROM temp.pandas_double_cells GROUP BY ALL;
+    DROP TABLE temp.pandas_double_cells`);
+}
+
+async function pandasDoubleTables(store: Store, tables: Set<string>): Promise<Set<string>> {
+  if (!tables.has("timeline.pandas_doubles")) return new Set();
+  return new Set(
+    (await store.rows<{ f: string }>("SELECT DISTINCT file_name AS f FROM timeline.pandas_doubles")).map((r) => r.f),
+  );
 }
 
 /**
@@ -144,14 +198,25 @@ export function itemQueryParts(context: ItemContext, fileName: string, withDeriv
   const floats = context.floats;
   const source = timelineSource(fileName)!;
   const spec = tableSpec(source.module, source.table)!;
-  const raw: [string, string][] = spec.columns.map(([c, type]) => [
-    c,
-    pythonStringSql(`t.${ident(c)}`, type, floats.get(`${fileName}.${c}`), `(t.rowid // ${PANDAS_CHUNK_ROWS})`),
-  ]);
+  const joins: string[] = [];
+  // Doubles pandas' parser read differently (see computePandasDoubles) come from their table.
+  const fixed = context.pandasDoubles.has(fileName);
+  if (fixed)
+    joins.push(
+      `LEFT JOIN timeline.pandas_doubles pdx ON pdx.file_name = ${literal(fileName)} AND pdx.src_row = t.rowid`,
+    );
+  const raw: [string, string][] = spec.columns.map(([c, type]) => {
+    const text = pythonStringSql(
+      `t.${ident(c)}`,
+      type,
+      floats.get(`${fileName}.${c}`),
+      `(t.rowid // ${PANDAS_CHUNK_ROWS})`,
+    );
+    return [c, fixed && type === "DOUBLE" ? `coalesce(pdx.fix[${literal(c)}], ${text})` : text];
+  });
   raw.push(["file_name", literal(fileName)]);
   if (source.addedKey) raw.push([source.addedKey, `strftime(r.time, '%Y-%m-%d %H:%M:%S')`]);
   const derived: DerivedKey[] = [];
-  const joins: string[] = [];
   if (withDerived) addDerived(context, fileName, derived, joins);
   return { raw, derived, joins };
 }
@@ -233,6 +298,8 @@ export interface ItemContext {
   origin: "store" | "imported";
   /** Per `table.column`, the chunks whose printed numeric type differs from the store's. */
   floats: Map<string, number[]>;
+  /** Tables with doubles that pandas' parser read differently (rows in `timeline.pandas_doubles`). */
+  pandasDoubles: Set<string>;
 }
 
 export async function itemContext(store: Store): Promise<ItemContext> {
@@ -248,7 +315,7 @@ export async function itemContext(store: Store): Promise<ItemContext> {
     (await store.value<string>("SELECT origin FROM timeline.build_info")) === "imported"
       ? "imported"
       : "store";
-  return { tables, origin, floats: await floatColumns(store) };
+  return { tables, origin, floats: await floatColumns(store), pandasDoubles: await pandasDoubleTables(store, tables) };
 }
 
 /**
@@ -303,7 +370,7 @@ export function itemValuesSql(
     const parts = itemQueryParts(context, fileName, false);
     const keySql = (key: string) =>
       derived.find((d) => d.key === key)?.value ?? parts.raw.find(([k]) => k === key)?.[1] ?? "NULL";
-    return `SELECT r.subject_id, r.seq, r.pos, ${value(keySql)} AS v ${storeRowsFrom(source, joins, filter, rowids)}`;
+    return `SELECT r.subject_id, r.seq, r.pos, ${value(keySql)} AS v ${storeRowsFrom(source, [...parts.joins, ...joins], filter, rowids)}`;
   }
   const keySql = (key: string) => {
     const d = derived.find((x) => x.key === key);

@@ -86,6 +86,10 @@ export function registerCheck(program: Command, output: Output): void {
           output.out(
             `all tasks: ${percent(report.samples.share)} of inputs byte-exact, ${percent(report.samples.labelShare)} of labels\n`,
           );
+          if (report.absentInReference.length)
+            output.out(
+              `the reference has no samples of ${report.absentInReference.join(", ")}: if its run lacked what they need (the CCS mappings for the *_ccs tasks), build the store without it too, or the other tasks' texts differ as well\n`,
+            );
           if (report.mismatches.length) output.out("first differing line, by kind (reference | ours):\n");
           for (const m of report.mismatches)
             output.out(
