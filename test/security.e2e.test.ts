@@ -108,7 +108,8 @@ describe("one writer at a time per output", () => {
   const dir = tempDir();
 
   it("a second bench run on the same folder is refused at once, naming the holder; the first ends with one line per sample", async () => {
-    const server = await startFakeServer({ latencyMs: 250 });
+    // Eight answers a second apart: the first run still holds the folder when a loaded machine starts the second.
+    const server = await startFakeServer({ latencyMs: 1000 });
     try {
       const data = join(dir, "bench.jsonl");
       writeFileSync(data, Array.from({ length: 8 }, (_, i) => JSON.stringify(sample(i))).join("\n") + "\n");

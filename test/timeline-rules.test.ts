@@ -35,7 +35,9 @@ const FILES: Record<string, string> = {
   "hosp/drgcodes.csv": "subject_id,hadm_id,drg_type,drg_code,description\n1,100,HCFA,442,DISORDERS OF LIVER\n",
   "ed/edstays.csv": "subject_id,hadm_id,stay_id,intime,outtime\n1,100,500,2180-06-26 15:54:00,2180-06-26 21:31:00\n",
   "ed/triage.csv":
-    "subject_id,stay_id,temperature,heartrate,resprate,o2sat,sbp,dbp,pain,acuity,chiefcomplaint\n1,500,97.9,93,16,96,113,66,0,2,Abdominal distention\n",
+    "subject_id,stay_id,temperature,heartrate,resprate,o2sat,sbp,dbp,pain,acuity,chiefcomplaint\n1,500,97.9,93,16,96,113,66,0,2,Abdominal distention\n" +
+    // Another patient's stay with vitals missing, as real files have: pandas then reads the columns as float.
+    "2,501,,,,,,,,,\n",
   "ed/diagnosis.csv":
     "subject_id,stay_id,seq_num,icd_code,icd_version,icd_title\n1,500,1,5723,9,PORTAL HYPERTENSION\n1,500,2,78959,9,OTHER ASCITES\n",
 };
@@ -148,7 +150,7 @@ describe("timeline ordering and grouping rules", () => {
       empty.close();
     }
     await expect(readTrajectory(store, 42)).rejects.toThrow(
-      /subject_id 42 is not in .*rules\.duckdb \(1 patients have timelines\)/,
+      /subject_id 42 is not in .*rules\.duckdb \(2 patients have timelines\)/,
     );
   });
 });
