@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { MessageChannel } from "node:worker_threads";
@@ -267,6 +267,13 @@ describe("build: shards, parts, resume and workers in this thread", () => {
       join(out, "parts", "00000.lock"),
       JSON.stringify({ pid: 99999999, host: hostname(), started: "", proc_start: null, command: "" }),
     );
+    // A lock file left empty by a run killed between creating and filling it: stale once it is old.
+    const unfilled = join(out, "parts", "00001.lock");
+    writeFileSync(unfilled, "");
+    await expect(buildDataset(store, { ...BASE, out, resume: true })).rejects.toThrow(
+      /shard 1 of 3 failed .*being written by another ehr-r1 process \(a process that is starting\)/,
+    );
+    utimesSync(unfilled, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
     const seen: BuildProgress[] = [];
     const resumed = await buildDataset(store, { ...BASE, out, resume: true, onProgress: (p) => seen.push(p) });
     expect(resumed.shards).toEqual({ total: SHARDS, built: [1, 2], kept: [0] });

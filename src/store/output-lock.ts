@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { dirname, resolve } from "node:path";
 import { UsageError } from "../errors.js";
@@ -44,6 +44,23 @@ function alive(holder: LockHolder): boolean {
   return !(start && holder.proc_start && start !== holder.proc_start);
 }
 
+/**
+ * A lock file nobody could read for this long was left empty by a writer killed between creating and
+ * filling it (one write call apart): stale, not a writer still starting.
+ */
+const UNFILLED_MS = 5_000;
+
+function unfilledTooLong(path: string): boolean {
+  const stat = statSync(path, { throwIfNoEntry: false });
+  return stat !== undefined && Date.now() - stat.mtimeMs > UNFILLED_MS;
+}
+
+/** Whether a lock file's holder is gone: a dead process, or a file left unfilled. */
+function stale(path: string): boolean {
+  const holder = readHolder(path);
+  return holder ? !alive(holder) : unfilledTooLong(path);
+}
+
 function readHolder(path: string): LockHolder | null {
   try {
     return JSON.parse(readFileSync(path, "utf8")) as LockHolder;
@@ -74,13 +91,21 @@ export function acquireOutputLock(out: string): () => void {
   };
   for (let attempt = 0; ; attempt++) {
     try {
-      writeFileSync(path, `${JSON.stringify(me)}\n`, { flag: "wx", mode: OWNER_FILE });
+      // Written whole beside it, then linked into place (link fails if the lock exists): a kill can
+      // no longer leave an empty lock file that reads as a writer still starting.
+      const filled = `${path}.${process.pid}.tmp`;
+      writeFileSync(filled, `${JSON.stringify(me)}\n`, { mode: OWNER_FILE });
+      try {
+        linkSync(filled, path);
+      } finally {
+        rmSync(filled, { force: true });
+      }
       break;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
       const holder = readHolder(path);
       // An unreadable lock file is a writer caught between creating and filling it: held, unless it stays so.
-      if (holder && !alive(holder) && attempt < 3) {
+      if (stale(path) && attempt < 3) {
         rmSync(path, { force: true });
         continue;
       }
@@ -102,8 +127,7 @@ export function acquireOutputLock(out: string): () => void {
 /** Removes the lock of an output when its holder is gone (a run killed after finishing that output). */
 export function clearStaleLock(out: string): void {
   const path = lockPathOf(out);
-  const holder = existsSync(path) ? readHolder(path) : null;
-  if (holder && !alive(holder)) rmSync(path, { force: true });
+  if (existsSync(path) && stale(path)) rmSync(path, { force: true });
 }
 
 /** Runs `work` holding the output's lock. */
