@@ -197,7 +197,13 @@ export async function buildDataset(store: Store, options: DatasetOptions): Promi
   const mine = Array.from({ length: shards }, (_, j) => j).filter((j) => ownsShard(j, part));
   const kept = options.resume ? mine.filter((j) => finishedPart(out, j) !== null) : [];
   const todo = mine.filter((j) => !kept.includes(j));
-  for (const j of kept) clearStaleLock(lockOf(out, j));
+  for (const j of kept) {
+    clearStaleLock(lockOf(out, j));
+    // A run killed after writing a shard's part record but before removing its staging folder.
+    for (const name of readdirSync(join(out, PARTS_DIR)))
+      if (name.startsWith(`${partStem(j)}.partial-`))
+        rmSync(join(out, PARTS_DIR, name), { recursive: true, force: true });
+  }
   const total = todo.reduce((a, j) => a + (perShard.get(j) ?? 0), 0);
   let written = 0;
   let shardsDone = 0;
