@@ -56,8 +56,7 @@ function unfilledTooLong(path: string): boolean {
 }
 
 /** Whether a lock file's holder is gone: a dead process, or a file left unfilled. */
-function stale(path: string): boolean {
-  const holder = readHolder(path);
+function stale(path: string, holder = readHolder(path)): boolean {
   return holder ? !alive(holder) : unfilledTooLong(path);
 }
 
@@ -105,7 +104,7 @@ export function acquireOutputLock(out: string): () => void {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
       const holder = readHolder(path);
       // An unreadable lock file is a writer caught between creating and filling it: held, unless it stays so.
-      if (stale(path) && attempt < 3) {
+      if (stale(path, holder) && attempt < 3) {
         rmSync(path, { force: true });
         continue;
       }

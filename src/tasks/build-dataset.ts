@@ -20,7 +20,7 @@ import { acquireOutputLock, clearStaleLock, processGone, withOutputLock } from "
 import { Worker } from "node:worker_threads";
 import { hostname } from "node:os";
 import { EstimatedTokenCounter, ModelTokenizer, type TokenCounter } from "../render/tokenizer.js";
-import { memoryLimitBytes } from "../timeline/build.js";
+import { parseMemoryLimit } from "../timeline/build.js";
 import { PACKAGE_ROOT, TOOL_VERSION } from "../version.js";
 import type { CounterSpec, WorkerInput, WorkerReply, WorkerRequest } from "./shard-server.js";
 import { fitToBudget } from "../render/budget.js";
@@ -200,9 +200,7 @@ export async function buildDataset(store: Store, options: DatasetOptions): Promi
   for (const j of kept) {
     clearStaleLock(lockOf(out, j));
     // A run killed after writing a shard's part record but before removing its staging folder.
-    for (const name of readdirSync(join(out, PARTS_DIR)))
-      if (name.startsWith(`${partStem(j)}.partial-`))
-        rmSync(join(out, PARTS_DIR, name), { recursive: true, force: true });
+    removeStagingFolders(out, j);
   }
   const total = todo.reduce((a, j) => a + (perShard.get(j) ?? 0), 0);
   let written = 0;
@@ -287,9 +285,7 @@ export async function buildShard(
 ): Promise<PartRecord> {
   const staging = join(out, PARTS_DIR, `${partStem(shard)}.partial-${process.pid}`);
   // The shard's lock is held: other staging folders of this shard are left by killed runs.
-  for (const name of readdirSync(join(out, PARTS_DIR)))
-    if (name.startsWith(`${partStem(shard)}.partial-`))
-      rmSync(join(out, PARTS_DIR, name), { recursive: true, force: true });
+  removeStagingFolders(out, shard);
   mkdirSync(staging, { recursive: true, mode: OWNER_DIR });
   try {
     const jsonlName = shardFilePath(context.shardSplit, shard, context.shards, "jsonl");
@@ -338,6 +334,13 @@ export async function buildShard(
 
 const lockOf = (out: string, shard: number) => join(out, PARTS_DIR, partStem(shard));
 
+/** A shard's staging folders (`parts/<stem>.partial-<pid>`), left by killed runs. */
+function removeStagingFolders(out: string, shard: number): void {
+  for (const name of readdirSync(join(out, PARTS_DIR)))
+    if (name.startsWith(`${partStem(shard)}.partial-`))
+      rmSync(join(out, PARTS_DIR, name), { recursive: true, force: true });
+}
+
 /** The compiled worker (tests and the CLI both run it from dist/, which the build keeps current). */
 const WORKER_SCRIPT = join(PACKAGE_ROOT, "dist", "src", "tasks", "build-worker.js");
 
@@ -373,9 +376,9 @@ async function buildInWorkers(
   );
   restrictTree(rowsFile);
   // The main thread only waits meanwhile: its DuckDB gives up most of its limit to the workers.
-  const limit = await memoryLimitBytes(store);
   // Given back as DuckDB wrote it: a round trip through MB (10^6 bytes) would shrink it by 5 %.
   const limitText = await store.value<string>("SELECT current_setting('memory_limit')");
+  const limit = parseMemoryLimit(limitText);
   const mainShare = 128 << 20;
   // --memory-limit bounds DuckDB's memory in all threads together: at least 256 MB per worker, so
   // a 1 GB limit runs three workers however many cores there are (raise the limit for more).

@@ -182,7 +182,11 @@ export async function subjectShards(
 
 /** DuckDB reports its limit as text (`953.6 MiB`). */
 export async function memoryLimitBytes(store: Store): Promise<number> {
-  const text = await store.value<string>("SELECT current_setting('memory_limit')");
+  return parseMemoryLimit(await store.value<string>("SELECT current_setting('memory_limit')"));
+}
+
+/** Bytes of a DuckDB memory setting's text (`953.6 MiB`, `1GB`); 1 GiB when unreadable. */
+export function parseMemoryLimit(text: string): number {
   const m = /^([\d.]+)\s*([KMGT]?i?B)$/i.exec(text.trim());
   if (!m) return 2 ** 30;
   const unit = m[2]!.toUpperCase();
