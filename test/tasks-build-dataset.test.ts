@@ -269,6 +269,8 @@ describe("build: shards, parts, resume and workers in this thread", () => {
     );
     // A lock file left empty by a run killed between creating and filling it: stale once it is old.
     const unfilled = join(out, "parts", "00001.lock");
+    // ... and the filling of a lock that a killed run wrote but never linked into place.
+    writeFileSync(join(out, "parts", `00002.lock.${hostname()}-99999999.tmp`), "{}");
     writeFileSync(unfilled, "");
     await expect(buildDataset(store, { ...BASE, out, resume: true })).rejects.toThrow(
       /shard 1 of 3 failed .*being written by another ehr-r1 process \(a process that is starting\)/,

@@ -1,6 +1,6 @@
-import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
-import { dirname, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { UsageError } from "../errors.js";
 import { OWNER_DIR, OWNER_FILE } from "./owner-only.js";
 
@@ -60,6 +60,16 @@ function stale(path: string, holder = readHolder(path)): boolean {
   return holder ? !alive(holder) : unfilledTooLong(path);
 }
 
+/** Lock files being filled (`<lock>.<host>-<pid>.tmp`) by processes of this machine that are gone. */
+function removeDeadFillings(path: string): void {
+  const prefix = `${basename(path)}.${hostname()}-`;
+  for (const name of readdirSync(dirname(path))) {
+    if (!name.startsWith(prefix) || !name.endsWith(".tmp")) continue;
+    const pid = Number(name.slice(prefix.length, -".tmp".length));
+    if (Number.isInteger(pid) && processGone(pid)) rmSync(join(dirname(path), name), { force: true });
+  }
+}
+
 function readHolder(path: string): LockHolder | null {
   try {
     return JSON.parse(readFileSync(path, "utf8")) as LockHolder;
@@ -92,7 +102,8 @@ export function acquireOutputLock(out: string): () => void {
     try {
       // Written whole beside it, then linked into place (link fails if the lock exists): a kill can
       // no longer leave an empty lock file that reads as a writer still starting.
-      const filled = `${path}.${process.pid}.tmp`;
+      removeDeadFillings(path);
+      const filled = `${path}.${hostname()}-${process.pid}.tmp`;
       writeFileSync(filled, `${JSON.stringify(me)}\n`, { mode: OWNER_FILE });
       try {
         linkSync(filled, path);
