@@ -274,6 +274,26 @@ async function riskRows(
   return `SELECT subject_id, hadm_id, anchor, context_begin, context_end, "${task.name}" AS target, ${ANCHOR_KEYS.join(", ")} FROM ${table} ${where}`;
 }
 
+/**
+ * Each row of the CTE `a` (subject_id, seq, lim[, hkey]) with `end_seq`, the greatest index of a
+ * timed event (of its admission key when `byAdmission`) whose (start, index) key is below `lim`,
+ * and that event's start as `end_time`. The reference scans indexes: where its copies of untimed
+ * rows sit out of time order (`timeline build --untimed reference`), "the last event before a
+ * time" is the greatest index, not the latest start. Anchors sort before equal keys (strictly below).
+ */
+function lastBelowSql(timed: string, byAdmission: boolean): string {
+  const key = byAdmission ? "subject_id, hkey" : "subject_id";
+  return `
+    SELECT a.*, l.end_seq, c.starttime AS end_time FROM a
+    LEFT JOIN (
+      SELECT subject_id, seq, end_seq FROM (
+        SELECT subject_id, seq, is_anchor,
+          max(CASE WHEN is_anchor = 0 THEN seq END) OVER (PARTITION BY ${key} ORDER BY k, is_anchor DESC ROWS UNBOUNDED PRECEDING) AS end_seq
+        FROM (SELECT ${key}, seq, k, 0 AS is_anchor FROM ${timed} UNION ALL SELECT ${key}, seq, lim, 1 FROM a))
+      WHERE is_anchor = 1) l USING (subject_id, seq)
+    LEFT JOIN ev c ON c.subject_id = a.subject_id AND c.seq = l.end_seq`;
+}
+
 function riskAnchorSql(context: ItemContext, window: string, scope: Scope): string {
   const dod = `(SELECT subject_id, TRY_CAST(json_extract_string(item, '$.dod') AS TIMESTAMP) AS dod FROM (${itemRowsSql(context, "patients", scope.where, false, scope.rowids.get("patients"))}) QUALIFY row_number() OVER (PARTITION BY subject_id ORDER BY pos) = 1)`;
   const timed = `(SELECT subject_id, hkey, seq, starttime, ${keyOf("starttime", "seq")} AS k FROM ev WHERE starttime IS NOT NULL)`;
@@ -281,7 +301,7 @@ function riskAnchorSql(context: ItemContext, window: string, scope: Scope): stri
     // Context: from the admission to the last event of the admission starting < 24 h after admittime.
     return `
       WITH a AS (SELECT e.subject_id, e.seq, e.hkey, e.hadm_id, e.starttime, (${seconds("e.starttime")} + ${DAY}) * ${KEY_SHIFT} AS lim FROM ev e WHERE e.file_name = 'admissions' AND e.starttime IS NOT NULL),
-      ends AS (SELECT a.*, c.seq AS end_seq, c.starttime AS end_time FROM a ASOF LEFT JOIN ${timed} c ON a.subject_id = c.subject_id AND a.hkey = c.hkey AND a.lim > c.k)
+      ends AS (${lastBelowSql(timed, true)})
       SELECT ends.subject_id, ends.hadm_id, ends.seq AS anchor, ends.seq AS context_begin, ends.end_seq + 1 AS context_end,
         CASE WHEN d.dod IS NULL THEN '"no"' ELSE ${yesNo("NOT (f.dischtime < d.dod)")} END AS "Inpatient_Mortality",
         ${yesNo(`${hours("f.admittime", "f.dischtime")} > 72`)} AS "LengthOfStay_3day",
@@ -301,7 +321,7 @@ function riskAnchorSql(context: ItemContext, window: string, scope: Scope): stri
     return `
       WITH f AS (${anchorFacts(context, "icustays", ["intime", "outtime"], scope)}),
       a AS (SELECT e.subject_id, e.seq, e.hkey, e.hadm_id, (${seconds("f.intime")} + ${DAY}) * ${KEY_SHIFT} AS lim FROM ev e JOIN f USING (subject_id, seq) WHERE e.file_name = 'icustays' AND f.intime IS NOT NULL),
-      ends AS (SELECT a.*, c.seq AS end_seq, c.starttime AS end_time FROM a ASOF LEFT JOIN ${timed} c ON a.subject_id = c.subject_id AND a.hkey = c.hkey AND a.lim > c.k),
+      ends AS (${lastBelowSql(timed, true)}),
       later AS (SELECT subject_id, hadm_id, max(seq) AS last_stay FROM ev WHERE file_name = 'icustays' AND hadm_id IS NOT NULL GROUP BY ALL)
       SELECT ends.subject_id, ends.hadm_id, ends.seq AS anchor, ends.seq AS context_begin, ends.end_seq + 1 AS context_end, ${mortality},
         ${yesNo(`${hours("f.intime", "f.outtime")} >= 168`)} AS "ICU_Stay_7day",
@@ -318,7 +338,7 @@ function riskAnchorSql(context: ItemContext, window: string, scope: Scope): stri
     return `
       WITH f AS (${anchorFacts(context, "edstays", ["outtime"], scope)}),
       a AS (SELECT e.subject_id, e.seq, e.hadm_id, coalesce(e.hadm_id, -2) AS hk, ${seconds("f.outtime")} * ${KEY_SHIFT} AS lim FROM ev e JOIN f USING (subject_id, seq) WHERE e.file_name = 'edstays' AND f.outtime IS NOT NULL),
-      ends AS (SELECT a.*, c.seq AS end_seq FROM a ASOF LEFT JOIN ${timed} c ON a.subject_id = c.subject_id AND a.lim > c.k),
+      ends AS (${lastBelowSql(timed, false)}),
       typed AS (SELECT subject_id, file_name, hkey, seq, starttime FROM ev WHERE file_name IN ('admissions', 'icustays', 'edstays')),
       adm AS (SELECT ends.subject_id, ends.seq, count(x.seq) > 0 AS admitted FROM ends LEFT JOIN typed x ON x.subject_id = ends.subject_id AND x.file_name = 'admissions' AND x.hkey = ends.hk AND x.seq > ends.seq GROUP BY ALL),
       icu AS (SELECT ends.subject_id, ends.seq, arg_min(x.starttime, x.seq) AS t FROM ends JOIN typed x ON x.subject_id = ends.subject_id AND x.file_name = 'icustays' AND x.hkey = ends.hk AND x.seq > ends.seq GROUP BY ALL),

@@ -1,8 +1,9 @@
 import { EhrR1Error } from "../errors.js";
 import { ident, literal, type Store } from "../store/database.js";
-import { tableSpec } from "../sources/mimic-iv/schema.js";
+import { MODULES, tableSpec } from "../sources/mimic-iv/schema.js";
 import { TOOL_VERSION } from "../version.js";
 import { computeFloatColumns, computePandasDoubles } from "./items.js";
+import { placeUntimedTwice, type TimedAnchor, type UntimedRow } from "./reference-placement.js";
 import { tableOrder, TIMELINE_SOURCES, type TimelineSource } from "./sources.js";
 
 export interface TimelineBuildOptions {
@@ -10,8 +11,18 @@ export interface TimelineBuildOptions {
   tableOrder?: readonly string[];
   /** Source rows per shard of patients (default: from the store's memory limit). */
   shardRows?: number;
+  /**
+   * Where rows without a time go. `fixed` (default): once each, right after their admission's last
+   * timed row; hcpcsevents by `chartdate`, microbiology by `chartdate` when `charttime` is missing.
+   * `reference`: as `rank.py` does (reference-placement.ts), duplicates included, to reproduce the
+   * reference's timelines and samples exactly.
+   */
+  untimed?: UntimedRule;
   onProgress?: (shardsDone: number, shards: number) => void;
 }
+
+export const UNTIMED_RULES = ["fixed", "reference"] as const;
+export type UntimedRule = (typeof UNTIMED_RULES)[number];
 
 export interface TimelineBuildSummary {
   patients: number;
@@ -21,6 +32,7 @@ export interface TimelineBuildSummary {
   /** Event tables the store does not have (the public demo has no ED, notes or chart events). */
   absentTables: string[];
   tableOrder: string[];
+  untimed: UntimedRule;
   seconds: number;
 }
 
@@ -42,6 +54,7 @@ export const UNTIMED_EVENT_TABLES = ["patients", "diagnoses_icd", "drgcodes"] as
 export async function buildTimeline(store: Store, options: TimelineBuildOptions = {}): Promise<TimelineBuildSummary> {
   const started = performance.now();
   const order = tableOrder(options.tableOrder);
+  const untimedRule = options.untimed ?? "fixed";
   const present: TimelineSource[] = [];
   const absent: string[] = [];
   for (const source of TIMELINE_SOURCES) {
@@ -61,7 +74,6 @@ export async function buildTimeline(store: Store, options: TimelineBuildOptions 
     );
   }
 
-  const sortKey = "subject_id, k_time, k_rank, k_row, placement, table_rank, src_row";
   let sourceRows = 0;
   for (const s of present)
     sourceRows += Number(await store.value<bigint>(`SELECT count(*) FROM ${s.module}.${ident(s.table)}`));
@@ -80,41 +92,15 @@ export async function buildTimeline(store: Store, options: TimelineBuildOptions 
     for (const [index, shard] of shards.entries()) {
       options.onProgress?.(index, shards.length);
       const range = `t.subject_id >= ${shard.from} AND t.subject_id < ${shard.to}`;
-      const selects = present.map((source) => sourceRowsSql(source, order.indexOf(source.table), range));
-      await store.exec(`
-        INSERT INTO timeline.rows
-        WITH src AS (${selects.join("\nUNION ALL\n")}),
-        anchors AS (
-          SELECT subject_id, hadm_id, max(struct_pack(t := time, r := table_rank, s := src_row)) AS a
-          FROM src WHERE placement = ${PLACEMENT.timed} AND time IS NOT NULL AND hadm_id IS NOT NULL
-          GROUP BY subject_id, hadm_id
-        ),
-        keyed AS (
-          SELECT src.*,
-            CASE WHEN placement = ${PLACEMENT.first} THEN '-infinity'::TIMESTAMP
-                 WHEN placement = ${PLACEMENT.timed} AND time IS NOT NULL THEN time
-                 ELSE coalesce(anchors.a.t, 'infinity'::TIMESTAMP) END AS k_time,
-            CASE WHEN placement = ${PLACEMENT.timed} AND time IS NOT NULL THEN table_rank ELSE coalesce(anchors.a.r, -1) END AS k_rank,
-            CASE WHEN placement = ${PLACEMENT.timed} AND time IS NOT NULL THEN src_row ELSE coalesce(anchors.a.s, -1) END AS k_row
-          FROM src LEFT JOIN anchors USING (subject_id, hadm_id)
-        ),
-        positioned AS (
-          SELECT subject_id, file_name, src_row, time, hadm_id, placement,
-            (row_number() OVER w - 1)::INTEGER AS pos,
-            (file_name IS DISTINCT FROM lag(file_name) OVER w)::INTEGER AS starts_event
-          FROM keyed
-          WINDOW w AS (PARTITION BY subject_id ORDER BY ${sortKey})
-        )
-        SELECT subject_id,
-          (sum(starts_event) OVER (PARTITION BY subject_id ORDER BY pos ROWS UNBOUNDED PRECEDING) - 1)::INTEGER AS seq,
-          pos, file_name, src_row, time, hadm_id, placement, NULL::JSON AS item
-        FROM positioned
-        ORDER BY subject_id, pos`);
-      // Timed rows of an event are in time order, so its first time is its least; untimed rows carry NULL.
+      const selects = present.map((source) => sourceRowsSql(source, order.indexOf(source.table), range, untimedRule));
+      if (untimedRule === "reference") await insertReferenceRows(store, selects);
+      else await insertFixedRows(store, selects);
+      // An event's start is its first row's time, as combination.py takes it (the least, except where
+      // the reference's placement of untimed rows groups copies out of time order); untimed rows carry NULL.
       await store.exec(`
         INSERT INTO timeline.events
         SELECT subject_id, seq, any_value(file_name) AS file_name,
-          CASE WHEN any_value(file_name) IN (${untimed}) THEN NULL ELSE min(time) END AS starttime,
+          CASE WHEN any_value(file_name) IN (${untimed}) THEN NULL ELSE arg_min(time, pos) FILTER (WHERE time IS NOT NULL) END AS starttime,
           CASE WHEN any_value(file_name) IN (${untimed}) THEN NULL ELSE max(time) END AS endtime,
           arg_min_null(hadm_id, pos) AS hadm_id,
           count(*)::INTEGER AS n_rows,
@@ -130,7 +116,7 @@ export async function buildTimeline(store: Store, options: TimelineBuildOptions 
     await store.exec(`
       CREATE OR REPLACE TABLE timeline.build_info AS
       SELECT 'store' AS origin, NULL::VARCHAR AS imported_from, now()::TIMESTAMP AS built_at, ${literal(TOOL_VERSION)} AS tool_version,
-        [${order.map(literal).join(", ")}]::VARCHAR[] AS table_order,
+        [${order.map(literal).join(", ")}]::VARCHAR[] AS table_order, ${literal(untimedRule)} AS untimed,
         [${present.map((s) => literal(s.table)).join(", ")}]::VARCHAR[] AS tables,
         ${sourcesLoadedAt} AS sources_loaded_at
     `);
@@ -145,8 +131,116 @@ export async function buildTimeline(store: Store, options: TimelineBuildOptions 
     tables: present.map((s) => `${s.module}.${s.table}`),
     absentTables: absent,
     tableOrder: order,
+    untimed: untimedRule,
     seconds: (performance.now() - started) / 1000,
   };
+}
+
+/** Numbers each patient's rows by `order` (over `relation`) into `timeline.rows`; a change of table starts an event. */
+function insertPositionedSql(relation: string, order: string): string {
+  return `
+    INSERT INTO timeline.rows
+    WITH positioned AS (
+      SELECT subject_id, file_name, src_row, time, hadm_id, placement,
+        (row_number() OVER w - 1)::INTEGER AS pos,
+        (file_name IS DISTINCT FROM lag(file_name) OVER w)::INTEGER AS starts_event
+      FROM ${relation}
+      WINDOW w AS (PARTITION BY subject_id ORDER BY ${order})
+    )
+    SELECT subject_id,
+      (sum(starts_event) OVER (PARTITION BY subject_id ORDER BY pos ROWS UNBOUNDED PRECEDING) - 1)::INTEGER AS seq,
+      pos, file_name, src_row, time, hadm_id, placement, NULL::JSON AS item
+    FROM positioned
+    ORDER BY subject_id, pos`;
+}
+
+/** `--untimed fixed`: untimed rows once each, right after their admission's last timed row (in SQL). */
+async function insertFixedRows(store: Store, selects: readonly string[]): Promise<void> {
+  await store.exec(`
+    CREATE OR REPLACE TEMP TABLE timeline_keyed AS
+    WITH src AS (${selects.join("\nUNION ALL\n")}),
+    anchors AS (
+      SELECT subject_id, hadm_id, max(struct_pack(t := time, k := tie, r := table_rank, s := src_row)) AS a
+      FROM src WHERE placement = ${PLACEMENT.timed} AND time IS NOT NULL AND hadm_id IS NOT NULL
+      GROUP BY subject_id, hadm_id
+    )
+    SELECT src.*,
+      CASE WHEN placement = ${PLACEMENT.first} THEN '-infinity'::TIMESTAMP
+           WHEN placement = ${PLACEMENT.timed} AND time IS NOT NULL THEN time
+           ELSE coalesce(anchors.a.t, 'infinity'::TIMESTAMP) END AS k_time,
+      CASE WHEN placement = ${PLACEMENT.timed} AND time IS NOT NULL THEN tie ELSE coalesce(anchors.a.k, [${MODULES.length}]) END AS k_tie,
+      CASE WHEN placement = ${PLACEMENT.timed} AND time IS NOT NULL THEN table_rank ELSE coalesce(anchors.a.r, -1) END AS k_rank,
+      CASE WHEN placement = ${PLACEMENT.timed} AND time IS NOT NULL THEN src_row ELSE coalesce(anchors.a.s, -1) END AS k_row
+    FROM src LEFT JOIN anchors USING (subject_id, hadm_id)`);
+  await store.exec(
+    insertPositionedSql("temp.timeline_keyed", "k_time, k_tie, k_rank, k_row, placement, table_rank, src_row"),
+  );
+  await store.exec("DROP TABLE temp.timeline_keyed");
+}
+
+/**
+ * `--untimed reference`: timed rows sorted in SQL; the untimed rows placed in JavaScript as
+ * rank.py's two passes leave them (reference-placement.ts), each copy keyed by the timed row it
+ * follows, then numbered with the rest.
+ */
+async function insertReferenceRows(store: Store, selects: readonly string[]): Promise<void> {
+  await store.exec(`
+    CREATE OR REPLACE TEMP TABLE timeline_src AS ${selects.join("\nUNION ALL\n")};
+    CREATE OR REPLACE TEMP TABLE timeline_timed AS
+      SELECT *, row_number() OVER (PARTITION BY subject_id ORDER BY time, tie, table_rank, src_row) AS tpos
+      FROM temp.timeline_src WHERE placement = ${PLACEMENT.timed};
+    CREATE OR REPLACE TEMP TABLE timeline_placed (subject_id INTEGER, file_name VARCHAR, src_row BIGINT, anchor BIGINT, sub INTEGER);`);
+  type Anchors = { hosp: TimedAnchor[]; all: TimedAnchor[] };
+  const anchors = new Map<number, Anchors>();
+  // Each patient's first and last timed rows (hadm NULL here: copies "at the end" follow the last) and
+  // each admission's last, overall and in the hospital module.
+  for (const r of await store.rows<{ s: number; h: number | null; a: bigint; hh: bigint | null }>(`
+    SELECT subject_id AS s, hadm_id AS h, max(tpos) AS a, max(tpos) FILTER (WHERE tie[1] = 0) AS hh
+    FROM temp.timeline_timed WHERE hadm_id IS NOT NULL GROUP BY ALL
+    UNION ALL
+    SELECT subject_id, NULL, min(tpos), min(tpos) FILTER (WHERE tie[1] = 0) FROM temp.timeline_timed GROUP BY ALL
+    UNION ALL
+    SELECT subject_id, NULL, max(tpos), max(tpos) FILTER (WHERE tie[1] = 0) FROM temp.timeline_timed GROUP BY ALL`)) {
+    const of = anchors.get(r.s) ?? anchors.set(r.s, { hosp: [], all: [] }).get(r.s)!;
+    of.all.push({ rank: Number(r.a), hadm: r.h });
+    if (r.hh !== null) of.hosp.push({ rank: Number(r.hh), hadm: r.h });
+  }
+  const untimed = await store.rows<{ s: number; f: string; r: bigint; h: number | null; m: bigint }>(`
+    SELECT subject_id AS s, file_name AS f, src_row AS r, hadm_id AS h, tie[1] AS m FROM temp.timeline_src
+    WHERE placement > ${PLACEMENT.timed} ORDER BY subject_id, tie[1], table_rank, src_row`);
+  const appender = await store.connection.createAppender("timeline_placed", "main", "temp");
+  try {
+    for (let i = 0; i < untimed.length;) {
+      const subject = untimed[i]!.s;
+      const hosp: UntimedRow[] = [];
+      const other: UntimedRow[] = [];
+      for (; i < untimed.length && untimed[i]!.s === subject; i++) {
+        const u = untimed[i]!;
+        (u.m === 0n ? hosp : other).push({ id: Number(u.r), file: u.f, hadm: u.h });
+      }
+      const of = anchors.get(subject) ?? { hosp: [], all: [] };
+      for (const copy of placeUntimedTwice(of.hosp, of.all, hosp, other)) {
+        appender.appendInteger(subject);
+        appender.appendVarchar(copy.row.file);
+        appender.appendBigInt(BigInt(copy.row.id));
+        appender.appendBigInt(BigInt(copy.anchor));
+        appender.appendInteger(copy.sub);
+        appender.endRow();
+      }
+    }
+  } finally {
+    appender.closeSync();
+  }
+  await store.exec(
+    insertPositionedSql(
+      `(SELECT *, -1 AS anchor, row_number() OVER (PARTITION BY subject_id ORDER BY table_rank, src_row) AS sub
+          FROM temp.timeline_src WHERE placement = ${PLACEMENT.first}
+        UNION ALL BY NAME SELECT * EXCLUDE (tpos), tpos AS anchor, 0 AS sub FROM temp.timeline_timed
+        UNION ALL BY NAME SELECT s.*, p.anchor, p.sub FROM temp.timeline_placed p JOIN temp.timeline_src s USING (subject_id, file_name, src_row))`,
+      "anchor, sub",
+    ),
+  );
+  await store.exec("DROP TABLE temp.timeline_src; DROP TABLE temp.timeline_timed; DROP TABLE temp.timeline_placed;");
 }
 
 /** Half-open subject_id range of one shard of patients. */
@@ -195,7 +289,21 @@ export function parseMemoryLimit(text: string): number {
   return Number(m[1]) * base ** Math.max(0, power);
 }
 
-function sourceRowsSql(source: TimelineSource, rank: number, range: string): string {
+/**
+ * A row's same-time tie key before its table rank: its module (the reference concatenates hosp,
+ * note, ed and icu rows in that order before its stable sort by time), then what that module's
+ * pre-sort put first (`TimelineSource.tie`), which the stable sort keeps among rows of one time.
+ */
+function tieSql(source: TimelineSource): string {
+  return `[${[String(MODULES.indexOf(source.module)), ...(source.tie ?? [])].join(", ")}]::BIGINT[]`;
+}
+
+function sourceRowsSql(source: TimelineSource, rank: number, range: string, untimed: UntimedRule): string {
+  // The time the rows are ordered by and the time their event shows; they differ only where the
+  // reference's rank.py and combination.py read different columns (`TimelineSource.reference`).
+  const ref = untimed === "reference" ? source.reference : undefined;
+  const shown = ref?.time ?? source.time;
+  const sortTime = ref?.unsorted ? "NULL" : shown;
   const spec = tableSpec(source.module, source.table)!;
   const hasHadm = spec.columns.some(([c]) => c === "hadm_id");
   const placement =
@@ -209,12 +317,12 @@ function sourceRowsSql(source: TimelineSource, rank: number, range: string): str
   // Rows of a timed table whose time is NULL are placed like untimed rows (code 4).
   const placementSql =
     source.placement === "timed"
-      ? `CASE WHEN (${source.time}) IS NULL THEN ${PLACEMENT.untimed} ELSE ${placement} END`
+      ? `CASE WHEN (${sortTime}) IS NULL THEN ${PLACEMENT.untimed} ELSE ${placement} END`
       : String(placement);
   const stays = source.edStayJoin
     ? " LEFT JOIN (SELECT stay_id, min(intime) AS intime, max(outtime) AS outtime FROM ed.edstays GROUP BY stay_id) s ON s.stay_id = t.stay_id"
     : "";
-  return `SELECT t.subject_id, ${hasHadm ? "t.hadm_id" : "NULL::INTEGER"} AS hadm_id, CAST(${source.time} AS TIMESTAMP) AS time,
-    ${rank} AS table_rank, ${placementSql} AS placement, t.rowid AS src_row, ${literal(source.table)} AS file_name
+  return `SELECT t.subject_id, ${hasHadm ? "t.hadm_id" : "NULL::INTEGER"} AS hadm_id, CAST(${shown} AS TIMESTAMP) AS time,
+    ${rank} AS table_rank, ${tieSql(source)} AS tie, ${placementSql} AS placement, t.rowid AS src_row, ${literal(source.table)} AS file_name
     FROM ${source.module}.${ident(source.table)} t${stays} WHERE t.subject_id IS NOT NULL AND ${range}`;
 }

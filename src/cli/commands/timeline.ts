@@ -1,7 +1,7 @@
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
 import { storeOptions } from "../store-options.js";
 import { Store } from "../../store/database.js";
-import { buildTimeline } from "../../timeline/build.js";
+import { buildTimeline, UNTIMED_RULES, type UntimedRule } from "../../timeline/build.js";
 import { exportPatientsEhr, importPatientsEhr } from "../../timeline/interop.js";
 import { parseList } from "../main.js";
 import { formatNumber, type Output } from "../output.js";
@@ -19,27 +19,44 @@ export function registerTimeline(program: Command, output: Output): void {
       "tables that win ties at the same time, in this order (to reproduce a given reference build)",
       parseList,
     )
+    .addOption(
+      new Option(
+        "--untimed <rule>",
+        "rows without a time: `fixed` places each once, after its admission's last timed row; `reference` as the reference's rank.py does (duplicated at the start and the end, diagnoses after the last copy), to reproduce its samples exactly",
+      )
+        .choices(UNTIMED_RULES)
+        .default("fixed"),
+    )
     .option("--json", "print the summary as JSON")
-    .action(async (flags: { db: string; tableOrder?: string[]; memoryLimit?: string; json?: boolean }) => {
-      const store = await Store.open(flags.db, { create: false, ...storeOptions(flags) });
-      try {
-        const summary = await buildTimeline(store, {
-          tableOrder: flags.tableOrder,
-          onProgress:
-            flags.json || !output.interactive
-              ? undefined
-              : (done, total) => output.err(`\r\x1b[Ktimeline: ${done}/${total} shards${done === total ? "\n" : ""}`),
-        });
-        if (flags.json) return void output.out(`${JSON.stringify(summary, null, 2)}\n`);
-        output.out(
-          `${formatNumber(summary.patients)} patients, ${formatNumber(summary.events)} events from ${formatNumber(summary.rows)} rows of ${summary.tables.length} tables in ${summary.seconds.toFixed(1)} s\n`,
-        );
-        if (summary.absentTables.length)
-          output.out(`not in the store (left out): ${summary.absentTables.join(", ")}\n`);
-      } finally {
-        store.close();
-      }
-    });
+    .action(
+      async (flags: {
+        db: string;
+        tableOrder?: string[];
+        untimed: UntimedRule;
+        memoryLimit?: string;
+        json?: boolean;
+      }) => {
+        const store = await Store.open(flags.db, { create: false, ...storeOptions(flags) });
+        try {
+          const summary = await buildTimeline(store, {
+            tableOrder: flags.tableOrder,
+            untimed: flags.untimed,
+            onProgress:
+              flags.json || !output.interactive
+                ? undefined
+                : (done, total) => output.err(`\r\x1b[Ktimeline: ${done}/${total} shards${done === total ? "\n" : ""}`),
+          });
+          if (flags.json) return void output.out(`${JSON.stringify(summary, null, 2)}\n`);
+          output.out(
+            `${formatNumber(summary.patients)} patients, ${formatNumber(summary.events)} events from ${formatNumber(summary.rows)} rows of ${summary.tables.length} tables in ${summary.seconds.toFixed(1)} s\n`,
+          );
+          if (summary.absentTables.length)
+            output.out(`not in the store (left out): ${summary.absentTables.join(", ")}\n`);
+        } finally {
+          store.close();
+        }
+      },
+    );
   timeline
     .command("export")
     .description("write the reference's patients_ehr/<subject_id>.parquet files")
