@@ -50,6 +50,8 @@ export interface FidelityReport {
   reference: string;
   subjects: { reference: number; inStore: number };
   tableOrder: { reference: string[] | null; store: string[] };
+  /** How the store's timelines placed rows without a time (`timeline build --untimed`); null: not recorded. */
+  untimed: string | null;
   samples: { reference: number; ours: number; exact: number; share: number; labels: number; labelShare: number };
   tasks: TaskFidelity[];
   /** Tasks we have samples of and the reference has none: a sign its run lacked an input (the CCS mappings, say). */
@@ -86,6 +88,12 @@ export async function checkFidelity(store: Store, options: FidelityOptions): Pro
       );
   }
 
+  // Stores built before `--untimed` existed record no rule (their placement is `fixed`).
+  const recorded =
+    (await store.value<bigint>(
+      "SELECT count(*) FROM duckdb_columns() WHERE schema_name = 'timeline' AND table_name = 'build_info' AND column_name = 'untimed'",
+    )) > 0n;
+  const untimed = recorded ? await store.value<string>("SELECT untimed FROM timeline.build_info") : null;
   const [subjects] = await store.rows<{ reference: bigint; in_store: bigint }>(`
     SELECT count(*) AS reference, count(*) FILTER (WHERE subject_id IN (SELECT DISTINCT subject_id FROM timeline.events)) AS in_store
     FROM (SELECT DISTINCT subject_id FROM ref)`);
@@ -161,6 +169,7 @@ export async function checkFidelity(store: Store, options: FidelityOptions): Pro
     reference: files.hashes,
     subjects: { reference: Number(subjects!.reference), inStore: Number(subjects!.in_store) },
     tableOrder: { reference: wantedOrder ? [...wantedOrder] : null, store: [...storeOrder] },
+    untimed,
     samples: {
       reference: sum("reference"),
       ours: sum("ours"),

@@ -90,6 +90,10 @@ export function registerCheck(program: Command, output: Output): void {
             output.out(
               `the reference has no samples of ${report.absentInReference.join(", ")}: if its run lacked what they need (the CCS mappings for the *_ccs tasks), build the store without it too, or the other tasks' texts differ as well\n`,
             );
+          if (report.untimed !== "reference")
+            output.out(
+              "the store's timelines place rows without a time once each, in their place (the documented fix); the reference duplicates them: rebuild with `ehr-r1 timeline build --untimed reference` to compare with its exact sample set\n",
+            );
           if (report.mismatches.length) output.out("first differing line, by kind (reference | ours):\n");
           for (const m of report.mismatches)
             output.out(
