@@ -7,6 +7,7 @@ import { pino, type Logger } from "pino";
 import { z } from "zod";
 import { EhrR1Error, UsageError } from "../errors.js";
 import { labelProblem, rewardFor, type RewardOptions } from "./core.js";
+import { DEFAULT_ENGINE_TOKENS, engineCompletion, type EngineTokens } from "./engine-text.js";
 
 export interface RewardServerOptions extends RewardOptions {
   /** Required as `Authorization: Bearer <token>` when set. */
@@ -16,16 +17,9 @@ export interface RewardServerOptions extends RewardOptions {
   /** Request body limit in bytes (default 64 MiB). */
   maxBodyBytes?: number;
   logger?: Logger;
+  /** Special tokens to strip from the engines' text (default: those of the common chat models). */
+  engineTokens?: EngineTokens;
 }
-
-/**
- * OpenRLHF builds each query as prompt + response, so the prompt is checked at both ends rather
- * than character by character (a full comparison of 10k-token prompts was a quarter of the time).
- */
-const startsWithPrompt = (query: string, prompt: string): boolean =>
-  query.length >= prompt.length &&
-  query.startsWith(prompt.slice(0, 256)) &&
-  query.startsWith(prompt.slice(-256), Math.max(0, prompt.length - 256));
 
 const openrlhf = z.object({
   query: z.array(z.string()),
@@ -49,6 +43,7 @@ export function rewardApp(options: RewardServerOptions = {}): Hono {
   const app = new Hono();
   const log = options.logger ?? pino({ level: "silent" });
   const maxBatch = options.maxBatch ?? 4096;
+  const tokens = options.engineTokens ?? DEFAULT_ENGINE_TOKENS;
   app.get("/health", (c) => c.json({ ok: true }));
   if (options.token)
     app.use("/get_reward", bearerAuth({ token: options.token })).use("/score", bearerAuth({ token: options.token }));
@@ -92,7 +87,7 @@ export function rewardApp(options: RewardServerOptions = {}): Hono {
     }
     const results = body.query.map((query, i) => {
       const prompt = body.prompts?.[i] ?? "";
-      const completion = prompt && startsWithPrompt(query, prompt) ? query.slice(prompt.length) : query;
+      const completion = engineCompletion(query, prompt, tokens);
       return rewardFor(labels[i]!.task, completion, labels[i]!.ground_truth, prompt ? { ...options, prompt } : options);
     });
     log.info({ route: "get_reward", n: results.length, ms: Math.round(performance.now() - started) }, "scored");
@@ -117,7 +112,12 @@ export function rewardApp(options: RewardServerOptions = {}): Hono {
     }
     return c.json({
       results: body.items.map((i) =>
-        rewardFor(i.task, i.completion, i.ground_truth, i.prompt ? { ...options, prompt: i.prompt } : options),
+        rewardFor(
+          i.task,
+          engineCompletion(i.completion, i.prompt, tokens),
+          i.ground_truth,
+          i.prompt ? { ...options, prompt: i.prompt } : options,
+        ),
       ),
     });
   });

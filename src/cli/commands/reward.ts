@@ -7,6 +7,7 @@ import { labelProblem, REWARD_STYLES, rewardFor, type RewardOptions, type Reward
 import { EHRMIND_MATCHING_LABELS, TREC_MATCHING_LABELS } from "../../rewards/families.js";
 import { groupAdvantages, zeroVariance } from "../../rewards/grpo.js";
 import { isLoopbackAddress } from "../../providers/endpoint.js";
+import { engineTokensFrom, engineTokensOf } from "../../rewards/engine-text.js";
 import { serveRewards } from "../../rewards/server.js";
 import { TRL_SHIM, VERL_SHIM } from "../../rewards/shims.js";
 import { parseList, parseWholeNumber } from "../main.js";
@@ -219,35 +220,62 @@ export function registerReward(program: Command, output: Output): void {
     .option("--port <n>", "port", parseWholeNumber, 5000)
     .option("--max-batch <n>", "completions per request", parseWholeNumber, 4096)
     .option("--log-level <level>", "structured log level (one JSON line per request at info)", "info")
-    .action(async (flags: RewardFlags & { host: string; port: number; maxBatch: number; logLevel: string }) => {
-      const options = rewardOptions(flags);
-      const levels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
-      if (!levels.includes(flags.logLevel))
-        throw new UsageError(`--log-level ${flags.logLevel}: expected ${levels.join(", ")}`);
-      // The token comes from the environment only, never from the command line (it would show in process lists).
-      const server = await serveRewards({
-        ...options,
-        host: flags.host,
-        port: flags.port,
-        maxBatch: flags.maxBatch,
-        token: process.env.EHR_R1_REWARD_TOKEN,
-        logger: pino({ level: flags.logLevel }),
-      });
-      if (
-        !process.env.EHR_R1_REWARD_TOKEN &&
-        !(isLoopbackAddress(flags.host) || flags.host.toLowerCase() === "localhost")
-      ) {
+    .option(
+      "--tokenizer <dir>",
+      "the policy model's tokenizer folder: its special tokens (padding, template, end tokens) are stripped from the engines' text",
+    )
+    .option(
+      "--special-tokens <list>",
+      "special tokens to strip instead, comma-separated (the first ends a turn; default: those of Qwen, Llama 3 and SentencePiece models)",
+      parseList,
+    )
+    .action(
+      async (
+        flags: RewardFlags & {
+          host: string;
+          port: number;
+          maxBatch: number;
+          logLevel: string;
+          tokenizer?: string;
+          specialTokens?: string[];
+        },
+      ) => {
+        const options = rewardOptions(flags);
+        if (flags.tokenizer && flags.specialTokens)
+          throw new UsageError("--tokenizer and --special-tokens both name the special tokens: give one");
+        const levels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+        if (!levels.includes(flags.logLevel))
+          throw new UsageError(`--log-level ${flags.logLevel}: expected ${levels.join(", ")}`);
+        // The token comes from the environment only, never from the command line (it would show in process lists).
+        const server = await serveRewards({
+          ...options,
+          host: flags.host,
+          port: flags.port,
+          maxBatch: flags.maxBatch,
+          engineTokens: flags.tokenizer
+            ? engineTokensFrom(flags.tokenizer)
+            : flags.specialTokens
+              ? engineTokensOf(flags.specialTokens)
+              : undefined,
+          token: process.env.EHR_R1_REWARD_TOKEN,
+          logger: pino({ level: flags.logLevel }),
+        });
+        if (
+          !process.env.EHR_R1_REWARD_TOKEN &&
+          !(isLoopbackAddress(flags.host) || flags.host.toLowerCase() === "localhost")
+        ) {
+          output.err(
+            `warning: serving on ${flags.host} without a token: anyone who can reach this address can use the server; set EHR_R1_REWARD_TOKEN\n`,
+          );
+        }
         output.err(
-          `warning: serving on ${flags.host} without a token: anyone who can reach this address can use the server; set EHR_R1_REWARD_TOKEN\n`,
+          `reward server on ${server.url} (${flags.style} style${process.env.EHR_R1_REWARD_TOKEN ? ", bearer token required" : ""}); Ctrl-C stops it\n`,
         );
-      }
-      output.err(
-        `reward server on ${server.url} (${flags.style} style${process.env.EHR_R1_REWARD_TOKEN ? ", bearer token required" : ""}); Ctrl-C stops it\n`,
-      );
-      await new Promise<void>((resolveStop) => {
-        const stop = () => void server.close().then(resolveStop);
-        process.once("SIGINT", stop);
-        process.once("SIGTERM", stop);
-      });
-    });
+        await new Promise<void>((resolveStop) => {
+          const stop = () => void server.close().then(resolveStop);
+          process.once("SIGINT", stop);
+          process.once("SIGTERM", stop);
+        });
+      },
+    );
 }
