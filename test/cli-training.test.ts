@@ -45,6 +45,22 @@ describe("command line: rewards and MedCalc", () => {
     expect((await run("reward", "score", "--data", data, "--class-counts", join(dir, "missing.json"))).err).toMatch(
       /missing\.json: not a readable JSON file/,
     );
+    // A file without the field it scores is refused, not scored 0 with the format "ok".
+    writeFileSync(data, `${JSON.stringify({ task: "ICU_Stay_7day", output: "yes", ground_truth: "yes" })}\n`);
+    const noCompletion = await run("reward", "score", "--data", data);
+    expect(noCompletion.code).toBe(1);
+    expect(noCompletion.err).toMatch(/completions\.jsonl:1: completion: expected a string/);
+    // Engine text (padding, template, end token) scores like the clean answer.
+    writeFileSync(
+      data,
+      `${JSON.stringify({ task: "ICU_Stay_7day", completion: "<|endoftext|><|im_start|>assistant\nyes<|im_end|>", ground_truth: "yes" })}\n`,
+    );
+    expect(JSON.parse((await run("reward", "score", "--data", data)).out) as { score: number }).toMatchObject({
+      score: 1,
+    });
+    expect((await run("reward", "score", "--data", data, "--parity", "--special-tokens", "<eos>")).err).toMatch(
+      /--parity scores the engines' text as EHRMIND does/,
+    );
   });
 
   it("reward score --group-size gives GRPO advantages and counts groups without signal", async () => {

@@ -12,7 +12,8 @@ import { assistantTurn } from "./ehrmind-format.js";
  *   verl decodes the response alone and skips them;
  * - TRL passes completions as decoded strings (or message lists, which the shim reduces to text).
  * `engineCompletion` recovers the model's turn from any of these, so a correct answer earns its
- * full reward whatever padding, template and end token surround it.
+ * full reward whatever padding, template and end token surround it. `--parity` turns this off, to
+ * reproduce EHRMIND's numbers (whose tail rule penalises some end tokens).
  */
 export interface EngineTokens {
   /** Every special token the model's tokenizer defines (padding, template, end tokens). */
@@ -108,13 +109,16 @@ export const startsWithPrompt = (query: string, prompt: string): boolean =>
  * away, and the text cut at the first end-of-turn token. A clean completion comes back unchanged
  * but for the tokens at its end.
  */
-export function engineCompletion(text: string, prompt: string | undefined, tokens: EngineTokens): string {
+export function engineCompletion(text: string, prompt: string | undefined, tokens: EngineTokens | null): string {
+  // null: EHRMIND's own view (`--parity`): only an exact prompt prefix is cut, the rest is scored as sent.
+  if (tokens === null) return prompt && startsWithPrompt(text, prompt) ? text.slice(prompt.length) : text;
   let turn = stripLeading(text, tokens.specials);
   const bare = prompt ? stripLeading(prompt, tokens.specials) : "";
   if (bare && startsWithPrompt(turn, bare)) turn = turn.slice(bare.length);
   else {
-    // The prompt re-tokenized differently, or not given (verl's full sequences): the template's last marker.
-    const own = assistantTurn(turn, { plainMarker: false });
+    // The prompt re-tokenized differently, or not given (verl's full sequences): the template's last
+    // marker, looked for before any token is stripped (a marker is made of special tokens).
+    const own = assistantTurn(text, { plainMarker: false });
     if (own !== null) turn = own;
   }
   let cut = turn.length;

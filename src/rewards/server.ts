@@ -17,8 +17,8 @@ export interface RewardServerOptions extends RewardOptions {
   /** Request body limit in bytes (default 64 MiB). */
   maxBodyBytes?: number;
   logger?: Logger;
-  /** Special tokens to strip from the engines' text (default: those of the common chat models). */
-  engineTokens?: EngineTokens;
+  /** Special tokens to strip from the engines' text (default: those of the common chat models; null: none, `--parity`). */
+  engineTokens?: EngineTokens | null;
 }
 
 const openrlhf = z.object({
@@ -43,7 +43,7 @@ export function rewardApp(options: RewardServerOptions = {}): Hono {
   const app = new Hono();
   const log = options.logger ?? pino({ level: "silent" });
   const maxBatch = options.maxBatch ?? 4096;
-  const tokens = options.engineTokens ?? DEFAULT_ENGINE_TOKENS;
+  const tokens = options.engineTokens === undefined ? DEFAULT_ENGINE_TOKENS : options.engineTokens;
   app.get("/health", (c) => c.json({ ok: true }));
   if (options.token)
     app.use("/get_reward", bearerAuth({ token: options.token })).use("/score", bearerAuth({ token: options.token }));

@@ -7,7 +7,13 @@ import { labelProblem, REWARD_STYLES, rewardFor, type RewardOptions, type Reward
 import { EHRMIND_MATCHING_LABELS, TREC_MATCHING_LABELS } from "../../rewards/families.js";
 import { groupAdvantages, zeroVariance } from "../../rewards/grpo.js";
 import { isLoopbackAddress } from "../../providers/endpoint.js";
-import { engineTokensFrom, engineTokensOf } from "../../rewards/engine-text.js";
+import {
+  DEFAULT_ENGINE_TOKENS,
+  engineCompletion,
+  engineTokensFrom,
+  engineTokensOf,
+  type EngineTokens,
+} from "../../rewards/engine-text.js";
 import { serveRewards } from "../../rewards/server.js";
 import { TRL_SHIM, VERL_SHIM } from "../../rewards/shims.js";
 import { parseList, parseWholeNumber } from "../main.js";
@@ -21,6 +27,8 @@ interface RewardFlags {
   matchingLabels?: string;
   classCounts?: string;
   tailTokens?: string[];
+  tokenizer?: string;
+  specialTokens?: string[];
 }
 
 const finite = (flag: string, value: string | undefined): number | undefined => {
@@ -99,7 +107,31 @@ const withRewardFlags = (command: Command): Command =>
       "reproduce EHRMIND's numbers: split at the first Assistant:, only <|eot_id|> after </answer>, its matching names",
     )
     .option("--class-counts <json>", 'EHRSHOT-style weights on _test splits: {"<task>": [negatives, positives]}')
-    .option("--tail-tokens <list>", "tokens allowed after </answer> (comma-separated)", parseList);
+    .option("--tail-tokens <list>", "tokens allowed after </answer> (comma-separated)", parseList)
+    .option(
+      "--tokenizer <dir>",
+      "the policy model's tokenizer folder: its special tokens (padding, template, end tokens) are stripped from the engines' text",
+    )
+    .option(
+      "--special-tokens <list>",
+      "special tokens to strip instead, comma-separated (the first ends a turn; default: those of Qwen, Llama 3 and SentencePiece models)",
+      parseList,
+    );
+
+/** The special tokens to strip from engine text: `--tokenizer`'s, `--special-tokens`, the defaults, or none under `--parity`. */
+function engineTokensFor(flags: RewardFlags): EngineTokens | null {
+  if (flags.tokenizer && flags.specialTokens)
+    throw new UsageError("--tokenizer and --special-tokens both name the special tokens: give one");
+  if (flags.parity) {
+    if (flags.tokenizer || flags.specialTokens)
+      throw new UsageError(
+        "--parity scores the engines' text as EHRMIND does, unstripped: drop --tokenizer/--special-tokens",
+      );
+    return null;
+  }
+  if (flags.tokenizer) return engineTokensFrom(flags.tokenizer);
+  return flags.specialTokens ? engineTokensOf(flags.specialTokens) : DEFAULT_ENGINE_TOKENS;
+}
 
 export function registerReward(program: Command, output: Output): void {
   const reward = program.command("reward").description("verifiable rewards for RL engines");
@@ -116,6 +148,7 @@ export function registerReward(program: Command, output: Output): void {
     )
     .action(async (flags: RewardFlags & { data: string; groupSize?: number }) => {
       const options = rewardOptions(flags);
+      const tokens = engineTokensFor(flags);
       const byTask = new Map<
         string,
         { n: number; total: number; formatOk: number; correct: number; groups: number; flat: number }
@@ -152,11 +185,13 @@ export function registerReward(program: Command, output: Output): void {
           throw new InputError(flags.data, i + 1, "not JSON");
         }
         if (typeof item.task !== "string") throw new InputError(flags.data, i + 1, "task: expected a string");
+        if (typeof item.completion !== "string")
+          throw new InputError(flags.data, i + 1, "completion: expected a string (the model's text to score)");
         const problem = labelProblem(item.task, item.ground_truth);
         if (problem) throw new InputError(flags.data, i + 1, problem);
         const r = rewardFor(
           item.task,
-          typeof item.completion === "string" ? item.completion : "",
+          engineCompletion(item.completion, typeof item.prompt === "string" ? item.prompt : undefined, tokens),
           item.ground_truth,
           typeof item.prompt === "string" ? { ...options, prompt: item.prompt } : options,
         );
@@ -220,62 +255,38 @@ export function registerReward(program: Command, output: Output): void {
     .option("--port <n>", "port", parseWholeNumber, 5000)
     .option("--max-batch <n>", "completions per request", parseWholeNumber, 4096)
     .option("--log-level <level>", "structured log level (one JSON line per request at info)", "info")
-    .option(
-      "--tokenizer <dir>",
-      "the policy model's tokenizer folder: its special tokens (padding, template, end tokens) are stripped from the engines' text",
-    )
-    .option(
-      "--special-tokens <list>",
-      "special tokens to strip instead, comma-separated (the first ends a turn; default: those of Qwen, Llama 3 and SentencePiece models)",
-      parseList,
-    )
-    .action(
-      async (
-        flags: RewardFlags & {
-          host: string;
-          port: number;
-          maxBatch: number;
-          logLevel: string;
-          tokenizer?: string;
-          specialTokens?: string[];
-        },
-      ) => {
-        const options = rewardOptions(flags);
-        if (flags.tokenizer && flags.specialTokens)
-          throw new UsageError("--tokenizer and --special-tokens both name the special tokens: give one");
-        const levels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
-        if (!levels.includes(flags.logLevel))
-          throw new UsageError(`--log-level ${flags.logLevel}: expected ${levels.join(", ")}`);
-        // The token comes from the environment only, never from the command line (it would show in process lists).
-        const server = await serveRewards({
-          ...options,
-          host: flags.host,
-          port: flags.port,
-          maxBatch: flags.maxBatch,
-          engineTokens: flags.tokenizer
-            ? engineTokensFrom(flags.tokenizer)
-            : flags.specialTokens
-              ? engineTokensOf(flags.specialTokens)
-              : undefined,
-          token: process.env.EHR_R1_REWARD_TOKEN,
-          logger: pino({ level: flags.logLevel }),
-        });
-        if (
-          !process.env.EHR_R1_REWARD_TOKEN &&
-          !(isLoopbackAddress(flags.host) || flags.host.toLowerCase() === "localhost")
-        ) {
-          output.err(
-            `warning: serving on ${flags.host} without a token: anyone who can reach this address can use the server; set EHR_R1_REWARD_TOKEN\n`,
-          );
-        }
+    .action(async (flags: RewardFlags & { host: string; port: number; maxBatch: number; logLevel: string }) => {
+      const options = rewardOptions(flags);
+      if (flags.tokenizer && flags.specialTokens)
+        throw new UsageError("--tokenizer and --special-tokens both name the special tokens: give one");
+      const levels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+      if (!levels.includes(flags.logLevel))
+        throw new UsageError(`--log-level ${flags.logLevel}: expected ${levels.join(", ")}`);
+      // The token comes from the environment only, never from the command line (it would show in process lists).
+      const server = await serveRewards({
+        ...options,
+        host: flags.host,
+        port: flags.port,
+        maxBatch: flags.maxBatch,
+        engineTokens: engineTokensFor(flags),
+        token: process.env.EHR_R1_REWARD_TOKEN,
+        logger: pino({ level: flags.logLevel }),
+      });
+      if (
+        !process.env.EHR_R1_REWARD_TOKEN &&
+        !(isLoopbackAddress(flags.host) || flags.host.toLowerCase() === "localhost")
+      ) {
         output.err(
-          `reward server on ${server.url} (${flags.style} style${process.env.EHR_R1_REWARD_TOKEN ? ", bearer token required" : ""}); Ctrl-C stops it\n`,
+          `warning: serving on ${flags.host} without a token: anyone who can reach this address can use the server; set EHR_R1_REWARD_TOKEN\n`,
         );
-        await new Promise<void>((resolveStop) => {
-          const stop = () => void server.close().then(resolveStop);
-          process.once("SIGINT", stop);
-          process.once("SIGTERM", stop);
-        });
-      },
-    );
+      }
+      output.err(
+        `reward server on ${server.url} (${flags.style} style${process.env.EHR_R1_REWARD_TOKEN ? ", bearer token required" : ""}); Ctrl-C stops it\n`,
+      );
+      await new Promise<void>((resolveStop) => {
+        const stop = () => void server.close().then(resolveStop);
+        process.once("SIGINT", stop);
+        process.once("SIGTERM", stop);
+      });
+    });
 }
