@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import pLimit from "p-limit";
 import { rewardFor } from "../src/rewards/core.js";
+import { DEFAULT_ENGINE_TOKENS, engineCompletion } from "../src/rewards/engine-text.js";
 
 const CONCURRENCY = 8;
 const PROMPT = `<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n<|im_start|>user\n${"## Labotary Test Events [2180-06-27 05:10:00]\n| Item_Name | Valuenum |\n| ------ | ------ |\n| Sodium | 136.0 |\n".repeat(80)}\n/think<|im_end|>\n<|im_start|>assistant\n`;
@@ -45,10 +46,15 @@ function rollout(i: number): { query: string; prompt: string; label: string } {
 
 const percentile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 
+/** OpenRLHF's view of a rollout: left padding to the batch's longest prompt, the end token, right padding. */
+const asEngineSends = (query: string, i: number) =>
+  `${"<|endoftext|>".repeat(i % 64)}${query}${query.endsWith("<|im_end|>") ? "" : "<|im_end|>"}${"<|endoftext|>".repeat(i % 7)}`;
+
 async function load(
   kind: "reward" | "bare",
   batch: number,
   requests: number,
+  engineText = false,
 ): Promise<{ rewardsPerSecond: number; requestsPerSecond: number; p50Ms: number; p99Ms: number; errors: number }> {
   const server = spawn(process.execPath, [fileURLToPath(new URL("./reward-server.js", import.meta.url)), kind], {
     stdio: ["ignore", "pipe", "inherit"],
@@ -59,7 +65,7 @@ async function load(
     );
     const rollouts = Array.from({ length: batch }, (_, i) => rollout(i));
     const body = JSON.stringify({
-      query: rollouts.map((r) => r.query),
+      query: rollouts.map((r, i) => (engineText ? asEngineSends(r.query, i) : r.query)),
       prompts: rollouts.map((r) => r.prompt),
       labels: rollouts.map((r) => r.label),
     });
@@ -112,6 +118,17 @@ export async function rewardsBenchmark(): Promise<Record<string, unknown>> {
       ratioThroughputToBare: +(reward.requestsPerSecond / bare.requestsPerSecond).toFixed(3),
       ratioP99ToBare: +(reward.p99Ms / bare.p99Ms).toFixed(3),
     };
+    if (batch === 256) {
+      // The same rollouts as OpenRLHF sends them (padded, end token kept): what recovering the model's turn costs.
+      const engineBare = await load("bare", batch, requests, true);
+      const engine = await load("reward", batch, requests, true);
+      result.batch256EngineText = {
+        reward: engine,
+        bare: engineBare,
+        ratioThroughputToBare: +(engine.requestsPerSecond / engineBare.requestsPerSecond).toFixed(3),
+        ratioThroughputToCleanText: +(engine.requestsPerSecond / reward.requestsPerSecond).toFixed(3),
+      };
+    }
   }
   // Offline: `reward score`'s work per line (JSON line parse + reward) against the parse alone.
   const lines = Array.from({ length: 20_000 }, (_, i) => {
@@ -133,7 +150,17 @@ export async function rewardsBenchmark(): Promise<Record<string, unknown>> {
     sink += rewardFor(item.task, item.completion, item.ground_truth).score;
   }
   const scoreSeconds = (performance.now() - started) / 1000;
+  // Recovering the model's turn from OpenRLHF's text (padding, prompt, end token), against scoring it.
+  // Through JSON, as the server receives them: flat strings, not the concatenations built here.
+  const sent = JSON.parse(
+    JSON.stringify(Array.from({ length: lines.length }, (_, i) => asEngineSends(rollout(i).query, i))),
+  ) as string[];
+  started = performance.now();
+  for (const query of sent) sink += engineCompletion(query, PROMPT, DEFAULT_ENGINE_TOKENS).length;
+  const cleanSeconds = (performance.now() - started) / 1000;
   result.offline = {
+    engineTextCleaningPerSecond: Math.round(lines.length / cleanSeconds),
+    ratioCleaningToScoring: +(cleanSeconds / scoreSeconds).toFixed(3),
     completions: lines.length,
     completionsPerSecond: Math.round(lines.length / scoreSeconds),
     meanCompletionChars: Math.round(lines.reduce((a, l) => a + l.length, 0) / lines.length),

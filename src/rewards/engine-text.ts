@@ -83,15 +83,33 @@ export function engineTokensOf(names: readonly string[]): EngineTokens {
 /** Strips any run of `tokens` (and the whitespace between them) from the start of `text`. */
 function stripLeading(text: string, tokens: readonly string[]): string {
   let kept = 0;
-  for (let at = 0; ;) {
-    while (at < text.length && /\s/.test(text[at]!)) at++;
-    const token = tokens.find((t) => text.startsWith(t, at));
+  // Padding repeats one token: try the last one matched first.
+  let last: string | undefined;
+  for (let at = 0; ; ) {
+    while (at < text.length && WHITESPACE.has(text.charCodeAt(at))) at++;
+    const token =
+      last !== undefined && text.startsWith(last, at) ? last : tokens.find((t) => text.startsWith(t, at));
     if (!token) break;
     at += token.length;
     kept = at;
+    last = token;
   }
   // Whitespace that follows no stripped token belongs to the text.
   return text.slice(kept);
+}
+
+const WHITESPACE = new Set([9, 10, 11, 12, 13, 32, 160]);
+
+/**
+ * Where the first of `tokens` starts in `text` (its length when none does), in one pass per distinct
+ * first character: searching each token in turn scanned the whole text once per absent token.
+ */
+function firstOf(text: string, tokens: readonly string[]): number {
+  let first = text.length;
+  for (const lead of new Set(tokens.map((t) => t[0]!)))
+    for (let at = text.indexOf(lead); at >= 0 && at < first; at = text.indexOf(lead, at + 1))
+      if (tokens.some((t) => t[0] === lead && text.startsWith(t, at))) first = at;
+  return first;
 }
 
 /**
@@ -121,12 +139,7 @@ export function engineCompletion(text: string, prompt: string | undefined, token
     const own = assistantTurn(text, { plainMarker: false });
     if (own !== null) turn = own;
   }
-  let cut = turn.length;
-  for (const end of tokens.turnEnds) {
-    const at = turn.indexOf(end);
-    if (at >= 0 && at < cut) cut = at;
-  }
-  turn = turn.slice(0, cut);
+  turn = turn.slice(0, firstOf(turn, tokens.turnEnds));
   // Right padding of another kind than the turn end (an engine padding with its pad token).
   for (let again = true; again;) {
     again = false;
