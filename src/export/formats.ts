@@ -1,8 +1,8 @@
-import { createWriteStream, mkdirSync, renameSync, rmSync } from "node:fs";
+import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { OWNER_DIR, restrictTree } from "../store/owner-only.js";
 import { once } from "node:events";
-import { dirname, resolve } from "node:path";
-import { UsageError } from "../errors.js";
+import { basename, dirname, join, resolve } from "node:path";
+import { InputError, UsageError } from "../errors.js";
 import { benchmarkRecords, RecordChecker } from "../eval/dataset.js";
 import { parseJsonLine } from "../dataset/read.js";
 import { LineIndex } from "../dataset/record-index.js";
@@ -31,7 +31,7 @@ export interface ExportOptions {
   /** Drop records whose prompt and answer exceed this many tokens. */
   maxTokens?: number;
   counter?: TokenCounter;
-  /** The split name written into verl's `extra_info`. */
+  /** The split name written into verl's `extra_info` (default: the split the data file is of; see `splitOf`). */
   split?: string;
   /** A second dataset mixed in (EHR-R1's MultipleDataset): shuffled together, or by curriculum. */
   mix?: string;
@@ -132,8 +132,7 @@ export function exportRow(
         ],
       };
     case "reasoning-sft": {
-      const chains = (r as DatasetRecord & { reasoning?: unknown }).reasoning;
-      const chain = Array.isArray(chains) && typeof chains[0] === "string" ? chains[0] : null;
+      const chain = hasChain(r) ? (r as DatasetRecord & { reasoning: string[] }).reasoning[0]! : null;
       return chain
         ? {
             messages: [
@@ -166,6 +165,12 @@ export function exportRow(
   }
 }
 
+/** A record of EHR-Ins-Reasoning: its first accepted chain is a string. */
+function hasChain(r: DatasetRecord): boolean {
+  const chains = (r as DatasetRecord & { reasoning?: unknown }).reasoning;
+  return Array.isArray(chains) && typeof chains[0] === "string" && chains[0] !== "";
+}
+
 function tokensOf(format: ExportFormat, row: Record<string, unknown>, counter: TokenCounter): number {
   const messages = (row.messages ?? row.prompt ?? row.input) as { content: string }[];
   const answer =
@@ -175,10 +180,38 @@ function tokensOf(format: ExportFormat, row: Record<string, unknown>, counter: T
   return messages.reduce((a, m) => a + counter.count(m.content), 0) + (answer ? counter.count(answer) : 0);
 }
 
+/** The file type each format writes: the output's extension must say the same. */
+const EXTENSION: Record<ExportFormat, string> = {
+  sft: ".jsonl",
+  "reasoning-sft": ".jsonl",
+  verl: ".parquet",
+  openrlhf: ".jsonl",
+  "trl-grpo": ".jsonl",
+};
+
+/**
+ * The split a dataset file holds: from its shard name (`data/test-00000-of-00004.jsonl`, the
+ * layout `build` writes) or its dataset's `manifest.json`; null when neither says.
+ */
+export function splitOf(file: string): string | null {
+  const named = /^(train|test|validation|val|dev)-\d+-of-\d+\./.exec(basename(file));
+  if (named) return named[1]!;
+  // A build folder holds its manifest; a shard file sits in its `data/` folder.
+  const own = join(resolve(file), "manifest.json");
+  const manifest = existsSync(own) ? own : join(dirname(resolve(file)), "..", "manifest.json");
+  if (!existsSync(manifest)) return null;
+  try {
+    const split = (JSON.parse(readFileSync(manifest, "utf8")) as { layout?: { split?: unknown } }).layout?.split;
+    return typeof split === "string" ? split : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Writes one export (via a temporary name, renamed into place). Returns rows written and dropped by the token limit. */
 export async function exportDataset(
   options: ExportOptions,
-): Promise<{ file: string; rows: number; droppedForLength: number }> {
+): Promise<{ file: string; rows: number; droppedForLength: number; split: string; warnings: string[] }> {
   if (!EXPORT_FORMATS.includes(options.format))
     throw new UsageError(`unknown export format ${options.format} (expected ${EXPORT_FORMATS.join(", ")})`);
   if (options.maxTokens !== undefined && !options.counter)
@@ -186,6 +219,22 @@ export async function exportDataset(
   if (options.classWeighted && (options.format === "sft" || options.format === "reasoning-sft"))
     throw new UsageError("--class-weighted applies to the RL formats (verl, openrlhf, trl-grpo)");
   if (options.curriculum && !options.mix) throw new UsageError("--curriculum needs a second dataset (--mix)");
+  const extension = EXTENSION[options.format];
+  if (!options.out.toLowerCase().endsWith(extension))
+    throw new UsageError(
+      `export ${options.format} writes ${extension === ".parquet" ? "Parquet" : "JSONL"}: --out ${options.out} should end in ${extension}${extension === ".jsonl" ? " (verl's format is the Parquet one: export verl)" : ""}`,
+    );
+  const found = splitOf(options.data);
+  if (options.split !== undefined && found !== null && options.split !== found)
+    throw new UsageError(
+      `--split ${options.split}, but ${options.data} holds the ${found} split: the label written must be the split the rows came from`,
+    );
+  const split = options.split ?? found ?? "train";
+  const warnings: string[] = [];
+  if (split === "test")
+    warnings.push(
+      `${options.data} is a test split: training on it puts the benchmark's own patients in the training data; export the train split (and report on the test one)`,
+    );
   const out = resolve(options.out);
   const source = await recordSource(options, out);
   const weights = options.classWeighted ? await classWeightsOf(source.records()) : null;
@@ -194,12 +243,14 @@ export async function exportDataset(
   const stream = createWriteStream(jsonl, { mode: 0o600 });
   let rows = 0;
   let dropped = 0;
+  let chains = 0;
   try {
     let i = -1;
     for await (const record of source.records()) {
       i++;
       const weight = weights?.get(String(record.task_info.task))?.get(String(goldOf(record)).trim().toLowerCase());
-      const row = exportRow(options.format, record, i, options.split ?? "train", weight, options.style);
+      const row = exportRow(options.format, record, i, split, weight, options.style);
+      if (options.format === "reasoning-sft" && hasChain(record)) chains++;
       if (options.maxTokens !== undefined && tokensOf(options.format, row, options.counter!) > options.maxTokens) {
         dropped++;
         continue;
@@ -209,6 +260,12 @@ export async function exportDataset(
     }
     stream.end();
     await once(stream, "finish");
+    if (options.format === "reasoning-sft" && rows > 0 && chains === 0)
+      throw new InputError(
+        options.data,
+        undefined,
+        "no record has a reasoning chain (a `reasoning` list), so every row would get an empty think block: make chains with `ehr-r1 reason synth`, then `ehr-r1 reason filter`, and export its EHR-Ins-Reasoning file",
+      );
     if (options.format === "verl") {
       try {
         await jsonlToParquet(jsonl, `${out}.partial-${process.pid}`, {
@@ -224,7 +281,7 @@ export async function exportDataset(
     }
     restrictTree(`${out}.partial-${process.pid}`);
     renameSync(`${out}.partial-${process.pid}`, out);
-    return { file: out, rows, droppedForLength: dropped };
+    return { file: out, rows, droppedForLength: dropped, split, warnings };
   } catch (error) {
     rmSync(jsonl, { force: true });
     rmSync(`${out}.partial-${process.pid}`, { force: true });

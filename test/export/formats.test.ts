@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { exportDataset } from "../../src/export/formats.js";
@@ -233,5 +233,54 @@ describe("class-weighted RL exports", () => {
     expect(
       (await exportDataset({ format: "sft", data, mix: data, curriculum: true, out: join(dir, "mixed.jsonl") })).rows,
     ).toBe(8);
+  });
+});
+
+describe("training exports refuse mistakes", () => {
+  const dir = tempDir();
+  const data = join(dir, "data.jsonl");
+  writeFileSync(data, RECORDS.map((r) => JSON.stringify(r)).join("\n") + "\n");
+
+  it("writes the file type its format is, and says which when the extension disagrees", async () => {
+    await expect(exportDataset({ format: "sft", data, out: join(dir, "x.parquet") })).rejects.toThrow(
+      /export sft writes JSONL: --out .*x\.parquet should end in \.jsonl \(verl's format is the Parquet one/,
+    );
+    await expect(exportDataset({ format: "verl", data, out: join(dir, "x.jsonl") })).rejects.toThrow(
+      /export verl writes Parquet: --out .*x\.jsonl should end in \.parquet/,
+    );
+    expect(existsSync(join(dir, "x.parquet")) || existsSync(join(dir, "x.jsonl"))).toBe(false);
+  });
+
+  it("refuses reasoning-sft on a file without chains, naming it and how to make them", async () => {
+    const plain = join(dir, "plain.jsonl");
+    writeFileSync(plain, RECORDS.map(({ reasoning: _r, ...r }) => JSON.stringify(r)).join("\n") + "\n");
+    await expect(exportDataset({ format: "reasoning-sft", data: plain, out: join(dir, "r.jsonl") })).rejects.toThrow(
+      /plain\.jsonl: no record has a reasoning chain.*ehr-r1 reason synth/,
+    );
+    expect(existsSync(join(dir, "r.jsonl"))).toBe(false);
+  });
+
+  it("labels rows with the split they came from, and warns when a training file is made of a test split", async () => {
+    mkdirSync(join(dir, "bench", "data"), { recursive: true });
+    const test = join(dir, "bench", "data", "test-00000-of-00001.jsonl");
+    writeFileSync(test, RECORDS.map((r) => JSON.stringify(r)).join("\n") + "\n");
+    const r = await exportDataset({ format: "verl", data: test, out: join(dir, "t.parquet") });
+    expect(r.split).toBe("test");
+    expect(r.warnings.join("\n")).toMatch(/is a test split: training on it puts the benchmark's own patients/);
+    const store = await Store.open(":memory:");
+    try {
+      const splits = await store.rows<{ s: string }>(
+        `SELECT DISTINCT extra_info.split AS s FROM read_parquet('${join(dir, "t.parquet")}')`,
+      );
+      expect(splits.map((x) => x.s)).toEqual(["test"]);
+    } finally {
+      store.close();
+    }
+    await expect(
+      exportDataset({ format: "sft", data: test, out: join(dir, "t.jsonl"), split: "train" }),
+    ).rejects.toThrow(/--split train, but .* holds the test split/);
+    // A file that says nothing of its split: train, or what --split says, without a warning.
+    const plain = await exportDataset({ format: "openrlhf", data, out: join(dir, "o.jsonl") });
+    expect([plain.split, plain.warnings]).toEqual(["train", []]);
   });
 });

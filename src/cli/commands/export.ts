@@ -13,7 +13,10 @@ export function registerExport(program: Command, output: Output): void {
     .argument("<format>", EXPORT_FORMATS.join(" | "))
     .requiredOption("--data <jsonl>", "EHR-Bench, EHR-Ins or EHR-Ins-Reasoning JSONL")
     .requiredOption("--out <file>", "output file (.jsonl, or .parquet for verl)")
-    .option("--split <name>", "split name written into verl's extra_info", "train")
+    .option(
+      "--split <name>",
+      "split name written into verl's extra_info (default: the data's own split, from its shard name or manifest; else train)",
+    )
     .option("--max-tokens <n>", "drop records whose prompt and answer exceed n tokens", parseWholeNumber)
     .option("--tokenizer <dir>", "model folder for --max-tokens (default: a conservative estimate)")
     .option("--mix <jsonl>", "a second dataset mixed in (EHR-R1's MultipleDataset): shuffled together with --data")
@@ -37,7 +40,7 @@ export function registerExport(program: Command, output: Output): void {
         flags: {
           data: string;
           out: string;
-          split: string;
+          split?: string;
           maxTokens?: number;
           tokenizer?: string;
           mix?: string;
@@ -58,6 +61,7 @@ export function registerExport(program: Command, output: Output): void {
           counter,
           style: flags.style as RewardStyle,
         });
+        for (const w of r.warnings) output.err(`warning: ${w}\n`);
         output.out(
           `${r.file}: ${formatNumber(r.rows)} rows${r.droppedForLength ? `, ${formatNumber(r.droppedForLength)} dropped over ${flags.maxTokens} tokens` : ""}\n`,
         );
