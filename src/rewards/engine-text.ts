@@ -85,10 +85,9 @@ function stripLeading(text: string, tokens: readonly string[]): string {
   let kept = 0;
   // Padding repeats one token: try the last one matched first.
   let last: string | undefined;
-  for (let at = 0; ; ) {
+  for (let at = 0; ;) {
     while (at < text.length && WHITESPACE.has(text.charCodeAt(at))) at++;
-    const token =
-      last !== undefined && text.startsWith(last, at) ? last : tokens.find((t) => text.startsWith(t, at));
+    const token = last !== undefined && text.startsWith(last, at) ? last : tokens.find((t) => text.startsWith(t, at));
     if (!token) break;
     at += token.length;
     kept = at;
