@@ -88,7 +88,16 @@ describeNeeding([SPEC_FILE], "the task registry against the spec's task tables",
         perTask: 500,
         balance: true,
       },
+      // Our documented choice (the reference's ehr_ins_rl.csv is unreleased): every EHR-Ins task, 1,000
+      // each from the training split, risk labels balanced; every one of them has a verifiable reward.
+      "ehr-ins-rl": {
+        config: Object.fromEntries([...Object.keys(counts), ...risk].map((t) => [t, 1_000])),
+        split: "train",
+        balance: true,
+      },
     });
+    for (const t of Object.keys(presets.PRESETS["ehr-ins-rl"]!.config))
+      expect(registry.task(t).metric, t).not.toBe("rouge");
     const ins = Object.values(presets.PRESETS["ehr-ins"]!.config).reduce((a, n) => a + n, 0);
     expect(ins).toBe(3_880_000);
   });

@@ -63,9 +63,19 @@ export interface Preset {
   balance?: boolean;
 }
 
+/**
+ * EHR-Ins-RL, stage 3's prompts. The reference trains GRPO on `ehr_ins_rl.csv`, which is not
+ * released (nor how it was drawn), so this is ehr-r1's documented choice: every EHR-Ins task (all
+ * have a verifiable reward; EHR-Ins has no discharge-summary task, whose ROUGE grpo.py cannot
+ * reward) at up to 1,000 samples from the training split, risk labels balanced so that GRPO groups
+ * see both answers.
+ */
+const EHR_INS_RL: SampleConfig = Object.fromEntries(Object.keys(EHR_INS).map((t) => [t, 1_000]));
+
 export const PRESETS: Readonly<Record<string, Preset>> = {
   "ehr-bench": { config: EHR_BENCH, split: "test", perTask: 500, balance: true },
   "ehr-ins": { config: EHR_INS, split: "train" },
+  "ehr-ins-rl": { config: EHR_INS_RL, split: "train", balance: true },
 };
 
 const configSchema = z.record(z.string(), z.number().int());

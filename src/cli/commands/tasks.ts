@@ -119,7 +119,7 @@ interface SamplingFlags {
 /** The sampling flags `tasks sample` and `build` share. */
 export function addSamplingOptions(command: Command): Command {
   return command
-    .option("--config <preset-or-file>", "ehr-bench, ehr-ins, or a JSON file {task: count} (-1: all)")
+    .option("--config <preset-or-file>", "ehr-bench, ehr-ins, ehr-ins-rl, or a JSON file {task: count} (-1: all)")
     .option("--split-file <csv>", "patients to sample from (a CSV with a subject_id column)")
     .option(
       "--test-ratio <r>",
@@ -201,7 +201,7 @@ export function registerSampling(tasks: Command, program: Command, output: Outpu
         .description(
           "build EHR-Bench or EHR-Ins: sample, render, write sharded Parquet (+ JSONL) and a manifest; shards can be built by separate processes",
         )
-        .argument("<dataset>", "ehr-bench or ehr-ins (the preset; --config overrides its counts)")
+        .argument("<dataset>", "ehr-bench, ehr-ins or ehr-ins-rl (the preset; --config overrides its counts)")
         .requiredOption("--db <file>", "DuckDB store with a task index (only read)")
         .requiredOption("--out <dir>", "output folder (must be empty unless --force, --resume or --shard)")
         .option("--format <format>", "ehr-r1 (default) or clean", "ehr-r1")
