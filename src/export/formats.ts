@@ -1,4 +1,4 @@
-import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { OWNER_DIR, restrictTree } from "../store/owner-only.js";
 import { once } from "node:events";
 import { basename, dirname, join, resolve } from "node:path";
@@ -44,6 +44,15 @@ export interface ExportOptions {
   classWeighted?: boolean;
   /** RL formats: the answer contract the prompt states (serve the rewards with the same `--style`). */
   style?: RewardStyle;
+  /** Benchmarks (build folders or files) whose patients must not be in the export: one shared patient refuses it. */
+  excludeBench?: readonly string[];
+}
+
+/** The patients of a dataset, by `task_info.subject_id`, read as a stream. */
+async function patientsOf(path: string): Promise<Set<string>> {
+  const subjects = new Set<string>();
+  for await (const r of benchmarkRecords(path)) subjects.add(String(r.task_info.subject_id));
+  return subjects;
 }
 
 const userText = (r: DatasetRecord) => `${r.input}\n${r.instruction}`;
@@ -236,6 +245,9 @@ export async function exportDataset(
       `${options.data} is a test split: training on it puts the benchmark's own patients in the training data; export the train split (and report on the test one)`,
     );
   const out = resolve(options.out);
+  const excluded = new Map<string, string>();
+  for (const bench of options.excludeBench ?? [])
+    for (const subject of await patientsOf(bench)) excluded.set(subject, bench);
   const source = await recordSource(options, out);
   const weights = options.classWeighted ? await classWeightsOf(source.records()) : null;
   mkdirSync(dirname(out), { recursive: true, mode: OWNER_DIR });
@@ -244,11 +256,19 @@ export async function exportDataset(
   let rows = 0;
   let dropped = 0;
   let chains = 0;
+  const subjects = new Set<string>();
   try {
     let i = -1;
     for await (const record of source.records()) {
       i++;
       const weight = weights?.get(String(record.task_info.task))?.get(String(goldOf(record)).trim().toLowerCase());
+      const subject = String(record.task_info.subject_id);
+      const bench = excluded.get(subject);
+      if (bench !== undefined)
+        throw new UsageError(
+          `${options.data}: record ${record.idx} is of patient ${subject}, who is in the benchmark ${bench}: training on a benchmark's patients inflates what it reports; build both from one patient split (the same --split-file, or the same seed and --test-ratio)`,
+        );
+      subjects.add(subject);
       const row = exportRow(options.format, record, i, split, weight, options.style);
       if (options.format === "reasoning-sft" && hasChain(record)) chains++;
       if (options.maxTokens !== undefined && tokensOf(options.format, row, options.counter!) > options.maxTokens) {
@@ -281,6 +301,24 @@ export async function exportDataset(
     }
     restrictTree(`${out}.partial-${process.pid}`);
     renameSync(`${out}.partial-${process.pid}`, out);
+    // Which patients a training file holds, so a later benchmark can be checked against it.
+    writeFileSync(
+      `${out}.manifest.json`,
+      `${JSON.stringify(
+        {
+          format: options.format,
+          data: resolve(options.data),
+          ...(options.mix ? { mix: resolve(options.mix) } : {}),
+          split,
+          rows,
+          excluded_benchmarks: (options.excludeBench ?? []).map((b) => resolve(b)),
+          subjects: [...subjects].sort((a, b) => Number(a) - Number(b) || a.localeCompare(b)),
+        },
+        null,
+        2,
+      )}\n`,
+      { mode: 0o600 },
+    );
     return { file: out, rows, droppedForLength: dropped, split, warnings };
   } catch (error) {
     rmSync(jsonl, { force: true });

@@ -1,13 +1,15 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exportDataset } from "../../src/export/formats.js";
 import { mixOrder } from "../../src/export/mix.js";
 import { rewardFor } from "../../src/rewards/core.js";
 import { EstimatedTokenCounter } from "../../src/render/tokenizer.js";
 import { Store } from "../../src/store/database.js";
 import { TASKS } from "../../src/tasks/registry.js";
-import { DATA_DIR, itNeeding, tempDir } from "../helpers/data.js";
+import { DATA_DIR, DEMO_STORE_FILES, describeNeeding, itNeeding, tempDir } from "../helpers/data.js";
+import { DEMO_DB } from "../helpers/fixtures.js";
+import { buildDataset } from "../../src/tasks/build-dataset.js";
 
 const lab = TASKS.find((t) => t.name === "labevents")!;
 const risk = TASKS.find((t) => t.name === "ICU_Stay_7day")!;
@@ -282,5 +284,49 @@ describe("training exports refuse mistakes", () => {
     // A file that says nothing of its split: train, or what --split says, without a warning.
     const plain = await exportDataset({ format: "openrlhf", data, out: join(dir, "o.jsonl") });
     expect([plain.split, plain.warnings]).toEqual(["train", []]);
+  });
+});
+
+describeNeeding(DEMO_STORE_FILES, "training exports keep a named benchmark's patients out", () => {
+  const dir = tempDir();
+  let store: Store;
+  const split = { kind: "ratio" as const, testRatio: 0.3 };
+  const config = { labevents: 40, poe: 40, ICU_Stay_7day: 20 };
+  beforeAll(async () => {
+    store = await Store.open(DEMO_DB, { readOnly: true, create: false });
+    await buildDataset(store, { name: "bench", config, split, splitName: "test", seed: 3, out: join(dir, "bench") });
+    await buildDataset(store, { name: "ins", config, split, splitName: "train", seed: 3, out: join(dir, "ins") });
+  });
+  afterAll(() => store?.close());
+
+  it("writes the patients it holds beside the file, none of the benchmark's, and refuses a file that shares one", async () => {
+    const out = join(dir, "sft.jsonl");
+    const r = await exportDataset({ format: "sft", data: join(dir, "ins"), out, excludeBench: [join(dir, "bench")] });
+    const manifest = JSON.parse(readFileSync(`${out}.manifest.json`, "utf8")) as {
+      subjects: string[];
+      rows: number;
+      split: string;
+    };
+    expect([manifest.rows, manifest.split]).toEqual([r.rows, "train"]);
+    expect(statSync(`${out}.manifest.json`).mode & 0o077).toBe(0);
+    // Independently: the training file's patients (from its source records) and the benchmark's, by SQL.
+    const [overlap] = await store.rows<{ train: bigint; bench: bigint; shared: bigint; listed: bigint }>(`
+      WITH t AS (SELECT DISTINCT CAST(task_info.subject_id AS VARCHAR) AS s FROM read_json_auto('${join(dir, "ins", "data", "*.jsonl")}')),
+      b AS (SELECT DISTINCT CAST(task_info.subject_id AS VARCHAR) AS s FROM read_json_auto('${join(dir, "bench", "data", "*.jsonl")}')),
+      m AS (SELECT unnest(${JSON.stringify(manifest.subjects).replaceAll('"', "'")}::VARCHAR[]) AS s)
+      SELECT (SELECT count(*) FROM t) AS train, (SELECT count(*) FROM b) AS bench,
+        (SELECT count(*) FROM t JOIN b USING (s)) AS shared, (SELECT count(*) FROM m JOIN t USING (s)) AS listed`);
+    expect(Number(overlap!.train)).toBeGreaterThan(10);
+    expect(Number(overlap!.bench)).toBeGreaterThan(3);
+    expect(Number(overlap!.shared)).toBe(0);
+    expect(Number(overlap!.listed)).toBe(manifest.subjects.length);
+    expect(manifest.subjects.length).toBe(Number(overlap!.train));
+
+    // The benchmark itself, or a build from another patient split, shares patients: refused, nothing written.
+    const leak = join(dir, "leak.jsonl");
+    await expect(
+      exportDataset({ format: "trl-grpo", data: join(dir, "bench"), out: leak, excludeBench: [join(dir, "bench")] }),
+    ).rejects.toThrow(/record \d+ is of patient \d+, who is in the benchmark .*bench/);
+    expect(existsSync(leak) || existsSync(`${leak}.manifest.json`)).toBe(false);
   });
 });

@@ -3,7 +3,7 @@ import { UsageError } from "../../errors.js";
 import { REWARD_STYLES, type RewardStyle } from "../../rewards/core.js";
 import { EXPORT_FORMATS, exportDataset, type ExportFormat } from "../../export/formats.js";
 import { tokenCounterFor } from "../../render/tokenizer.js";
-import { parseWholeNumber } from "../main.js";
+import { parseList, parseWholeNumber } from "../main.js";
 import { formatNumber, type Output } from "../output.js";
 
 export function registerExport(program: Command, output: Output): void {
@@ -25,6 +25,11 @@ export function registerExport(program: Command, output: Output): void {
       "hold --mix back, then phase it in towards the end (EHR-R1's --curriculum); train without shuffling",
     )
     .option("--seed <n>", "shuffle seed for --mix", parseWholeNumber, 42)
+    .option(
+      "--exclude-bench <dirs>",
+      "benchmarks (build folders or files, comma-separated) whose patients must not be in the training file: refused if one is",
+      parseList,
+    )
     .option(
       "--class-weighted",
       "RL formats: weight risk-task ground truths 0.5·N/N_class (EHRSHOT's balanced weighting)",
@@ -48,6 +53,7 @@ export function registerExport(program: Command, output: Output): void {
           seed: number;
           classWeighted?: boolean;
           style: string;
+          excludeBench?: string[];
         },
       ) => {
         if (!REWARD_STYLES.includes(flags.style as RewardStyle))
