@@ -118,7 +118,8 @@ export async function buildDataset(store: Store, options: DatasetOptions): Promi
   const started = performance.now();
   const preset = PRESETS[options.name];
   const config = options.config ?? preset?.config;
-  if (!config) throw new UsageError(`unknown dataset ${options.name}: use ehr-bench, ehr-ins or ehr-ins-rl, or give --config`);
+  if (!config)
+    throw new UsageError(`unknown dataset ${options.name}: use ehr-bench, ehr-ins or ehr-ins-rl, or give --config`);
   const split: SplitSpec = options.split ?? { kind: "ratio", testRatio: 0.1 };
   const splitName = options.splitName ?? preset?.split ?? "test";
   const part = options.part ?? { index: 0, count: 1 };

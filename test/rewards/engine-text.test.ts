@@ -174,6 +174,24 @@ describeNeeding(
       }
     });
 
+    it("multi-turn templates: the completion is the last assistant turn, not an earlier one", async () => {
+      const history = qwen.applyChatTemplate(
+        [
+          { role: "user", content: "Which labs were drawn?" },
+          { role: "assistant", content: "Sodium\nPotassium" },
+          { role: "user", content: "Will the ICU stay exceed 7 days?" },
+        ],
+        { addGenerationPrompt: true, enableThinking: true },
+      );
+      expect(history.split("<|im_start|>assistant").length - 1).toBe(2);
+      for (const [answer, expected, ends] of RISK_ANSWERS) {
+        const text = qwen.decode([...qwen.encode(history), ...qwen.encode(answer), ...(ends ? [eos, pad] : [])]);
+        // verl-style (no prompt given) and OpenRLHF-style (the prompt beside it, left-padded).
+        expect(await score(app, [text], RISK), answer).toEqual([expected]);
+        expect(await openrlhf(app, [`<|endoftext|><|endoftext|>${text}`], [history], RISK), answer).toEqual([expected]);
+      }
+    });
+
     it("current verl and TRL: the response alone, special tokens skipped", async () => {
       for (const [label, answers] of CASES)
         for (const [answer, expected, ends] of answers) {
