@@ -133,10 +133,13 @@ async function runLocked(options: RunOptions): Promise<RunResult> {
   });
   const done = jobs.lines;
 
-  const ids = new Set(records.map((r) => String(r.idx)));
   const byId = new Map(records.map((r) => [String(r.idx), r]));
+  // In the dataset's order, not the order answers arrived: the bootstrap's resamples index this
+  // list, so two runs with the same answers must give the same intervals.
+  const position = new Map(records.map((r, i) => [String(r.idx), i]));
   const scored: ScoredSample[] = [...done.values()]
-    .filter((l) => ids.has(l.id))
+    .filter((l) => position.has(l.id))
+    .sort((a, b) => position.get(a.id)! - position.get(b.id)!)
     .map((l) => ({
       task: l.task,
       gold: goldOf(byId.get(l.id)!),

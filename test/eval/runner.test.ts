@@ -287,3 +287,61 @@ describe("server-side token counts", () => {
     }
   });
 });
+
+describe("benchmark summaries do not depend on the order answers arrive", () => {
+  const dir = tempDir();
+  const data = join(dir, "order.jsonl");
+  // Forty samples of two tasks, with answers that differ between samples, so that resamples differ.
+  const records = Array.from({ length: 40 }, (_, i) =>
+    i % 2
+      ? record(i, "ICU_Mortality_7day", `s${i}`, i % 3 ? "no" : "yes")
+      : record(i, "labevents", `s${i}`, i % 4 ? ["Sodium"] : ["Sodium", "Chloride"]),
+  );
+  writeFileSync(data, records.map((r) => JSON.stringify(r)).join("\n") + "\n");
+  const results = (out: string) =>
+    readFileSync(join(out, "results.jsonl"), "utf8")
+      .trimEnd()
+      .split("\n")
+      .map((l) => JSON.parse(l) as ResultLine);
+  /** The same answer per sample in every run; `delay` decides the order they come back in. */
+  const provider = (delay: (i: number) => number): Provider => ({
+    id: "ordered",
+    async generate(request) {
+      const i = Number(/s(\d+)/.exec(request.messages.at(-1)!.content)![1]);
+      await new Promise((r) => setTimeout(r, delay(i)));
+      const yes = i % 5 === 0;
+      return [
+        {
+          text: i % 2 ? (yes ? "yes" : "no") : i % 3 ? "Sodium" : "Potassium",
+          reasoning: null,
+          finishReason: "stop",
+          firstTokenTopLogprobs: [
+            { token: "yes", logprob: Math.log(0.2 + (i % 7) / 10) },
+            { token: "no", logprob: Math.log(0.8 - (i % 7) / 10 + 0.01) },
+          ],
+        },
+      ];
+    },
+  });
+
+  it("gives the same values and intervals when the answers come back in reverse order", async () => {
+    const summaries = [];
+    for (const [name, delay] of [
+      ["forward", (i: number) => i],
+      ["reverse", (i: number) => 45 - i],
+    ] as const) {
+      const out = join(dir, name);
+      await runBenchmark({ data, providers: [provider(delay)], profile: PROFILES["ehr-r1"]!, out, concurrency: 40 });
+      const lines = results(out);
+      summaries.push({
+        first: lines[0]!.idx,
+        summary: JSON.parse(readFileSync(join(out, "summary.json"), "utf8")).tasks,
+      });
+    }
+    // The two runs really finished in different orders ...
+    expect(summaries[0]!.first).not.toBe(summaries[1]!.first);
+    // ... and summarise identically, intervals included.
+    expect(summaries[1]!.summary).toEqual(summaries[0]!.summary);
+    expect(summaries[0]!.summary.labevents.ci_low).toBeLessThan(summaries[0]!.summary.labevents.ci_high);
+  });
+});
