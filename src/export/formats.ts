@@ -268,13 +268,14 @@ export async function exportDataset(
         throw new UsageError(
           `${options.data}: record ${record.idx} is of patient ${subject}, who is in the benchmark ${bench}: training on a benchmark's patients inflates what it reports; build both from one patient split (the same --split-file, or the same seed and --test-ratio)`,
         );
-      subjects.add(subject);
       const row = exportRow(options.format, record, i, split, weight, options.style);
-      if (options.format === "reasoning-sft" && hasChain(record)) chains++;
       if (options.maxTokens !== undefined && tokensOf(options.format, row, options.counter!) > options.maxTokens) {
         dropped++;
         continue;
       }
+      // The manifest lists the patients the file holds, so rows dropped for length do not count.
+      subjects.add(subject);
+      if (options.format === "reasoning-sft" && hasChain(record)) chains++;
       if (!stream.write(`${JSON.stringify(row)}\n`)) await once(stream, "drain");
       rows++;
     }

@@ -322,6 +322,18 @@ describeNeeding(DEMO_STORE_FILES, "training exports keep a named benchmark's pat
     expect(Number(overlap!.listed)).toBe(manifest.subjects.length);
     expect(manifest.subjects.length).toBe(Number(overlap!.train));
 
+    // Rows dropped for length are not in the file, so their patients are not in its manifest.
+    const none = join(dir, "none.jsonl");
+    const empty = await exportDataset({
+      format: "sft",
+      data: join(dir, "ins"),
+      out: none,
+      maxTokens: 1,
+      counter: new EstimatedTokenCounter(),
+    });
+    expect(empty.rows).toBe(0);
+    expect((JSON.parse(readFileSync(`${none}.manifest.json`, "utf8")) as { subjects: string[] }).subjects).toEqual([]);
+
     // The benchmark itself, or a build from another patient split, shares patients: refused, nothing written.
     const leak = join(dir, "leak.jsonl");
     await expect(
