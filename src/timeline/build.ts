@@ -156,8 +156,7 @@ function insertPositionedSql(relation: string, order: string): string {
 
 /** `--untimed fixed`: untimed rows once each, right after their admission's last timed row (in SQL). */
 async function insertFixedRows(store: Store, selects: readonly string[]): Promise<void> {
-  await store.exec(`
-    CREATE OR REPLACE TEMP TABLE timeline_keyed AS
+  const keyed = `(
     WITH src AS (${selects.join("\nUNION ALL\n")}),
     anchors AS (
       SELECT subject_id, hadm_id, max(struct_pack(t := time, k := tie, r := table_rank, s := src_row)) AS a
@@ -171,11 +170,8 @@ async function insertFixedRows(store: Store, selects: readonly string[]): Promis
       CASE WHEN placement = ${PLACEMENT.timed} AND time IS NOT NULL THEN tie ELSE coalesce(anchors.a.k, [${MODULES.length}]) END AS k_tie,
       CASE WHEN placement = ${PLACEMENT.timed} AND time IS NOT NULL THEN table_rank ELSE coalesce(anchors.a.r, -1) END AS k_rank,
       CASE WHEN placement = ${PLACEMENT.timed} AND time IS NOT NULL THEN src_row ELSE coalesce(anchors.a.s, -1) END AS k_row
-    FROM src LEFT JOIN anchors USING (subject_id, hadm_id)`);
-  await store.exec(
-    insertPositionedSql("temp.timeline_keyed", "k_time, k_tie, k_rank, k_row, placement, table_rank, src_row"),
-  );
-  await store.exec("DROP TABLE temp.timeline_keyed");
+    FROM src LEFT JOIN anchors USING (subject_id, hadm_id))`;
+  await store.exec(insertPositionedSql(keyed, "k_time, k_tie, k_rank, k_row, placement, table_rank, src_row"));
 }
 
 /**
@@ -184,6 +180,8 @@ async function insertFixedRows(store: Store, selects: readonly string[]): Promis
  * follows, then numbered with the rest.
  */
 async function insertReferenceRows(store: Store, selects: readonly string[]): Promise<void> {
+  // The first element of a row's tie key is its module's index (tieSql).
+  const hosp = MODULES.indexOf("hosp");
   await store.exec(`
     CREATE OR REPLACE TEMP TABLE timeline_src AS ${selects.join("\nUNION ALL\n")};
     CREATE OR REPLACE TEMP TABLE timeline_timed AS
@@ -195,12 +193,12 @@ async function insertReferenceRows(store: Store, selects: readonly string[]): Pr
   // Each patient's first and last timed rows (hadm NULL here: copies "at the end" follow the last) and
   // each admission's last, overall and in the hospital module.
   for (const r of await store.rows<{ s: number; h: number | null; a: bigint; hh: bigint | null }>(`
-    SELECT subject_id AS s, hadm_id AS h, max(tpos) AS a, max(tpos) FILTER (WHERE tie[1] = 0) AS hh
+    SELECT subject_id AS s, hadm_id AS h, max(tpos) AS a, max(tpos) FILTER (WHERE tie[1] = ${hosp}) AS hh
     FROM temp.timeline_timed WHERE hadm_id IS NOT NULL GROUP BY ALL
     UNION ALL
-    SELECT subject_id, NULL, min(tpos), min(tpos) FILTER (WHERE tie[1] = 0) FROM temp.timeline_timed GROUP BY ALL
+    SELECT subject_id, NULL, min(tpos), min(tpos) FILTER (WHERE tie[1] = ${hosp}) FROM temp.timeline_timed GROUP BY ALL
     UNION ALL
-    SELECT subject_id, NULL, max(tpos), max(tpos) FILTER (WHERE tie[1] = 0) FROM temp.timeline_timed GROUP BY ALL`)) {
+    SELECT subject_id, NULL, max(tpos), max(tpos) FILTER (WHERE tie[1] = ${hosp}) FROM temp.timeline_timed GROUP BY ALL`)) {
     const of = anchors.get(r.s) ?? anchors.set(r.s, { hosp: [], all: [] }).get(r.s)!;
     of.all.push({ rank: Number(r.a), hadm: r.h });
     if (r.hh !== null) of.hosp.push({ rank: Number(r.hh), hadm: r.h });
@@ -212,14 +210,14 @@ async function insertReferenceRows(store: Store, selects: readonly string[]): Pr
   try {
     for (let i = 0; i < untimed.length;) {
       const subject = untimed[i]!.s;
-      const hosp: UntimedRow[] = [];
-      const other: UntimedRow[] = [];
+      const hospRows: UntimedRow[] = [];
+      const otherRows: UntimedRow[] = [];
       for (; i < untimed.length && untimed[i]!.s === subject; i++) {
         const u = untimed[i]!;
-        (u.m === 0n ? hosp : other).push({ id: Number(u.r), file: u.f, hadm: u.h });
+        (Number(u.m) === hosp ? hospRows : otherRows).push({ id: Number(u.r), file: u.f, hadm: u.h });
       }
       const of = anchors.get(subject) ?? { hosp: [], all: [] };
-      for (const copy of placeUntimedTwice(of.hosp, of.all, hosp, other)) {
+      for (const copy of placeUntimedTwice(of.hosp, of.all, hospRows, otherRows)) {
         appender.appendInteger(subject);
         appender.appendVarchar(copy.row.file);
         appender.appendBigInt(BigInt(copy.row.id));

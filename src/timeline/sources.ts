@@ -117,14 +117,10 @@ export function tableOrder(preferred: readonly string[] = []): string[] {
   const unknown = preferred.filter((t) => !known.has(t));
   if (unknown.length)
     throw new UsageError(`--table-order names unknown tables: ${unknown.join(", ")} (known: ${[...known].join(", ")})`);
-  const byDefault = [...TIMELINE_SOURCES]
-    .sort(
-      (a, b) =>
-        MODULES.indexOf(a.module) - MODULES.indexOf(b.module) || (a.table < b.table ? -1 : a.table > b.table ? 1 : 0),
-    )
-    .map((s) => s.table);
+  const byName = TIMELINE_SOURCES.map((s) => s.table).sort();
+  // A stable sort by module keeps, within each module, the preferred tables first, then the rest by name.
   const module = new Map(TIMELINE_SOURCES.map((s) => [s.table, MODULES.indexOf(s.module)]));
-  return [...new Set([...preferred, ...byDefault])].sort((a, b) => module.get(a)! - module.get(b)!);
+  return [...new Set([...preferred, ...byName])].sort((a, b) => module.get(a)! - module.get(b)!);
 }
 
 export function timelineSource(table: string): TimelineSource | undefined {

@@ -257,8 +257,7 @@ export function registerReward(program: Command, output: Output): void {
     .option("--log-level <level>", "structured log level (one JSON line per request at info)", "info")
     .action(async (flags: RewardFlags & { host: string; port: number; maxBatch: number; logLevel: string }) => {
       const options = rewardOptions(flags);
-      if (flags.tokenizer && flags.specialTokens)
-        throw new UsageError("--tokenizer and --special-tokens both name the special tokens: give one");
+      const engineTokens = engineTokensFor(flags);
       const levels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
       if (!levels.includes(flags.logLevel))
         throw new UsageError(`--log-level ${flags.logLevel}: expected ${levels.join(", ")}`);
@@ -268,7 +267,7 @@ export function registerReward(program: Command, output: Output): void {
         host: flags.host,
         port: flags.port,
         maxBatch: flags.maxBatch,
-        engineTokens: engineTokensFor(flags),
+        engineTokens,
         token: process.env.EHR_R1_REWARD_TOKEN,
         logger: pino({ level: flags.logLevel }),
       });
