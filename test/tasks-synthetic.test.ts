@@ -57,6 +57,26 @@ describe("task index, sampling and datasets on a synthetic cohort", () => {
       expect(Object.keys(t.labels!).sort(), t.task).toEqual(["no", "yes"]);
   });
 
+  it("keeps the previous index when a rebuild fails part-way, and leaves no half-built table", async () => {
+    const snapshot = () =>
+      store.rows<{ n: bigint; h: bigint }>(
+        "SELECT count(*) AS n, sum(hash(task, subject_id, anchor, context_begin, target, target_weight) % 1000003) AS h FROM tasks.task_index",
+      );
+    const before = await snapshot();
+    expect(Number(before[0]!.n)).toBe(summary.samples);
+    const failing = buildTaskIndex(store, {
+      onProgress: (_task, done) => {
+        if (done === 30) throw new Error("stopped on purpose");
+      },
+    });
+    await expect(failing).rejects.toThrow("stopped on purpose");
+    expect(await snapshot()).toEqual(before);
+    const left = await store.rows<{ t: string }>(
+      "SELECT table_schema || '.' || table_name AS t FROM information_schema.tables WHERE table_name LIKE '%_next' OR table_name LIKE 'index_rows%'",
+    );
+    expect(left).toEqual([]);
+  });
+
   it("builds the same files from the same seed, and different ones from another", async () => {
     const options = {
       name: "ehr-bench",

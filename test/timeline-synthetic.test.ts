@@ -35,6 +35,27 @@ describe("timelines of a synthetic cohort (ED, notes, chart events)", () => {
     return () => store.close();
   });
 
+  it("keeps the previous timelines when a rebuild fails part-way, and leaves no half-built table", async () => {
+    const snapshot = () =>
+      store.rows<{ n: bigint; h: bigint }>(
+        "SELECT count(*) AS n, sum(hash(subject_id, seq, pos, file_name, src_row, time, hadm_id) % 1000003) AS h FROM timeline.rows",
+      );
+    const before = await snapshot();
+    // Small shards, and a failure after two of them have been written.
+    const failing = buildTimeline(store, {
+      shardRows: 2_000,
+      onProgress: (done) => {
+        if (done === 2) throw new Error("stopped on purpose");
+      },
+    });
+    await expect(failing).rejects.toThrow("stopped on purpose");
+    expect(await snapshot()).toEqual(before);
+    const left = await store.rows<{ t: string }>(
+      "SELECT table_name AS t FROM information_schema.tables WHERE table_schema = 'timeline' AND table_name LIKE '%_next'",
+    );
+    expect(left).toEqual([]);
+  });
+
   const items = (table: string) =>
     [...trajectories.values()].flatMap((t) => t.filter((e) => e.file_name === table).flatMap((e) => e.items));
   const rawRows = async <T>(sql: string) => (await raw.runAndReadAll(sql)).getRowObjectsJS() as T[];
