@@ -1,6 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { samplingOptions } from "../src/cli/commands/tasks.js";
 import { Store } from "../src/store/database.js";
 import { buildTaskIndex } from "../src/tasks/index-build.js";
 import { sampleTaskIndex, type SampleOptions } from "../src/tasks/sample.js";
@@ -119,6 +120,16 @@ describe("task sampling rules on a synthetic cohort", () => {
     // Other tasks keep an admission record at or before the context's start.
     const labs = await sampleTaskIndex(store, { ...open, config: { labevents: -1 } });
     expect(labs.tasks[0]!.sampled).toBe(await count("SELECT 1 FROM tasks.task_index WHERE task = 'labevents'"));
+  });
+
+  it("maps --fraction to scaled counts, overriding a preset's per-task count and refusing --per-task beside it", () => {
+    // ehr-bench's preset asks the same count of every task; --fraction scales its configured counts instead.
+    const bench = samplingOptions({ db: "s.duckdb", seed: 1, fraction: 0.25 }, "ehr-bench");
+    expect([bench.fraction, bench.perTask]).toEqual([0.25, undefined]);
+    expect(samplingOptions({ db: "s.duckdb", seed: 1 }, "ehr-bench").perTask).toBeGreaterThan(0);
+    expect(() => samplingOptions({ db: "s.duckdb", seed: 1, fraction: 0.5, perTask: 3 }, "ehr-ins")).toThrow(
+      "give --per-task or --fraction, not both",
+    );
   });
 
   it("scales counts by --per-task and --fraction, refusing values out of range", async () => {

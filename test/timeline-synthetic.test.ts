@@ -8,7 +8,7 @@ import { mappingsInFolder } from "../src/sources/mimic-iv/mappings.js";
 import { synthesizeCohort } from "../src/sources/synthetic/generate.js";
 import { Store } from "../src/store/database.js";
 import { buildTimeline } from "../src/timeline/build.js";
-import { readTrajectories, type EhrEvent } from "../src/timeline/read.js";
+import { mergeWindows, readTrajectories, type EhrEvent } from "../src/timeline/read.js";
 import { TIMELINE_SOURCES } from "../src/timeline/sources.js";
 import { tempDir } from "./helpers/data.js";
 
@@ -33,6 +33,31 @@ describe("timelines of a synthetic cohort (ED, notes, chart events)", () => {
     );
     trajectories = await readTrajectories(store, ids);
     return () => store.close();
+  });
+
+  it("reads only the events asked for, keeping every index, and refuses to hand out an unread event's items", async () => {
+    const [a, b] = [...trajectories.keys()];
+    const full = [trajectories.get(a!)!, trajectories.get(b!)!];
+    const windows = [
+      { subjectId: a!, from: 0, to: 1 },
+      { subjectId: a!, from: 3, to: 6 },
+      { subjectId: a!, from: 5, to: 8 },
+      { subjectId: b!, from: 2, to: 3 },
+    ];
+    const part = await readTrajectories(store, [a!, b!], { windows });
+    expect(part.get(a!)!.length).toBe(full[0]!.length);
+    expect(part.get(b!)!.length).toBe(full[1]!.length);
+    for (const seq of [0, 3, 4, 5, 6, 7]) expect(part.get(a!)![seq]!.items).toEqual(full[0]![seq]!.items);
+    expect(part.get(b!)![2]!.items).toEqual(full[1]![2]!.items);
+    expect(part.get(a!)![8]!.file_name).toBe(full[0]![8]!.file_name);
+    expect(() => part.get(a!)![8]!.items).toThrow(`event 8 of patient ${a} was not read`);
+    expect(() => part.get(a!)![1]!.items).toThrow("was not read");
+    expect(() => part.get(b!)![0]!.items).toThrow("was not read");
+    expect(mergeWindows(windows)).toEqual([
+      { subjectId: a!, from: 0, to: 1 },
+      { subjectId: a!, from: 3, to: 8 },
+      { subjectId: b!, from: 2, to: 3 },
+    ]);
   });
 
   it("keeps the previous timelines when a rebuild fails part-way, and leaves no half-built table", async () => {

@@ -87,6 +87,13 @@ export function parseWholeNumber(value: string): number {
   return n;
 }
 
+/** A number strictly between 0 and 1 (`--fraction`). */
+export function parseFraction(value: string): number {
+  const n = Number(value);
+  if (!(n > 0 && n < 1)) throw new InvalidArgumentError(`expected a number between 0 and 1, got "${value}"`);
+  return n;
+}
+
 /** For options given several times (`--base-url a --base-url b`). */
 export function collectRepeated(value: string, previous: string[]): string[] {
   return [...previous, value];

@@ -28,7 +28,7 @@ import type { RenderFormat } from "../render/markdown.js";
 import { inputParts, joinInput, RenderedTrajectory, type SampleWindow } from "../render/sample.js";
 import { firstLine, literal, type Store } from "../store/database.js";
 import { replaceableFolder } from "../store/output-folder.js";
-import { readTrajectories } from "../timeline/read.js";
+import { readTrajectories, type EventWindow } from "../timeline/read.js";
 import { candidatePool, candidatesFor, type CandidatePool } from "./candidates.js";
 import { PRESETS, type SampleConfig } from "./presets.js";
 import { task as taskDefinition } from "./registry.js";
@@ -300,14 +300,16 @@ export async function buildShard(
          LEFT JOIN timeline.events e USING (subject_id) GROUP BY 1 ORDER BY 1`,
       );
       for (const batch of batches(sizes)) {
-        const trajectories = await readTrajectories(store, batch);
+        const rows = await store.rows<SampledRow>(
+          `SELECT * FROM build_rows WHERE shard = ${shard} AND subject_id IN (${batch.join(", ")}) ORDER BY idx`,
+        );
+        // Only the events the samples show are read (at full scale a patient has about 12 samples
+        // and far more events than their windows cover).
+        const trajectories = await readTrajectories(store, batch, { windows: rows.flatMap(shownEvents) });
         const format = context.format ?? "ehr-r1";
         const rendered = new Map<number, RenderedTrajectory>();
         const renderedOf = (id: number) =>
           rendered.get(id) ?? rendered.set(id, new RenderedTrajectory(trajectories.get(id)!, format)).get(id)!;
-        const rows = await store.rows<SampledRow>(
-          `SELECT * FROM build_rows WHERE shard = ${shard} AND subject_id IN (${batch.join(", ")}) ORDER BY idx`,
-        );
         for (const row of rows)
           await writer.writeLine(JSON.stringify(renderRecord(row, renderedOf(row.subject_id), context.pool, context)));
         progress(rows.length);
@@ -590,6 +592,20 @@ interface SampledRow {
   last_discharge_id: number | null;
   target: string;
   anchor: number;
+}
+
+/** The events a sample's input shows: demographics, its context, its admission and last discharge note. */
+export function shownEvents(
+  row: Pick<SampledRow, "subject_id" | "period_begin" | "period_end" | "admissions_id" | "last_discharge_id">,
+): EventWindow[] {
+  const one = (seq: number) => ({ subjectId: row.subject_id, from: seq, to: seq + 1 });
+  return [
+    one(0),
+    // A missing bound is the record's start or end (inputParts).
+    { subjectId: row.subject_id, from: row.period_begin ?? 0, to: row.period_end ?? 2 ** 31 - 1 },
+    ...(row.admissions_id === null ? [] : [one(row.admissions_id)]),
+    ...(row.last_discharge_id === null ? [] : [one(row.last_discharge_id)]),
+  ];
 }
 
 /** The context window of a sampled row (`tasks.sampled`), with what its task hides. */

@@ -20,6 +20,41 @@ export interface EhrEvent {
 export interface ReadOptions {
   /** Add the dictionary-derived keys the renderer shows (item_name, diagnoses, CCS Type, ATC Type, exam_name). Default true. */
   derived?: boolean;
+  /**
+   * Read the items of these events only (`[from, to)` event indexes per patient); every event is
+   * still listed, so indexes stay `seq`, but touching an unread event's items throws. A build reads
+   * what its samples show, not each patient's whole record.
+   */
+  windows?: readonly EventWindow[];
+}
+
+/** Events `[from, to)` of one patient. */
+export interface EventWindow {
+  subjectId: number;
+  from: number;
+  to: number;
+}
+
+/** Merged windows per patient (sorted, overlapping and touching windows joined). */
+export function mergeWindows(windows: readonly EventWindow[]): EventWindow[] {
+  const sorted = [...windows].sort((a, b) => a.subjectId - b.subjectId || a.from - b.from);
+  const merged: EventWindow[] = [];
+  for (const w of sorted) {
+    const last = merged[merged.length - 1];
+    if (last && last.subjectId === w.subjectId && w.from <= last.to) last.to = Math.max(last.to, w.to);
+    else merged.push({ ...w });
+  }
+  return merged;
+}
+
+/** An event whose items were not read: any use of them is a bug that would render an empty event. */
+function unread(event: Omit<EhrEvent, "items">, subjectId: number, seq: number): EhrEvent {
+  return Object.defineProperty({ ...event } as EhrEvent, "items", {
+    enumerable: true,
+    get() {
+      throw new EhrR1Error(`event ${seq} of patient ${subjectId} was not read (outside the windows asked for)`);
+    },
+  });
 }
 
 export async function assertTimeline(store: Store): Promise<void> {
@@ -67,21 +102,36 @@ export async function readTrajectories(
        CAST(hadm_id AS VARCHAR) AS hadm_id, n_rows
      FROM timeline.events WHERE subject_id IN ${idList} ORDER BY subject_id, seq`,
   );
+  for (const w of options.windows ?? [])
+    if (![w.subjectId, w.from, w.to].every(Number.isSafeInteger))
+      throw new UsageError(`not an event window: ${JSON.stringify(w)}`);
+  const windows = options.windows ? mergeWindows(options.windows) : null;
+  const wanted = new Map<number, EventWindow[]>();
+  for (const w of windows ?? []) (wanted.get(w.subjectId) ?? wanted.set(w.subjectId, []).get(w.subjectId)!).push(w);
   for (const e of events) {
     let list = result.get(e.subject_id);
     if (!list) result.set(e.subject_id, (list = []));
-    list.push({ file_name: e.file_name, starttime: e.starttime, endtime: e.endtime, hadm_id: e.hadm_id, items: [] });
+    const seq = list.length;
+    const event = { file_name: e.file_name, starttime: e.starttime, endtime: e.endtime, hadm_id: e.hadm_id };
+    const read = !windows || wanted.get(e.subject_id)?.some((w) => seq >= w.from && seq < w.to);
+    list.push(read ? { ...event, items: [] } : unread(event, e.subject_id, seq));
   }
   const context = await itemContext(store);
+  let where = `r.subject_id IN (${unique.join(", ")}) AND r.subject_id BETWEEN ${unique[0]} AND ${unique[unique.length - 1]}`;
+  if (windows) {
+    if (!windows.length) return result;
+    const values = windows.map((w) => `(${w.subjectId}, ${w.from}, ${w.to})`).join(", ");
+    where += ` AND EXISTS (SELECT 1 FROM (VALUES ${values}) w(s, lo, hi) WHERE w.s = r.subject_id AND r.seq >= w.lo AND r.seq < w.hi)`;
+  }
   // Row-id bounds per table let DuckDB skip the row groups of other patients.
   const bounds = await store.rows<{ f: string; lo: bigint; hi: bigint }>(
-    `SELECT file_name AS f, min(src_row) AS lo, max(src_row) AS hi FROM timeline.rows WHERE subject_id IN ${idList} GROUP BY 1 ORDER BY 1`,
+    `SELECT file_name AS f, min(src_row) AS lo, max(src_row) AS hi FROM timeline.rows r WHERE ${where} GROUP BY 1 ORDER BY 1`,
   );
   for (const { f: fileName, lo, hi } of bounds) {
     const sql = itemRowsSql(
       context,
       fileName,
-      `r.subject_id IN (${unique.join(", ")}) AND r.subject_id BETWEEN ${unique[0]} AND ${unique[unique.length - 1]}`,
+      where,
       options.derived ?? true,
       lo === null ? undefined : { min: lo, max: hi },
     );

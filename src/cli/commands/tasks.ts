@@ -12,7 +12,7 @@ import { sampleTaskIndex, type SampleOptions, type SampleSummary, type SplitSpec
 import { exportTaskIndexCsv } from "../../tasks/export-csv.js";
 import { buildTaskIndex } from "../../tasks/index-build.js";
 import { TASKS } from "../../tasks/registry.js";
-import { parseList, parseWholeNumber } from "../main.js";
+import { parseFraction, parseList, parseWholeNumber } from "../main.js";
 import { addStoreOptions, storeOptions, type StoreFlags } from "../store-options.js";
 import { progressPrinter } from "../progress.js";
 import { parseProcessShard } from "../../dataset/layout.js";
@@ -109,6 +109,7 @@ interface SamplingFlags {
   testRatio?: number;
   split?: "train" | "test";
   perTask?: number;
+  fraction?: number;
   balance?: boolean;
   weightAll?: boolean;
   minEvents?: number;
@@ -128,6 +129,12 @@ export function addSamplingOptions(command: Command): Command {
     )
     .option("--split <side>", "train or test side of a generated split")
     .option("--per-task <n>", "this many samples of every task", parseWholeNumber)
+    .option(
+      "--fraction <f>",
+      "scale every configured count by f (0 < f < 1; the reference's --force_task_num below 1): a cohort of k patients " +
+        "sampled with k / 300000 gets the full MIMIC-IV build's samples per patient",
+      parseFraction,
+    )
     .option("--balance", "risk tasks: equal samples per label")
     .option(
       "--weight-all",
@@ -144,6 +151,8 @@ export function samplingOptions(flags: SamplingFlags, fallbackPreset: string): S
   const config = preset ? preset.config : parseConfig(readConfigFile(name), name);
   if (flags.splitFile && flags.testRatio !== undefined)
     throw new UsageError("give --split-file or --test-ratio, not both");
+  if (flags.perTask !== undefined && flags.fraction !== undefined)
+    throw new UsageError("give --per-task or --fraction, not both");
   if (flags.split && !["train", "test"].includes(flags.split))
     throw new UsageError(`--split ${flags.split}: expected train or test`);
   const split: SplitSpec = flags.splitFile
@@ -154,7 +163,8 @@ export function samplingOptions(flags: SamplingFlags, fallbackPreset: string): S
     config,
     split,
     splitName: flags.split ?? preset?.split ?? "test",
-    perTask: flags.perTask ?? preset?.perTask,
+    perTask: flags.fraction !== undefined ? undefined : (flags.perTask ?? preset?.perTask),
+    fraction: flags.fraction,
     balance: flags.balance ?? preset?.balance,
     weightAll: flags.weightAll,
     minEvents: flags.minEvents,
