@@ -10,7 +10,8 @@
  *                 default of 122,880 rows of long inputs does not fit in 1 GB);
  *   export      — the same;
  * Then the cost exponent between sizes (time ∝ patients^k) and a projection to full MIMIC-IV
- * (300,000 patients; EHR-Ins 3.5 M samples). Build outputs are Parquet only (--no-jsonl) to fit the disk.
+ * (300,000 patients; EHR-Ins 3.5 M samples; the *Scaled builds sample patients / 300,000 of the
+ * preset's counts, the full build's samples per patient, and project linearly by patients). Build outputs are Parquet only (--no-jsonl) to fit the disk.
  *
  *   BENCH_SCALE_PATIENTS, BENCH_MEMORY_LIMIT (default 1GB), BENCH_DIR (default a temp folder), BENCH_TOKENIZER
  */
@@ -133,17 +134,24 @@ async function size(dir: string, patients: number): Promise<Record<string, unkno
     ...cli("tasks", "index", "--db", db, ...withLimit),
     lowerBoundSeconds: await bareScanTables(db, ["timeline"]),
   };
+  // The preset asks 3.88 M samples of full MIMIC-IV; scaled by patients / 300,000 (`--fraction`), a
+  // cohort gets the full build's samples per patient, so its time times 300,000 / patients projects
+  // the full build without guessing how cost splits between patients and samples.
+  const fraction = String(patients / FULL_PATIENTS);
+  const budget = ["--max-tokens", "8192", "--tokenizer", tokenizer];
   for (const [name, extra] of [
     ["buildEhrBench", ["ehr-bench"]],
     ["buildEhrIns", ["ehr-ins"]],
-    ["buildEhrInsBudget", ["ehr-ins", "--max-tokens", "8192", "--tokenizer", tokenizer]],
+    ["buildEhrInsBudget", ["ehr-ins", ...budget]],
+    ["buildEhrInsScaled", ["ehr-ins", "--fraction", fraction]],
+    ["buildEhrInsBudgetScaled", ["ehr-ins", "--fraction", fraction, ...budget]],
   ] as const) {
-    if (name === "buildEhrInsBudget" && !existsSync(join(tokenizer, "tokenizer.json"))) continue;
+    if (name.includes("Budget") && !existsSync(join(tokenizer, "tokenizer.json"))) continue;
     const folder = out(name);
     const result = cli("build", ...extra, "--db", db, "--out", folder, "--no-jsonl", "--force", ...withLimit);
     const bare = result.code === 0 ? await bareCopy(folder, join(dir, "bare.parquet")) : { seconds: NaN, rows: 0 };
     steps[name] = { ...result, samples: bare.rows, lowerBoundSeconds: bare.seconds };
-    if (name === "buildEhrInsBudget") rmSync(folder, { recursive: true, force: true });
+    if (name !== "buildEhrIns" && name !== "buildEhrBench") rmSync(folder, { recursive: true, force: true });
   }
   const sft = join(dir, `sft-${patients}.jsonl`);
   steps.exportSft = {
@@ -170,9 +178,12 @@ async function main(): Promise<void> {
     const y = b.steps[name]!;
     const exponent = a !== b && x ? Math.log(y.seconds / x.seconds) / Math.log(b.patients / a.patients) : null;
     const byPatients = (y.seconds * FULL_PATIENTS) / b.patients / 60;
-    // EHR-Ins is capped by its config: at full scale it has 3.5 M samples, whatever the cohort.
+    // EHR-Ins is capped by its config: at full scale it has 3.5 M samples, whatever the cohort. The
+    // scaled builds already have the full build's samples per patient: their projection is by patients.
     const bySamples =
-      name.startsWith("buildEhrIns") && y.samples ? (y.seconds * FULL_EHR_INS_SAMPLES) / y.samples / 60 : null;
+      name.startsWith("buildEhrIns") && !name.endsWith("Scaled") && y.samples
+        ? (y.seconds * FULL_EHR_INS_SAMPLES) / y.samples / 60
+        : null;
     projection[name] = {
       exponent: exponent === null ? null : +exponent.toFixed(2),
       fullMimicMinutesByPatients: +byPatients.toFixed(1),
@@ -196,6 +207,7 @@ async function main(): Promise<void> {
         projection,
         targets: {
           ingestTimelinesTaskIndexFullMimicMinutes: { measured: sum(["ingest", "timeline", "tasksIndex"]), target: 30 },
+          ehrInsBudgetFullMimicMinutes: { measured: sum(["buildEhrInsBudgetScaled"]), target: 120 },
           peakRssMb: {
             measured: Math.max(...runs.flatMap((r) => Object.values((r as Run).steps).map((s) => s.peakRssMb))),
             target: 2048,

@@ -294,10 +294,15 @@ export async function buildShard(
     const jsonl = join(staging, basename(jsonlName));
     const writer = new HashingWriter(jsonl);
     try {
+      // Batches are sized by the rows the samples show (the events read below), each event once.
       const sizes = await store.rows<{ s: number; n: bigint }>(
-        `SELECT s.subject_id AS s, coalesce(sum(e.n_rows), 0) AS n
-         FROM (SELECT DISTINCT subject_id FROM build_rows WHERE shard = ${shard}) s
-         LEFT JOIN timeline.events e USING (subject_id) GROUP BY 1 ORDER BY 1`,
+        `WITH b AS (SELECT subject_id, period_begin, period_end, admissions_id, last_discharge_id FROM build_rows WHERE shard = ${shard}),
+         shown AS (
+           SELECT DISTINCT e.subject_id, e.seq, e.n_rows FROM b JOIN timeline.events e ON e.subject_id = b.subject_id
+           WHERE (e.seq >= coalesce(b.period_begin, 0) AND (b.period_end IS NULL OR e.seq < b.period_end))
+             OR e.seq = 0 OR e.seq = b.admissions_id OR e.seq = b.last_discharge_id)
+         SELECT s.subject_id AS s, coalesce(sum(shown.n_rows), 0) AS n
+         FROM (SELECT DISTINCT subject_id FROM b) s LEFT JOIN shown USING (subject_id) GROUP BY 1 ORDER BY 1`,
       );
       for (const batch of batches(sizes)) {
         const rows = await store.rows<SampledRow>(
