@@ -132,20 +132,22 @@ export async function buildTaskIndex(store: Store, options: IndexOptions = {}): 
   });
   await dropScratch();
 
-  const counts = await store.rows<{ task: string; n: bigint; labels: { key: string; value: bigint }[] | null }>(`
-    SELECT task, count(*) AS n, CASE WHEN any_value(t.type) = 'risk_prediction' THEN map_entries(histogram(target)) END AS labels
-    FROM tasks.task_index JOIN (VALUES ${selected.map((t) => `(${literal(t.name)}, ${literal(t.type)})`).join(", ")}) t(name, type) ON t.name = task
-    GROUP BY task`);
-  const byTask = new Map(counts.map((c) => [c.task, c]));
+  // Label counts of risk tasks only: a histogram of every task's targets held millions of distinct
+  // item lists in one aggregate state (out of memory at 1 GB on 30,000 realistic patients).
+  const risk = selected.filter((t) => t.type === "risk_prediction").map((t) => literal(t.name));
+  const counts = await store.rows<{ task: string; target: string | null; n: bigint }>(`
+    SELECT task, NULL AS target, count(*) AS n FROM tasks.task_index GROUP BY task
+    ${risk.length ? `UNION ALL SELECT task, target, count(*) FROM tasks.task_index WHERE task IN (${risk.join(", ")}) GROUP BY ALL` : ""}
+    ORDER BY task, target NULLS FIRST`);
   const tasks = selected.map((t) => {
-    const c = byTask.get(t.name);
-    const labels = c?.labels
-      ? Object.fromEntries(c.labels.map((e) => [JSON.parse(e.key) as string, Number(e.value)]))
-      : undefined;
+    const mine = counts.filter((c) => c.task === t.name);
+    const labels = Object.fromEntries(
+      mine.filter((c) => c.target !== null).map((c) => [JSON.parse(c.target!) as string, Number(c.n)]),
+    );
     return {
       task: t.name,
-      samples: Number(c?.n ?? 0n),
-      ...(t.type === "risk_prediction" ? { labels: labels ?? {} } : {}),
+      samples: Number(mine.find((c) => c.target === null)?.n ?? 0n),
+      ...(t.type === "risk_prediction" ? { labels } : {}),
     };
   });
   return {
