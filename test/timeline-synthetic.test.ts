@@ -128,6 +128,14 @@ describe("timelines of a synthetic cohort (ED, notes, chart events)", () => {
     const reports = items("radiology");
     expect(reports.length).toBeGreaterThan(5);
     for (const r of reports) expect(r.exam_name).toEqual(expected.get(r.note_id as string) ?? null);
+    // Read one patient at a time, as builds read batches: the exam names are cut to the batch's patients.
+    const withReports = [...trajectories].filter(([, t]) => t.some((e) => e.file_name === "radiology"));
+    expect(withReports.length).toBeGreaterThan(2);
+    for (const [id] of withReports) {
+      const alone = (await readTrajectories(store, [id])).get(id)!;
+      for (const r of alone.filter((e) => e.file_name === "radiology").flatMap((e) => e.items))
+        expect(r.exam_name, `patient ${id}`).toEqual(expected.get(r.note_id as string) ?? null);
+    }
   });
 
   it("renders every event type the cohort has under its display name and time", () => {

@@ -1,7 +1,7 @@
 import { EhrR1Error } from "../errors.js";
 import { EVENT_FORMATS } from "../render/event-formats.js";
 import { literal, type Store } from "../store/database.js";
-import { itemContext, itemRowsSql, type ItemContext } from "../timeline/items.js";
+import { itemContext, itemRowsSql, type ItemContext, type SubjectRange } from "../timeline/items.js";
 import { labelValuesSql } from "./label-values.js";
 import { assertTimeline } from "../timeline/read.js";
 import { subjectShards, type SubjectShard } from "../timeline/build.js";
@@ -161,6 +161,7 @@ export async function buildTaskIndex(store: Store, options: IndexOptions = {}): 
 /** A shard's patients, and per table the row-id span of their rows (so source scans skip the rest). */
 interface Scope {
   where: string;
+  subjects: SubjectRange;
   rowids: Map<string, { min: bigint; max: bigint }>;
 }
 
@@ -169,7 +170,11 @@ async function shardScope(store: Store, shard: SubjectShard): Promise<Scope> {
   const spans = await store.rows<{ f: string; lo: bigint | null; hi: bigint | null }>(
     `SELECT file_name AS f, min(src_row) AS lo, max(src_row) AS hi FROM timeline.rows r WHERE ${where} GROUP BY 1`,
   );
-  return { where, rowids: new Map(spans.filter((s) => s.lo !== null).map((s) => [s.f, { min: s.lo!, max: s.hi! }])) };
+  return {
+    where,
+    subjects: { from: shard.from, to: shard.to },
+    rowids: new Map(spans.filter((s) => s.lo !== null).map((s) => [s.f, { min: s.lo!, max: s.hi! }])),
+  };
 }
 
 /** Events with the index-time view of them: null-matching admission key, and diagnoses timed like the event before them. */
@@ -227,7 +232,7 @@ const ANCHOR_COLUMNS = ANCHOR_KEYS.map((k) => `e.${k}`).join(", ");
 type TaskRowsSql = string;
 
 function decisionRows(context: ItemContext, task: TaskDefinition, scope: Scope): TaskRowsSql {
-  const values = labelValuesSql(context, task, scope.where, scope.rowids.get(task.event));
+  const values = labelValuesSql(context, task, scope.where, scope.rowids.get(task.event), scope.subjects);
   // The discharge report is one text; an event with several non-empty reports yields no sample.
   // Other labels: distinct values by first position, then value (a sorted list of structs is
   // several times faster than an ordered aggregate).
@@ -255,7 +260,7 @@ function nextEventRows(): TaskRowsSql {
 
 /** Facts of anchor rows (their first row), read from the items as the reference read them. */
 function anchorFacts(context: ItemContext, fileName: string, columns: readonly string[], scope: Scope): string {
-  const items = itemRowsSql(context, fileName, scope.where, false, scope.rowids.get(fileName));
+  const items = itemRowsSql(context, fileName, scope.where, false, scope.rowids.get(fileName), scope.subjects);
   const fields = columns.map((c) => `TRY_CAST(json_extract_string(item, '$.${c}') AS TIMESTAMP) AS ${c}`).join(", ");
   return `SELECT subject_id, seq, ${fields} FROM (SELECT subject_id, seq, arg_min(item, pos) AS item FROM (${items}) GROUP BY ALL)`;
 }

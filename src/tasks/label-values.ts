@@ -1,4 +1,4 @@
-import { itemValuesSql, type ItemContext } from "../timeline/items.js";
+import { itemValuesSql, type ItemContext, type SubjectRange } from "../timeline/items.js";
 import type { TaskDefinition } from "./registry.js";
 
 /** A label value as the reference cleaned it: Python's strip(), and no empty, `nan` or `None`. */
@@ -15,6 +15,7 @@ export function labelValuesSql(
   task: TaskDefinition,
   where: string,
   rowids?: { min: bigint; max: bigint },
+  subjects?: SubjectRange,
 ): string {
   const key = task.targetKey!;
   const values = itemValuesSql(
@@ -26,6 +27,7 @@ export function labelValuesSql(
         ? `CASE WHEN ${k("careunit")} <> 'nan' THEN ${k("careunit")} ELSE ${k("eventtype")} END`
         : k(key),
     rowids,
+    subjects,
   );
   const unnested =
     task.name === "radiology"

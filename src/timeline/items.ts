@@ -194,7 +194,18 @@ export interface ItemQueryParts {
  * The parts of a query over `<table> t` joined to `timeline.rows r` that yield each row's item:
  * its raw Python-stringified columns and, for rendering, the dictionary-derived keys (§5).
  */
-export function itemQueryParts(context: ItemContext, fileName: string, withDerived: boolean): ItemQueryParts {
+/** Patients `[from, to)` a query reads: per-note tables joined whole are cut to them (else each query re-reads all). */
+export interface SubjectRange {
+  from: number;
+  to: number;
+}
+
+export function itemQueryParts(
+  context: ItemContext,
+  fileName: string,
+  withDerived: boolean,
+  subjects?: SubjectRange,
+): ItemQueryParts {
   const floats = context.floats;
   const source = timelineSource(fileName)!;
   const spec = tableSpec(source.module, source.table)!;
@@ -217,14 +228,20 @@ export function itemQueryParts(context: ItemContext, fileName: string, withDeriv
   raw.push(["file_name", literal(fileName)]);
   if (source.addedKey) raw.push([source.addedKey, `strftime(r.time, '%Y-%m-%d %H:%M:%S')`]);
   const derived: DerivedKey[] = [];
-  if (withDerived) addDerived(context, fileName, derived, joins);
+  if (withDerived) addDerived(context, fileName, derived, joins, subjects);
   return { raw, derived, joins };
 }
 
 /** MIMIC stores NDCs as text; the reference cut them at '.', then left-padded to 11 digits. */
 export const ndcKeySql = (column: string) => `lpad(split_part(${column}, '.', 1), 11, '0')`;
 
-function addDerived(context: ItemContext, fileName: string, derived: DerivedKey[], joins: string[]): void {
+function addDerived(
+  context: ItemContext,
+  fileName: string,
+  derived: DerivedKey[],
+  joins: string[],
+  subjects?: SubjectRange,
+): void {
   const has = (table: string) => context.tables.has(table);
   const icuItems = [
     "chartevents",
@@ -272,7 +289,8 @@ function addDerived(context: ItemContext, fileName: string, derived: DerivedKey[
       joins.push(`LEFT JOIN (
         SELECT note_id, list(field_value ORDER BY first_ordinal, field_value) AS names FROM (
           SELECT note_id, field_value, min(field_ordinal) AS first_ordinal FROM note.radiology_detail
-          WHERE field_name = 'exam_name' GROUP BY note_id, field_value
+          WHERE field_name = 'exam_name'${subjects ? ` AND subject_id >= ${subjects.from} AND subject_id < ${subjects.to}` : ""}
+          GROUP BY note_id, field_value
         ) GROUP BY note_id
       ) exam ON exam.note_id = t.note_id`);
       derived.push({ key: "exam_name", value: "exam.names" });
@@ -330,16 +348,17 @@ export function itemRowsSql(
   where: string,
   withDerived: boolean,
   rowids?: { min: bigint; max: bigint },
+  subjects?: SubjectRange,
 ): string {
   const source = sourceOf(fileName);
   const filter = `r.file_name = ${literal(fileName)} AND ${where}`;
   if (context.origin === "store") {
-    const parts = itemQueryParts(context, fileName, withDerived);
+    const parts = itemQueryParts(context, fileName, withDerived, subjects);
     return `SELECT r.subject_id, r.seq, r.pos, ${itemJsonSql(parts)} AS item ${storeRowsFrom(source, parts.joins, filter, rowids)}`;
   }
   const derived: DerivedKey[] = [];
   const joins: string[] = [];
-  if (withDerived) addDerived(context, fileName, derived, joins);
+  if (withDerived) addDerived(context, fileName, derived, joins, subjects);
   // Appended as text: json_merge_patch would drop keys whose value is null (a mapping miss must stay None).
   const extra = jsonObjectSql(derived.map((d) => [d.key, d.value] as const));
   const merged = derived.length
@@ -360,11 +379,12 @@ export function itemValuesSql(
   where: string,
   value: (keySql: (key: string) => string) => string,
   rowids?: { min: bigint; max: bigint },
+  subjects?: SubjectRange,
 ): string {
   const source = sourceOf(fileName);
   const derived: DerivedKey[] = [];
   const joins: string[] = [];
-  addDerived(context, fileName, derived, joins);
+  addDerived(context, fileName, derived, joins, subjects);
   const filter = `r.file_name = ${literal(fileName)} AND ${where}`;
   if (context.origin === "store") {
     const parts = itemQueryParts(context, fileName, false);

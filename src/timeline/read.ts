@@ -134,6 +134,7 @@ export async function readTrajectories(
       where,
       options.derived ?? true,
       lo === null ? undefined : { min: lo, max: hi },
+      { from: unique[0]!, to: unique[unique.length - 1]! + 1 },
     );
     const rows = await store.rows<{ subject_id: number; seq: number; item: string }>(`${sql} ORDER BY subject_id, pos`);
     for (const row of rows) result.get(row.subject_id)![row.seq]!.items.push(JSON.parse(row.item) as EventItem);
