@@ -146,6 +146,20 @@ describe("task index, sampling and datasets on a synthetic cohort", () => {
     expect(lists).toBeGreaterThan(50);
     expect(widened / lists).toBeGreaterThan(0.9);
     expect(goldFirst / lists).toBeLessThan(0.5);
+    // The discharge report is free text: its samples offer nothing to choose from.
+    const reports = await buildDataset(store, {
+      ...options,
+      name: "custom",
+      config: { discharge: 6 },
+      out: join(dir, "d"),
+    });
+    expect(reports.sampling.samples).toBeGreaterThan(0);
+    for (const line of readFileSync(join(dir, "d", `${shard}.jsonl`), "utf8")
+      .trimEnd()
+      .split("\n")) {
+      const r = RECORD.parse(JSON.parse(line));
+      expect([r.task_info.task, typeof r.task_info.label, r.candidates]).toEqual(["discharge", "string", []]);
+    }
   });
 
   it("never puts a patient on both sides of a generated split", async () => {
