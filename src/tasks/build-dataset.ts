@@ -294,7 +294,8 @@ export async function buildShard(
     const jsonl = join(staging, basename(jsonlName));
     const writer = new HashingWriter(jsonl);
     try {
-      // Batches are sized by the rows the samples show (the events read below), each event once.
+      // Batches are sized by the rows the samples show (the events read below), each event once:
+      // the SQL twin of shownEvents, which names the same events for the read.
       const sizes = await store.rows<{ s: number; n: bigint }>(
         `WITH b AS (SELECT subject_id, period_begin, period_end, admissions_id, last_discharge_id FROM build_rows WHERE shard = ${shard}),
          shown AS (
@@ -599,7 +600,10 @@ interface SampledRow {
   anchor: number;
 }
 
-/** The events a sample's input shows: demographics, its context, its admission and last discharge note. */
+/**
+ * The events a sample's input shows: demographics, its context, its admission and last discharge
+ * note (buildShard sizes its batches by the same events in SQL; change both together).
+ */
 export function shownEvents(
   row: Pick<SampledRow, "subject_id" | "period_begin" | "period_end" | "admissions_id" | "last_discharge_id">,
 ): EventWindow[] {

@@ -64,16 +64,14 @@ export async function buildTaskIndex(store: Store, options: IndexOptions = {}): 
   // cost 10% more CPU and 10% more memory on 3,000 patients); one short transaction swaps the new
   // index in at the end, and a failed run drops what it built, leaving the previous index.
   await store.exec("CREATE SCHEMA IF NOT EXISTS tasks");
+  // One staging table per task: the weights at the end read each task's rows without scanning the others'.
+  const staging = new Map(selected.map((t, k) => [t.name, `index_rows_${k}`]));
   const scratch = [
     "tasks.task_index_next",
-    ...["ev", "lookback", "anchors", ...selected.map((_, k) => `index_rows_${k}`), ...Object.values(RISK_TABLES)].map(
-      (t) => `temp.${t}`,
-    ),
+    ...["ev", "lookback", "anchors", ...staging.values(), ...Object.values(RISK_TABLES)].map((t) => `temp.${t}`),
   ];
   const dropScratch = () => store.exec(scratch.map((t) => `DROP TABLE IF EXISTS ${t};`).join(" "));
   try {
-    // One staging table per task: the weights at the end read each task's rows without scanning the others'.
-    const staging = new Map(selected.map((t, k) => [t.name, `index_rows_${k}`]));
     for (const table of staging.values())
       await store.exec(`CREATE OR REPLACE TEMP TABLE ${table} (
         subject_id INTEGER, hadm_id INTEGER, task VARCHAR, event VARCHAR, anchor INTEGER, context_begin INTEGER, context_end INTEGER,
@@ -172,7 +170,7 @@ async function shardScope(store: Store, shard: SubjectShard): Promise<Scope> {
   );
   return {
     where,
-    subjects: { from: shard.from, to: shard.to },
+    subjects: shard,
     rowids: new Map(spans.filter((s) => s.lo !== null).map((s) => [s.f, { min: s.lo!, max: s.hi! }])),
   };
 }

@@ -2,7 +2,7 @@ import { EhrR1Error } from "../errors.js";
 import { ident, literal, type Store } from "../store/database.js";
 import { MODULES, tableSpec } from "../sources/mimic-iv/schema.js";
 import { TOOL_VERSION } from "../version.js";
-import { computeFloatColumns, computePandasDoubles } from "./items.js";
+import { computeFloatColumns, computePandasDoubles, type SubjectRange } from "./items.js";
 import { placeUntimedTwice, type TimedAnchor, type UntimedRow } from "./reference-placement.js";
 import { tableOrder, TIMELINE_SOURCES, type TimelineSource } from "./sources.js";
 
@@ -255,10 +255,8 @@ async function insertReferenceRows(store: Store, selects: readonly string[]): Pr
 }
 
 /** Half-open subject_id range of one shard of patients. */
-export interface SubjectShard {
-  from: number;
-  to: number;
-}
+/** A shard of patients: subject ids `[from, to)`. */
+export type SubjectShard = SubjectRange;
 
 /**
  * Half-open subject_id ranges splitting `totalRows` rows into shards of about `shardRows` rows each

@@ -190,16 +190,16 @@ export interface ItemQueryParts {
   joins: string[];
 }
 
-/**
- * The parts of a query over `<table> t` joined to `timeline.rows r` that yield each row's item:
- * its raw Python-stringified columns and, for rendering, the dictionary-derived keys (§5).
- */
 /** Patients `[from, to)` a query reads: per-note tables joined whole are cut to them (else each query re-reads all). */
 export interface SubjectRange {
   from: number;
   to: number;
 }
 
+/**
+ * The parts of a query over `<table> t` joined to `timeline.rows r` that yield each row's item:
+ * its raw Python-stringified columns and, for rendering, the dictionary-derived keys (§5).
+ */
 export function itemQueryParts(
   context: ItemContext,
   fileName: string,

@@ -86,6 +86,9 @@ export async function readTrajectories(
   const result = new Map<number, EhrEvent[]>();
   if (!subjectIds.length) return result;
   for (const id of subjectIds) if (!Number.isSafeInteger(id)) throw new UsageError(`not a subject_id: ${id}`);
+  for (const w of options.windows ?? [])
+    if (![w.subjectId, w.from, w.to].every(Number.isSafeInteger))
+      throw new UsageError(`not an event window: ${JSON.stringify(w)}`);
   const unique = [...new Set(subjectIds)].sort((a, b) => a - b);
   // The range lets DuckDB skip row groups of timeline tables (sorted by subject); the list picks the patients.
   const idList = `(${unique.join(", ")}) AND subject_id BETWEEN ${unique[0]} AND ${unique[unique.length - 1]}`;
@@ -102,9 +105,6 @@ export async function readTrajectories(
        CAST(hadm_id AS VARCHAR) AS hadm_id, n_rows
      FROM timeline.events WHERE subject_id IN ${idList} ORDER BY subject_id, seq`,
   );
-  for (const w of options.windows ?? [])
-    if (![w.subjectId, w.from, w.to].every(Number.isSafeInteger))
-      throw new UsageError(`not an event window: ${JSON.stringify(w)}`);
   const windows = options.windows ? mergeWindows(options.windows) : null;
   const wanted = new Map<number, EventWindow[]>();
   for (const w of windows ?? []) (wanted.get(w.subjectId) ?? wanted.set(w.subjectId, []).get(w.subjectId)!).push(w);
