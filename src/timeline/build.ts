@@ -172,7 +172,7 @@ async function insertFixedRows(store: Store, selects: readonly string[]): Promis
   const keyed = `(
     WITH src AS (${selects.join("\nUNION ALL\n")}),
     anchors AS (
-      SELECT subject_id, hadm_id, max(struct_pack(t := time, k := tie, r := table_rank, s := src_row)) AS a
+      SELECT subject_id, hadm_id, max(struct_pack(t := time, ${TIE_COLUMNS.map((c) => `${c} := ${c}`).join(", ")}, r := table_rank, s := src_row)) AS a
       FROM src WHERE placement = ${PLACEMENT.timed} AND time IS NOT NULL AND hadm_id IS NOT NULL
       GROUP BY subject_id, hadm_id
     )
@@ -180,11 +180,15 @@ async function insertFixedRows(store: Store, selects: readonly string[]): Promis
       CASE WHEN placement = ${PLACEMENT.first} THEN '-infinity'::TIMESTAMP
            WHEN placement = ${PLACEMENT.timed} AND time IS NOT NULL THEN time
            ELSE coalesce(anchors.a.t, 'infinity'::TIMESTAMP) END AS k_time,
-      CASE WHEN placement = ${PLACEMENT.timed} AND time IS NOT NULL THEN tie ELSE coalesce(anchors.a.k, [${MODULES.length}]) END AS k_tie,
+      ${TIE_COLUMNS.map(
+        (c, i) =>
+          `CASE WHEN placement = ${PLACEMENT.timed} AND time IS NOT NULL THEN ${c} WHEN anchors.a IS NULL THEN ${i === 0 ? MODULES.length : "NULL"} ELSE anchors.a.${c} END AS k_${c},`,
+      ).join("\n      ")}
       CASE WHEN placement = ${PLACEMENT.timed} AND time IS NOT NULL THEN table_rank ELSE coalesce(anchors.a.r, -1) END AS k_rank,
       CASE WHEN placement = ${PLACEMENT.timed} AND time IS NOT NULL THEN src_row ELSE coalesce(anchors.a.s, -1) END AS k_row
     FROM src LEFT JOIN anchors USING (subject_id, hadm_id))`;
-  await store.exec(insertPositionedSql(keyed, "k_time, k_tie, k_rank, k_row, placement, table_rank, src_row"));
+  const tie = TIE_COLUMNS.map((c) => `k_${c}`).join(", ");
+  await store.exec(insertPositionedSql(keyed, `k_time, ${tie}, k_rank, k_row, placement, table_rank, src_row`));
 }
 
 /**
@@ -193,12 +197,12 @@ async function insertFixedRows(store: Store, selects: readonly string[]): Promis
  * follows, then numbered with the rest.
  */
 async function insertReferenceRows(store: Store, selects: readonly string[]): Promise<void> {
-  // The first element of a row's tie key is its module's index (tieSql).
+  // A row's first tie column is its module's index (tieSql).
   const hosp = MODULES.indexOf("hosp");
   await store.exec(`
     CREATE OR REPLACE TEMP TABLE timeline_src AS ${selects.join("\nUNION ALL\n")};
     CREATE OR REPLACE TEMP TABLE timeline_timed AS
-      SELECT *, row_number() OVER (PARTITION BY subject_id ORDER BY time, tie, table_rank, src_row) AS tpos
+      SELECT *, row_number() OVER (PARTITION BY subject_id ORDER BY time, ${TIE_COLUMNS.join(", ")}, table_rank, src_row) AS tpos
       FROM temp.timeline_src WHERE placement = ${PLACEMENT.timed};
     CREATE OR REPLACE TEMP TABLE timeline_placed (subject_id INTEGER, file_name VARCHAR, src_row BIGINT, anchor BIGINT, sub INTEGER);`);
   type Anchors = { hosp: TimedAnchor[]; all: TimedAnchor[] };
@@ -206,19 +210,19 @@ async function insertReferenceRows(store: Store, selects: readonly string[]): Pr
   // Each patient's first and last timed rows (hadm NULL here: copies "at the end" follow the last) and
   // each admission's last, overall and in the hospital module.
   for (const r of await store.rows<{ s: number; h: number | null; a: bigint; hh: bigint | null }>(`
-    SELECT subject_id AS s, hadm_id AS h, max(tpos) AS a, max(tpos) FILTER (WHERE tie[1] = ${hosp}) AS hh
+    SELECT subject_id AS s, hadm_id AS h, max(tpos) AS a, max(tpos) FILTER (WHERE tie_0 = ${hosp}) AS hh
     FROM temp.timeline_timed WHERE hadm_id IS NOT NULL GROUP BY ALL
     UNION ALL
-    SELECT subject_id, NULL, min(tpos), min(tpos) FILTER (WHERE tie[1] = ${hosp}) FROM temp.timeline_timed GROUP BY ALL
+    SELECT subject_id, NULL, min(tpos), min(tpos) FILTER (WHERE tie_0 = ${hosp}) FROM temp.timeline_timed GROUP BY ALL
     UNION ALL
-    SELECT subject_id, NULL, max(tpos), max(tpos) FILTER (WHERE tie[1] = ${hosp}) FROM temp.timeline_timed GROUP BY ALL`)) {
+    SELECT subject_id, NULL, max(tpos), max(tpos) FILTER (WHERE tie_0 = ${hosp}) FROM temp.timeline_timed GROUP BY ALL`)) {
     const of = anchors.get(r.s) ?? anchors.set(r.s, { hosp: [], all: [] }).get(r.s)!;
     of.all.push({ rank: Number(r.a), hadm: r.h });
     if (r.hh !== null) of.hosp.push({ rank: Number(r.hh), hadm: r.h });
   }
   const untimed = await store.rows<{ s: number; f: string; r: bigint; h: number | null; m: bigint }>(`
-    SELECT subject_id AS s, file_name AS f, src_row AS r, hadm_id AS h, tie[1] AS m FROM temp.timeline_src
-    WHERE placement > ${PLACEMENT.timed} ORDER BY subject_id, tie[1], table_rank, src_row`);
+    SELECT subject_id AS s, file_name AS f, src_row AS r, hadm_id AS h, tie_0 AS m FROM temp.timeline_src
+    WHERE placement > ${PLACEMENT.timed} ORDER BY subject_id, tie_0, table_rank, src_row`);
   const appender = await store.connection.createAppender("timeline_placed", "main", "temp");
   try {
     for (let i = 0; i < untimed.length;) {
@@ -304,8 +308,18 @@ export function parseMemoryLimit(text: string): number {
  * pre-sort put first (`TimelineSource.tie`), which the stable sort keeps among rows of one time.
  */
 function tieSql(source: TimelineSource): string {
-  return `[${[String(MODULES.indexOf(source.module)), ...(source.tie ?? [])].join(", ")}]::BIGINT[]`;
+  const parts = [String(MODULES.indexOf(source.module)), ...(source.tie ?? [])];
+  // Flat columns, not a BIGINT[]: sorting 19 M rows by a list key cost most of the timeline build.
+  // A list orders like its elements padded with NULLs except that a shorter prefix comes first; the
+  // pads never decide an order here, since every table of one module has the same tie length.
+  return TIE_COLUMNS.map((c, i) => `${parts[i] ?? "NULL"}::BIGINT AS ${c}`).join(", ");
 }
+
+/** The flat tie key's columns: the module, then the longest `TimelineSource.tie`. */
+const TIE_COLUMNS = Array.from(
+  { length: 1 + Math.max(...TIMELINE_SOURCES.map((s) => s.tie?.length ?? 0)) },
+  (_, i) => `tie_${i}`,
+);
 
 function sourceRowsSql(source: TimelineSource, rank: number, range: string, untimed: UntimedRule): string {
   // The time the rows are ordered by and the time their event shows; they differ only where the
@@ -332,6 +346,6 @@ function sourceRowsSql(source: TimelineSource, rank: number, range: string, unti
     ? " LEFT JOIN (SELECT stay_id, min(intime) AS intime, max(outtime) AS outtime FROM ed.edstays GROUP BY stay_id) s ON s.stay_id = t.stay_id"
     : "";
   return `SELECT t.subject_id, ${hasHadm ? "t.hadm_id" : "NULL::INTEGER"} AS hadm_id, CAST(${shown} AS TIMESTAMP) AS time,
-    ${rank} AS table_rank, ${tieSql(source)} AS tie, ${placementSql} AS placement, t.rowid AS src_row, ${literal(source.table)} AS file_name
+    ${rank} AS table_rank, ${tieSql(source)}, ${placementSql} AS placement, t.rowid AS src_row, ${literal(source.table)} AS file_name
     FROM ${source.module}.${ident(source.table)} t${stays} WHERE t.subject_id IS NOT NULL AND ${range}`;
 }
