@@ -6,7 +6,13 @@ import { MessageChannel } from "node:worker_threads";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EstimatedTokenCounter } from "../src/render/tokenizer.js";
 import type { Store } from "../src/store/database.js";
-import { batches, buildDataset, type BuildProgress, type DatasetOptions } from "../src/tasks/build-dataset.js";
+import {
+  batches,
+  buildDataset,
+  workerMemory,
+  type BuildProgress,
+  type DatasetOptions,
+} from "../src/tasks/build-dataset.js";
 import { candidatePool } from "../src/tasks/candidates.js";
 import { TASKS } from "../src/tasks/registry.js";
 import { counterOf, serveShards, type WorkerReply } from "../src/tasks/shard-server.js";
@@ -390,6 +396,31 @@ describe("build: shards, parts, resume and workers in this thread", () => {
     const plain = records(jsonl(reference, 0));
     expect(clean.map((r) => r.output)).toEqual(plain.map((r) => r.output));
     expect(clean.filter((r, i) => r.input !== plain[i]!.input).length).toBeGreaterThan(0);
+  });
+});
+
+describe("the memory limit shared out among build workers", () => {
+  const MiB = 1 << 20;
+  it("keeps 128 MiB for the main thread and leaves 128 MiB of each worker's part to its JS heap", () => {
+    // DuckDB's default 1 GB is 10^9 bytes: 10^9 - 128 MiB = 865,782,272 bytes for the workers, which
+    // fit two parts of 256 + 128 MiB (402,653,184); each DuckDB gets half less the reserve.
+    expect(workerMemory(1e9, 2)).toEqual({ mainShare: 128 * MiB, count: 2, share: 432_891_136 - 128 * MiB });
+    // More cores do not mean more workers at 1 GB.
+    expect(workerMemory(1e9, 16).count).toBe(2);
+    // 4 GB: (4·10^9 - 128 MiB) / 384 MiB = 9.6, so 9 of 16 asked for.
+    expect(workerMemory(4e9, 16)).toEqual({ mainShare: 128 * MiB, count: 9, share: 429_531_363 - 128 * MiB });
+    // A limit too small for one part still runs one worker, at the 256 MiB floor.
+    expect(workerMemory(300e6, 2)).toEqual({ mainShare: 128 * MiB, count: 1, share: 256 * MiB });
+  });
+
+  it("never gives the workers' DuckDB and their reserves together more than the limit", () => {
+    for (const limit of [0.5e9, 1e9, 1.5e9, 2e9, 8e9, 64e9])
+      for (const workers of [1, 2, 3, 8, 64]) {
+        const { mainShare, count, share } = workerMemory(limit, workers);
+        expect(count).toBeGreaterThanOrEqual(1);
+        expect(count).toBeLessThanOrEqual(workers);
+        if (limit >= mainShare + 384 * MiB) expect(mainShare + count * (share + 128 * MiB)).toBeLessThanOrEqual(limit);
+      }
   });
 });
 

@@ -388,15 +388,7 @@ async function buildInWorkers(
   // Given back as DuckDB wrote it: a round trip through MB (10^6 bytes) would shrink it by 5 %.
   const limitText = await store.value<string>("SELECT current_setting('memory_limit')");
   const limit = parseMemoryLimit(limitText);
-  const mainShare = 128 << 20;
-  // --memory-limit bounds DuckDB's memory in all threads together: at least 256 MB per worker, and
-  // 128 MB of each worker's part left to its JS heap and tokenizer, so a 1 GB limit runs two workers
-  // however many cores there are (raise the limit for more). With each worker's DuckDB given its
-  // whole part, two workers peaked at 1.86-2.13 GB of RSS on 10,000 realistic patients; with the
-  // reserve, 1.62-1.66 GB at the same speed (DuckDB's cache there only holds store blocks).
-  const jsReserve = 128 << 20;
-  const count = Math.max(1, Math.min(workers, Math.floor((limit - mainShare) / ((256 << 20) + jsReserve))));
-  const share = Math.max(256 << 20, Math.floor((limit - mainShare) / count) - jsReserve);
+  const { mainShare, count, share } = workerMemory(limit, workers);
   await store.exec(`SET memory_limit = '${Math.floor(mainShare / (1 << 20))}MiB'`);
   const { counter: _unsent, ...sendable } = context;
   const input: WorkerInput = {
@@ -465,6 +457,27 @@ async function buildInWorkers(
   }
   if (failure) throw failure;
   return files;
+}
+
+/** Bytes of DuckDB memory the main thread keeps while workers build. */
+const MAIN_SHARE = 128 << 20;
+/** The least DuckDB memory a worker gets. */
+const WORKER_MIN = 256 << 20;
+/** Bytes of each worker's part of the limit left to its JS heap and tokenizer. */
+const JS_RESERVE = 128 << 20;
+
+/**
+ * How a DuckDB memory limit of `limit` bytes is shared out among at most `workers` worker threads:
+ * the main thread's share, how many workers run, and each one's DuckDB limit. --memory-limit bounds
+ * DuckDB's memory in all threads together, so a 1 GB limit runs two workers however many cores
+ * there are (raise the limit for more). Each worker leaves {@link JS_RESERVE} of its part to its
+ * JS heap and tokenizer: with none left, peak RSS crossed 2 GB on 10,000 realistic patients
+ * (docs/benchmarks.md), at no gain in speed, since DuckDB's cache there only holds store blocks.
+ */
+export function workerMemory(limit: number, workers: number): { mainShare: number; count: number; share: number } {
+  const count = Math.max(1, Math.min(workers, Math.floor((limit - MAIN_SHARE) / (WORKER_MIN + JS_RESERVE))));
+  const share = Math.max(WORKER_MIN, Math.floor((limit - MAIN_SHARE) / count) - JS_RESERVE);
+  return { mainShare: MAIN_SHARE, count, share };
 }
 
 /** Sample files that killed builds on this machine left behind (another machine's are its own business). */

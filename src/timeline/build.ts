@@ -309,17 +309,24 @@ export function parseMemoryLimit(text: string): number {
  */
 function tieSql(source: TimelineSource): string {
   const parts = [String(MODULES.indexOf(source.module)), ...(source.tie ?? [])];
-  // Flat columns, not a BIGINT[]: sorting 19 M rows by a list key cost most of the timeline build.
-  // A list orders like its elements padded with NULLs except that a shorter prefix comes first; the
-  // pads never decide an order here, since every table of one module has the same tie length.
+  // Flat columns, not a BIGINT[]: the window sort compares them as plain values (3 % faster on
+  // 10,000 realistic patients). A list orders like its elements, NULL elements last, except that a
+  // shorter prefix comes first; NULL pads would sort last instead, so every table of one module
+  // must have the same tie length (checked at TIE_COLUMNS) for the pads never to decide an order.
   return TIE_COLUMNS.map((c, i) => `${parts[i] ?? "NULL"}::BIGINT AS ${c}`).join(", ");
 }
 
 /** The flat tie key's columns: the module, then the longest `TimelineSource.tie`. */
-const TIE_COLUMNS = Array.from(
-  { length: 1 + Math.max(...TIMELINE_SOURCES.map((s) => s.tie?.length ?? 0)) },
-  (_, i) => `tie_${i}`,
-);
+const TIE_COLUMNS = (() => {
+  const lengths = new Map<string, number>();
+  for (const s of TIMELINE_SOURCES) {
+    const n = s.tie?.length ?? 0;
+    if ((lengths.get(s.module) ?? n) !== n)
+      throw new EhrR1Error(`timeline sources of module ${s.module} have tie keys of different lengths (tieSql)`);
+    lengths.set(s.module, n);
+  }
+  return Array.from({ length: 1 + Math.max(...lengths.values()) }, (_, i) => `tie_${i}`);
+})();
 
 function sourceRowsSql(source: TimelineSource, rank: number, range: string, untimed: UntimedRule): string {
   // The time the rows are ordered by and the time their event shows; they differ only where the
