@@ -17,6 +17,7 @@ import { candidatePool } from "../src/tasks/candidates.js";
 import { TASKS } from "../src/tasks/registry.js";
 import { counterOf, serveShards, type WorkerReply } from "../src/tasks/shard-server.js";
 import { itNeeding, tempDir } from "./helpers/data.js";
+import { storedTarget } from "./helpers/targets.js";
 import { openShared, SYNTH_DB } from "./helpers/fixtures.js";
 import { SPEC_FILE, specTable } from "./helpers/spec.js";
 
@@ -187,7 +188,7 @@ describe("build: shards, parts, resume and workers in this thread", () => {
         }>(
           `SELECT hadm_id, event, admissions_id, last_discharge_id FROM tasks.task_index
          WHERE task = '${info.task}' AND subject_id = ${info.subject_id} AND context_begin = ${Number(info.period_begin)}
-           AND context_end = ${Number(info.period_end)} AND target = '${String(info.target).replace(/'/g, "''")}'`,
+           AND context_end = ${Number(info.period_end)} AND to_json(target) = to_json(${storedTarget(String(info.target))})`,
         );
         expect(matches.length, `${info.task} of ${info.subject_id}`).toBeGreaterThan(0);
         const m = matches[0]!;
@@ -461,7 +462,10 @@ describe("the build worker's shard server, over a channel in this thread", () =>
             period_end: r.task_info.period_end,
             admissions_id: r.task_info.admissions_id,
             last_discharge_id: r.task_info.last_discharge_id,
-            target: r.task_info.target,
+            target: ((t: string | string[]) => (Array.isArray(t) ? t : [t]))(
+              JSON.parse(String(r.task_info.target)) as string | string[],
+            ),
+            target_json: r.task_info.target,
             anchor: 0,
             shard: shardOf(r.task_info.subject_id),
           }),
@@ -477,9 +481,9 @@ describe("the build worker's shard server, over a channel in this thread", () =>
     );
     const type = (column: string) => `'${types.get(column)!}'`;
     await whole.exec(
-      `COPY (SELECT * FROM read_json('${join(dir, "rows.json")}', columns = {idx: 'BIGINT', subject_id: ${type("subject_id")}, hadm_id: ${type("hadm_id")}, task: 'VARCHAR', event: 'VARCHAR', period_begin: ${type("context_begin")}, period_end: ${type("context_end")}, admissions_id: ${type("admissions_id")}, last_discharge_id: ${type("last_discharge_id")}, target: 'VARCHAR', anchor: ${type("anchor")}, shard: 'INTEGER'})) TO '${rowsFile}' (FORMAT parquet)`,
+      `COPY (SELECT * FROM read_json('${join(dir, "rows.json")}', columns = {idx: 'BIGINT', subject_id: ${type("subject_id")}, hadm_id: ${type("hadm_id")}, task: 'VARCHAR', event: 'VARCHAR', period_begin: ${type("context_begin")}, period_end: ${type("context_end")}, admissions_id: ${type("admissions_id")}, last_discharge_id: ${type("last_discharge_id")}, target: ${type("target")}, target_json: 'VARCHAR', anchor: ${type("anchor")}, shard: 'INTEGER'})) TO '${rowsFile}' (FORMAT parquet)`,
     );
-    const decisions = TASKS.filter((t) => t.type === "decision_making" && t.name !== "discharge").map((t) => t.name);
+    const decisions = TASKS.filter((t) => t.candidates === "pool").map((t) => t.name);
     const pool = await candidatePool(whole, decisions, "SELECT DISTINCT subject_id FROM tasks.task_index", BASE.seed);
     whole.close();
     mkdirSync(join(out, "parts"), { recursive: true });

@@ -57,8 +57,8 @@ describe("candidate lists for baseline prompts (§8.6)", () => {
     const store = await Store.open(join(tempDir(), "pool.duckdb"));
     try {
       await store.exec(`CREATE SCHEMA tasks; CREATE TABLE tasks.task_index AS SELECT * FROM (VALUES
-        ('t', 1, 1, '["x", "y"]'), ('t', 1, 2, '["x", "z"]'), ('t', 2, 1, '["x", "y", "w"]'), ('t', 3, 1, '["q", "x"]'),
-        ('r', 1, 3, '"yes"'), ('r', 2, 3, '"no"'), ('r', 2, 4, '"no"')) v(task, subject_id, anchor, target)`);
+        ('t', 1, 1, ['x', 'y']), ('t', 1, 2, ['x', 'z']), ('t', 2, 1, ['x', 'y', 'w']), ('t', 3, 1, ['q', 'x']),
+        ('r', 1, 3, ['yes']), ('r', 2, 3, ['no']), ('r', 2, 4, ['no'])) v(task, subject_id, anchor, target)`);
       const pool = await candidatePool(store, ["t", "r"], "SELECT 1 UNION ALL SELECT 2", 5);
       expect(pool.frequent).toEqual(
         new Map([

@@ -113,7 +113,7 @@ describeNeeding(DEMO_STORE_FILES, "task index on the MIMIC-IV demo", () => {
         AND r.t >= CAST(a.admittime AS TIMESTAMP) AND r.t < CAST(a.admittime AS TIMESTAMP) + INTERVAL 24 HOUR)
       ORDER BY 1`);
     const actual = await index<{ h: string; label: string }>(
-      `SELECT CAST(hadm_id AS VARCHAR) AS h, json_extract_string(target, '$') AS label FROM tasks.task_index WHERE task = 'Inpatient_Mortality' ORDER BY 1`,
+      `SELECT CAST(hadm_id AS VARCHAR) AS h, target[1] AS label FROM tasks.task_index WHERE task = 'Inpatient_Mortality' ORDER BY 1`,
     );
     expect(actual).toEqual(expected);
     expect(expected.filter((e) => e.label === "yes").length).toBeGreaterThanOrEqual(2);
@@ -165,7 +165,7 @@ describeNeeding(DEMO_STORE_FILES, "task index on the MIMIC-IV demo", () => {
       ["LengthOfStay_7day", 168],
     ] as const) {
       const rows = await index<{ h: string; label: string }>(
-        `SELECT CAST(hadm_id AS VARCHAR) AS h, json_extract_string(target, '$') AS label FROM tasks.task_index WHERE task = '${task}'`,
+        `SELECT CAST(hadm_id AS VARCHAR) AS h, target[1] AS label FROM tasks.task_index WHERE task = '${task}'`,
       );
       for (const r of rows) expect(r.label, `${task} ${r.h}`).toBe(stays.get(r.h)! > limit ? "yes" : "no");
       const got = new Set(rows.map((r) => r.h));
@@ -191,7 +191,7 @@ describeNeeding(DEMO_STORE_FILES, "task index on the MIMIC-IV demo", () => {
       FROM ${csv("icu", "icustays")} i JOIN ${csv("hosp", "patients")} p USING (subject_id)`);
     const byStay = new Map(stays.map((s) => [`${s.h}|${s.intime}`, s]));
     const rows = await index<{ task: string; h: string; intime: string; label: string }>(`
-      SELECT x.task, CAST(x.hadm_id AS VARCHAR) AS h, strftime(e.starttime, '%Y-%m-%d %H:%M:%S') AS intime, json_extract_string(x.target, '$') AS label
+      SELECT x.task, CAST(x.hadm_id AS VARCHAR) AS h, strftime(e.starttime, '%Y-%m-%d %H:%M:%S') AS intime, x.target[1] AS label
       FROM tasks.task_index x JOIN timeline.events e ON e.subject_id = x.subject_id AND e.seq = x.anchor
       WHERE x.task IN ('ICU_Stay_7day', 'ICU_Readmission', 'ICU_Mortality_7day')`);
     // One sample per task for each stay with another event of its admission in its first 24 h.
@@ -282,7 +282,7 @@ describeNeeding(DEMO_STORE_FILES, "task index on the MIMIC-IV demo", () => {
           `SELECT v FROM names WHERE subject_id = '${x.s}' AND t = TIMESTAMP '${when}' ORDER BY line`,
         );
         const distinct = [...new Set(names.map((n) => n.v).filter((v): v is string => v !== null && v !== ""))];
-        expect(JSON.parse(x.target), `${task} ${x.s} ${x.anchor}`).toEqual(distinct);
+        expect(x.target, `${task} ${x.s} ${x.anchor}`).toEqual(distinct);
       }
     }
   });
@@ -301,13 +301,13 @@ describeNeeding(DEMO_STORE_FILES, "task index on the MIMIC-IV demo", () => {
 
   it("weights each sample by the inverse mean frequency of its labels within its task", async () => {
     await build("services");
-    const rows = await index<{ target: string; w: number }>(
+    const rows = await index<{ target: string[]; w: number }>(
       "SELECT target, target_weight AS w FROM tasks.task_index WHERE task = 'services'",
     );
     const freq = new Map<string, number>();
-    for (const r of rows) for (const l of JSON.parse(r.target) as string[]) freq.set(l, (freq.get(l) ?? 0) + 1);
+    for (const r of rows) for (const l of r.target) freq.set(l, (freq.get(l) ?? 0) + 1);
     for (const r of rows) {
-      const labels = JSON.parse(r.target) as string[];
+      const labels = r.target;
       expect(r.w).toBeCloseTo(1 / (labels.reduce((a, l) => a + freq.get(l)!, 0) / labels.length), 12);
     }
   });

@@ -64,7 +64,17 @@ describeNeeding([SPEC_FILE], "the task registry against the spec's task tables",
     expect(decisions).toHaveLength(28);
     expect(risks).toHaveLength(18);
     const { registry } = await freshRegistry();
-    expect(registry.TASKS).toEqual([...decisions, ...risks]);
+    const specFields = Object.keys(decisions[0]!) as (keyof (typeof decisions)[0])[];
+    expect(registry.TASKS.map((t) => Object.fromEntries(specFields.map((f) => [f, t[f]])))).toEqual([
+      ...decisions,
+      ...risks,
+    ]);
+    // "careunit, else eventtype": the first key where it is not nan, else the second.
+    for (const [, name, , key] of specTable(text, "### 8.2 Decision-making tasks")) {
+      const label = registry.task(name!).label;
+      const prefer = key!.includes(", else ") ? key!.split(", else ")[0] : undefined;
+      expect(label.kind === "items" ? label.preferKey : undefined, name).toBe(prefer);
+    }
   });
 
   it("presets: EHR-Ins caps of §8.7 (N column, 40,000 or 20,000 per risk task), EHR-Bench all risk rows, 500 per task, balanced, on the test split", async () => {

@@ -118,7 +118,11 @@ describe("task index, sampling and datasets on a synthetic cohort", () => {
     // plus other labels of the same task (by SQL over the index), shuffled (gold not always first).
     const vocabulary = new Map<string, Set<string>>();
     for (const row of await store.rows<{ task: string; l: string }>(
-      "SELECT DISTINCT task, unnest(CAST(target::JSON AS VARCHAR[])) AS l FROM tasks.task_index WHERE json_type(target) = 'ARRAY'",
+      `SELECT DISTINCT task, unnest(target) AS l FROM tasks.task_index WHERE task IN (${TASKS.filter(
+        (t) => t.label.kind === "items",
+      )
+        .map((t) => `'${t.name}'`)
+        .join(", ")})`,
     )) {
       (vocabulary.get(row.task) ?? vocabulary.set(row.task, new Set()).get(row.task)!).add(row.l);
     }
@@ -197,7 +201,7 @@ describe("task index, sampling and datasets on a synthetic cohort", () => {
     }
     // Weighted draws (Efraimidis–Spirakis, inverse label frequency) take rare labels far more often than their share.
     const counts = await store.rows<{ yes: bigint; n: bigint }>(
-      "SELECT count(*) FILTER (WHERE target = '\"yes\"') AS yes, count(*) AS n FROM tasks.task_index WHERE task = 'ED_ICU_Tranfer_12hour'",
+      "SELECT count(*) FILTER (WHERE target = ['yes']) AS yes, count(*) AS n FROM tasks.task_index WHERE task = 'ED_ICU_Tranfer_12hour'",
     );
     const share = Number(counts[0]!.yes) / Number(counts[0]!.n);
     expect(share).toBeLessThan(0.2);

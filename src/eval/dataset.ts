@@ -2,7 +2,7 @@ import { z } from "zod";
 import { InputError } from "../errors.js";
 import { readJsonRecords } from "../dataset/read.js";
 import type { DatasetRecord } from "../tasks/build-dataset.js";
-import { TASKS } from "../tasks/registry.js";
+import { findTask, TASKS } from "../tasks/registry.js";
 
 const TASK_NAMES = new Set(TASKS.map((t) => t.name));
 
@@ -74,9 +74,8 @@ export async function readBenchmark(path: string): Promise<DatasetRecord[]> {
 export function goldOf(record: DatasetRecord): string | string[] {
   const label = record.task_info.label as string | string[] | undefined;
   if (label !== undefined) return label;
-  return record.task_info.task_type === "risk_prediction" ||
-    record.task_info.task === "discharge" ||
-    record.task_info.task === "next_event"
-    ? record.output
-    : record.output.split("\n");
+  // A task this registry knows by its label kind; another (a released benchmark's) by its type.
+  const known = findTask(String(record.task_info.task));
+  const items = known ? known.label.kind === "items" : record.task_info.task_type !== "risk_prediction";
+  return items ? record.output.split("\n") : record.output;
 }

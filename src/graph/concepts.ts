@@ -5,10 +5,8 @@ import { TASKS } from "../tasks/registry.js";
 import { itemContext, itemValuesSql, type ItemContext } from "../timeline/items.js";
 import { ConceptMatcher, type MatcherOptions } from "./matcher.js";
 
-/** Decision tasks whose labels are item lists: their label strings are the concepts of their events. */
-export const CONCEPT_TASKS = TASKS.filter(
-  (t) => t.type === "decision_making" && t.name !== "next_event" && t.name !== "discharge",
-);
+/** Tasks whose labels are item lists: their label strings are the concepts of their events. */
+export const CONCEPT_TASKS = TASKS.filter((t) => t.label.kind === "items");
 
 /**
  * `graph.event_concepts(subject_id, seq, task, concept)`: for every event, the target-item strings of

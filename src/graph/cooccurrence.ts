@@ -1,3 +1,4 @@
+import { assertTaskIndex } from "../tasks/target.js";
 import { EhrR1Error } from "../errors.js";
 import { literal, type Store } from "../store/database.js";
 import { CONCEPT_TASKS, historyOn } from "./concepts.js";
@@ -27,8 +28,7 @@ export interface CooccurrenceSummary {
 export async function buildCooccurrence(store: Store, options: CooccurrenceOptions = {}): Promise<CooccurrenceSummary> {
   if (!(await store.tableExists("graph.event_concepts")))
     throw new EhrR1Error(`${store.path} has no event concepts: run \`ehr-r1 graph build\``);
-  if (!(await store.tableExists("tasks.task_index")))
-    throw new EhrR1Error(`${store.path} has no task index: run \`ehr-r1 tasks index\` first`);
+  await assertTaskIndex(store);
   const minSupport = options.minSupport ?? 5;
   const threshold = options.threshold ?? 5;
   const topK = options.topK ?? 20;
@@ -43,10 +43,10 @@ export async function buildCooccurrence(store: Store, options: CooccurrenceOptio
     await store.exec(`
       CREATE OR REPLACE TEMP TABLE co_samples AS
       SELECT row_number() OVER (ORDER BY subject_id, anchor) AS sid, subject_id, context_begin AS b, context_end AS e, admissions_id, last_discharge_id, target
-      FROM tasks.task_index WHERE task = ${literal(task)} AND subject_id IN (${train}) AND json_type(target) = 'ARRAY'`);
+      FROM tasks.task_index WHERE task = ${literal(task)} AND subject_id IN (${train})`);
     await store.exec(`
       CREATE OR REPLACE TEMP TABLE co_targets AS
-      SELECT DISTINCT sid, unnest(CAST(target::JSON AS VARCHAR[])) AS t FROM co_samples;
+      SELECT DISTINCT sid, unnest(target) AS t FROM co_samples;
       CREATE OR REPLACE TEMP TABLE co_history AS
       SELECT DISTINCT s.sid, c.concept AS h FROM co_samples s JOIN graph.event_concepts c ON c.subject_id = s.subject_id
       WHERE ${historyOn("s", "c")}`);

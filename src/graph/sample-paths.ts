@@ -1,4 +1,5 @@
 import { literal, type Store } from "../store/database.js";
+import { task as taskDefinition } from "../tasks/registry.js";
 import { historyOn } from "./concepts.js";
 import type { KnowledgeSource, PathLimits } from "./knowledge.js";
 
@@ -71,9 +72,9 @@ async function chunkPaths(
   const samplesAndTargets = (only = "") => `
     samples AS (
       SELECT task, subject_id, anchor, ${begin} AS b, ${end} AS e, admissions_id, last_discharge_id, target FROM ${table} i
-      WHERE task IN (${options.tasks.map(literal).join(", ") || "''"}) AND json_type(target) = 'ARRAY' AND subject_id BETWEEN ${range[0]} AND ${range[1]} ${only}
+      WHERE task IN (${listTasks(options.tasks)}) AND subject_id BETWEEN ${range[0]} AND ${range[1]} ${only}
     ),
-    targets AS (SELECT DISTINCT task, subject_id, anchor, unnest(CAST(target::JSON AS VARCHAR[])) AS t FROM samples)`;
+    targets AS (SELECT DISTINCT task, subject_id, anchor, unnest(target) AS t FROM samples)`;
   const rows = await store.rows<{ task: string; s: number; anchor: number; t: string; h: string }>(`
     WITH ${samplesAndTargets()},
     history AS (
@@ -160,7 +161,7 @@ async function chunkPaths(
   }
   const samples = Number(
     await store.value<bigint>(
-      `SELECT count(*) FROM ${table} WHERE task IN (${options.tasks.map(literal).join(", ") || "''"}) AND json_type(target) = 'ARRAY' AND subject_id BETWEEN ${range[0]} AND ${range[1]}`,
+      `SELECT count(*) FROM ${table} WHERE task IN (${listTasks(options.tasks)}) AND subject_id BETWEEN ${range[0]} AND ${range[1]}`,
     ),
   );
   return {
@@ -171,4 +172,14 @@ async function chunkPaths(
     searches,
     searchSeconds,
   };
+}
+
+/** SQL list of the tasks among `names` whose labels are item lists (the only ones with concept targets). */
+function listTasks(names: readonly string[]): string {
+  return (
+    names
+      .filter((n) => taskDefinition(n).label.kind === "items")
+      .map(literal)
+      .join(", ") || "''"
+  );
 }

@@ -1,10 +1,10 @@
+import { assertTaskIndex } from "../tasks/target.js";
 import { createRequire } from "node:module";
 import { Matrix } from "ml-matrix";
-import { EhrR1Error } from "../errors.js";
 import { EVENT_FORMATS } from "../render/event-formats.js";
 import { literal, type Store } from "../store/database.js";
 import type { DatasetRecord } from "../tasks/build-dataset.js";
-import { TASKS } from "../tasks/registry.js";
+import { task as taskDefinition } from "../tasks/registry.js";
 import { uniformSql } from "../tasks/sample.js";
 import type { Generation, GenerateRequest, Provider } from "./types.js";
 
@@ -42,10 +42,7 @@ export async function createBaselineProvider(
   records: readonly DatasetRecord[],
   options: BaselineOptions,
 ): Promise<Provider> {
-  if (!(await store.tableExists("tasks.task_index")))
-    throw new EhrR1Error(
-      `${store.path} has no task index: the baselines are fitted on it (run \`ehr-r1 tasks index\`)`,
-    );
+  await assertTaskIndex(store, "the baselines are fitted on it");
   const answers = new Map<number, Generation>();
   const byTask = new Map<string, DatasetRecord[]>();
   for (const r of records)
@@ -55,9 +52,9 @@ export async function createBaselineProvider(
   const cap = options.maxTrainRows ?? 3000;
 
   for (const [task, list] of byTask) {
-    const def = TASKS.find((t) => t.name === task)!;
-    if (def.type === "risk_prediction") {
-      const train = await store.rows<{ s: number; b: number; e: number; y: string }>(`
+    const def = taskDefinition(task);
+    if (def.label.kind === "yes-no") {
+      const train = await store.rows<{ s: number; b: number; e: number; y: string[] }>(`
         SELECT subject_id AS s, context_begin AS b, context_end AS e, target AS y FROM tasks.task_index
         WHERE task = ${literal(task)} AND subject_id IN (${options.trainSubjects})
         ORDER BY ${uniformSql(literal(`baseline:${options.seed}`), "subject_id", "anchor")} LIMIT ${cap}`);
@@ -65,7 +62,7 @@ export async function createBaselineProvider(
         store,
         train.map((t) => [t.s, t.b, t.e]),
       );
-      const y = train.map((t) => (t.y === '"yes"' ? 1 : 0));
+      const y = train.map((t) => (t.y[0] === "yes" ? 1 : 0));
       const testX = await features(
         store,
         list.map((r) => [
@@ -84,17 +81,18 @@ export async function createBaselineProvider(
           pYes: p[i]!,
         }),
       );
-    } else if (task === "next_event") {
+    } else if (def.label.kind === "event-type") {
       const transitions = await store.rows<{ last: string; next: string }>(`
         SELECT last, arg_max(next, n) AS next FROM (
           SELECT l.file_name AS last, i.event AS next, count(*) AS n FROM tasks.task_index i
           JOIN timeline.events l ON l.subject_id = i.subject_id AND l.seq = i.context_end - 1
-          WHERE i.task = 'next_event' AND i.subject_id IN (${options.trainSubjects}) GROUP BY ALL
+          WHERE i.task = ${literal(task)} AND i.subject_id IN (${options.trainSubjects}) GROUP BY ALL
         ) GROUP BY last`);
       const next = new Map(transitions.map((t) => [t.last, t.next]));
       const fallback =
-        (await store.rows<{ e: string }>(`SELECT mode(event) AS e FROM tasks.task_index WHERE task = 'next_event'`))[0]
-          ?.e ?? "labevents";
+        (
+          await store.rows<{ e: string }>(`SELECT mode(event) AS e FROM tasks.task_index WHERE task = ${literal(task)}`)
+        )[0]?.e ?? "labevents";
       const lastTypes = await lastEventTypes(store, list);
       list.forEach((r) =>
         answers.set(r.idx, {
@@ -104,12 +102,12 @@ export async function createBaselineProvider(
           firstTokenTopLogprobs: null,
         }),
       );
-    } else if (task !== "discharge") {
+    } else if (def.label.kind === "items") {
       const [prior] = await store.rows<{ items: string[] | null; k: number | null }>(`
         SELECT (SELECT list(label ORDER BY n DESC, label) FROM (
-            SELECT label, count(*) AS n FROM (SELECT unnest(CAST(target::JSON AS VARCHAR[])) AS label FROM tasks.task_index
-              WHERE task = ${literal(task)} AND subject_id IN (${options.trainSubjects}) AND json_type(target) = 'ARRAY') GROUP BY label) LIMIT 1) AS items,
-          (SELECT median(json_array_length(target)) FROM tasks.task_index WHERE task = ${literal(task)} AND subject_id IN (${options.trainSubjects}) AND json_type(target) = 'ARRAY') AS k`);
+            SELECT label, count(*) AS n FROM (SELECT unnest(target) AS label FROM tasks.task_index
+              WHERE task = ${literal(task)} AND subject_id IN (${options.trainSubjects})) GROUP BY label) LIMIT 1) AS items,
+          (SELECT median(len(target)) FROM tasks.task_index WHERE task = ${literal(task)} AND subject_id IN (${options.trainSubjects})) AS k`);
       const top = (prior?.items ?? []).slice(0, Math.max(1, Math.round(prior?.k ?? 1)));
       const previous = await previousSameTask(store, task, list);
       list.forEach((r) =>
@@ -205,10 +203,10 @@ async function previousSameTask(
         `(${r.idx}, ${Number(r.task_info.subject_id)}, ${Number(r.task_info.period_begin)}, ${Number(r.task_info.period_end)})`,
     )
     .join(", ");
-  const rows = await store.rows<{ idx: number; t: string }>(`
+  const rows = await store.rows<{ idx: number; t: string[] }>(`
     SELECT p.idx, arg_max(i.target, i.anchor) AS t FROM (VALUES ${pairs}) p(idx, s, b, e)
     JOIN tasks.task_index i ON i.task = ${literal(task)} AND i.subject_id = p.s AND i.anchor >= p.b AND i.anchor < p.e
     GROUP BY p.idx`);
-  for (const r of rows) out.set(Number(r.idx), JSON.parse(r.t) as string[]);
+  for (const r of rows) out.set(Number(r.idx), r.t);
   return out;
 }

@@ -8,6 +8,7 @@ import { generateWithRetries, runJobs, type RetryPolicy } from "../eval/jobs.js"
 import type { Provider } from "../providers/types.js";
 import type { Store } from "../store/database.js";
 import type { DatasetRecord } from "../tasks/build-dataset.js";
+import { findTask } from "../tasks/registry.js";
 import { judgeChain, type RejectReason } from "./filter.js";
 import { synthesisPrompt, type PromptVariant } from "./prompts.js";
 
@@ -67,9 +68,13 @@ export async function synthesizeChains(options: SynthesisOptions, paths: Map<str
 async function synthesizeLocked(options: SynthesisOptions, paths: Map<string, string[][]>) {
   const out = resolve(options.out);
   mkdirSync(out, { recursive: true, mode: 0o700 });
-  let records = (await readBenchmark(options.data)).filter(
-    (r) => r.task_info.task_type === "decision_making" && r.task_info.task !== "discharge",
-  );
+  // Chains explain a choice among labels: decision tasks, not free text.
+  let records = (await readBenchmark(options.data)).filter((r) => {
+    const known = findTask(String(r.task_info.task));
+    return known
+      ? known.type === "decision_making" && known.label.kind !== "text"
+      : r.task_info.task_type === "decision_making";
+  });
   const requireGraph = options.variant === "with-knowledge" || options.requireGraph;
   const withoutGraph = records.filter((r) => !paths.get(sampleKey(r))?.length).length;
   if (requireGraph) records = records.filter((r) => paths.get(sampleKey(r))?.length);

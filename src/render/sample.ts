@@ -9,8 +9,9 @@ export interface SampleWindow {
   begin?: number;
   /** End of the context (exclusive). Default: the last event's index (the reference's default, which leaves it out). */
   end?: number;
-  task?: string;
-  /** Index of the current admission's `admissions` event, rendered before the context (not for task `admissions`). */
+  /** Leave the admission record out (a task whose answer is the admission's own fields). */
+  hideAdmission?: boolean;
+  /** Index of the current admission's `admissions` event, rendered before the context (unless `hideAdmission`). */
   admissionsId?: number | null;
   /** Index of the previous admission's discharge note. */
   lastDischargeId?: number | null;
@@ -99,7 +100,7 @@ export function inputParts(
   return {
     demographics: render(0),
     lastDischarge: lastDischargeId === null ? "" : renderNamed(lastDischargeId, "last_discharge_id"),
-    admission: admissionsId === null || window.task === "admissions" ? "" : renderNamed(admissionsId, "admissions_id"),
+    admission: admissionsId === null || window.hideAdmission ? "" : renderNamed(admissionsId, "admissions_id"),
     context,
   };
 }

@@ -104,8 +104,7 @@ function ehrBenchReward(
     answer = split.answer;
   }
   const def = taskDefinition(taskName);
-  // GRPO rewards F1 for every item-list task (recall tasks included), as the reference's grpo.py does.
-  const metric = def.metric === "recall" ? METRICS.em : METRICS[def.metric];
+  const metric = METRICS[def.reward];
   return result(true, answer ? metric.score(answer, truth.gold).value * truth.weight : 0, answer, null);
 }
 

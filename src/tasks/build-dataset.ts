@@ -32,6 +32,7 @@ import { readTrajectories, type EventWindow } from "../timeline/read.js";
 import { candidatePool, candidatesFor, type CandidatePool } from "./candidates.js";
 import { PRESETS, type SampleConfig } from "./presets.js";
 import { task as taskDefinition } from "./registry.js";
+import { labelOf, targetJsonSql } from "./target.js";
 import {
   sampledTable,
   sampleTaskIndex,
@@ -146,9 +147,9 @@ export async function buildDataset(store: Store, options: DatasetOptions): Promi
   const sampling = await sampleTaskIndex(store, sampleOptions);
   const shards = options.shards ?? defaultShardCount(sampling.samples, part.count);
 
-  // Free-text answers (the discharge report) get no candidates.
+  // Candidates drawn from other samples' labels, for the tasks that declare them.
   const decisionTasks = sampling.tasks
-    .filter((t) => t.sampled > 0 && taskDefinition(t.task).type === "decision_making" && t.task !== "discharge")
+    .filter((t) => t.sampled > 0 && taskDefinition(t.task).candidates === "pool")
     .map((t) => t.task);
   const poolSubjects =
     split.kind === "ratio"
@@ -188,7 +189,8 @@ export async function buildDataset(store: Store, options: DatasetOptions): Promi
   // every process numbers the same sample alike.
   await store.exec(`CREATE OR REPLACE TEMP TABLE build_rows AS
     SELECT row_number() OVER (ORDER BY subject_id, task_order, anchor, period_begin) - 1 AS idx, subject_id, hadm_id, task, event,
-      period_begin, period_end, admissions_id, last_discharge_id, target, anchor, ${shardOfSql("subject_id", shards)} AS shard
+      period_begin, period_end, admissions_id, last_discharge_id, target, ${targetJsonSql()} AS target_json, anchor,
+      ${shardOfSql("subject_id", shards)} AS shard
     FROM ${sampledTable(sampleOptions)}`);
   const perShard = new Map(
     (await store.rows<{ shard: bigint; n: bigint }>("SELECT shard, count(*) AS n FROM build_rows GROUP BY 1")).map(
@@ -614,7 +616,9 @@ interface SampledRow {
   period_end: number;
   admissions_id: number | null;
   last_discharge_id: number | null;
-  target: string;
+  target: string[];
+  /** The target as the reference's JSON text (task_info.target). */
+  target_json: string;
   anchor: number;
 }
 
@@ -639,13 +643,14 @@ export function shownEvents(
 export function sampleWindow(
   row: Pick<SampledRow, "task" | "period_begin" | "period_end" | "admissions_id" | "last_discharge_id">,
 ): SampleWindow {
+  const def = taskDefinition(row.task);
   return {
     begin: row.period_begin,
     end: row.period_end,
-    task: row.task,
+    hideAdmission: def.hidesAdmissionRecord,
     admissionsId: row.admissions_id,
     lastDischargeId: row.last_discharge_id,
-    excludedEvents: taskDefinition(row.task).excludedEvents,
+    excludedEvents: def.excludedEvents,
   };
 }
 
@@ -670,11 +675,11 @@ function renderRecord(
           needTokens: false,
         }).input
       : joinInput(parts, format);
-  const label = JSON.parse(row.target) as string | string[];
+  const label = labelOf(def, row.target);
   const candidates =
-    def.type === "risk_prediction"
+    def.candidates === "yes-no"
       ? ["yes", "no"]
-      : row.task === "discharge"
+      : def.candidates === "none"
         ? []
         : candidatesFor(
             pool,
@@ -703,7 +708,7 @@ function renderRecord(
       period_end: row.period_end,
       admissions_id: row.admissions_id,
       last_discharge_id: row.last_discharge_id,
-      target: row.target,
+      target: row.target_json,
       label,
     },
   };

@@ -28,7 +28,7 @@ export async function candidatePool(
   if (!tasks.length) return { frequent, companions };
   await store.exec(`
     CREATE OR REPLACE TEMP TABLE candidate_pool AS
-    SELECT task, rid, unnest(CASE WHEN json_type(target) = 'ARRAY' THEN CAST(target::JSON AS VARCHAR[]) ELSE [json_extract_string(target, '$')] END) AS label FROM (
+    SELECT task, rid, unnest(target) AS label FROM (
       SELECT task, target, row_number() OVER () AS rid FROM (
         SELECT i.task, i.target, ${uniformSql(literal(`pool:${seed}`), "i.task", "i.subject_id", "i.anchor")} AS u
         FROM tasks.task_index i WHERE i.task IN (${tasks.map(literal).join(", ")}) AND i.subject_id IN (${poolSubjects})

@@ -6,7 +6,8 @@ import { labelValuesSql } from "./label-values.js";
 import { assertTimeline } from "../timeline/read.js";
 import { subjectShards, type SubjectShard } from "../timeline/build.js";
 import { TOOL_VERSION } from "../version.js";
-import { selectTasks, type TaskDefinition } from "./registry.js";
+import { selectTasks, type RiskWindow, type TaskDefinition } from "./registry.js";
+import { riskConditionSql } from "./risk-rules.js";
 
 export interface IndexOptions {
   tasks?: readonly string[];
@@ -43,7 +44,8 @@ const keyOf = (time: string, seq: string) => `(${seconds(time)} * ${KEY_SHIFT} +
 /**
  * Every sample of every selected task (§8, §9.1) into `tasks.task_index`, with SQL over the
  * timelines: one row per sample with its context window `[context_begin, context_end)`, target
- * (JSON), `admissions_id`, `last_discharge_id` and label-frequency weight. Rebuilt in one transaction.
+ * (a list of strings: see `target.ts`), `admissions_id`, `last_discharge_id` and label-frequency
+ * weight. Rebuilt in one transaction.
  */
 export async function buildTaskIndex(store: Store, options: IndexOptions = {}): Promise<IndexSummary> {
   const started = performance.now();
@@ -75,7 +77,7 @@ export async function buildTaskIndex(store: Store, options: IndexOptions = {}): 
     for (const table of staging.values())
       await store.exec(`CREATE OR REPLACE TEMP TABLE ${table} (
         subject_id INTEGER, hadm_id INTEGER, task VARCHAR, event VARCHAR, anchor INTEGER, context_begin INTEGER, context_end INTEGER,
-        target VARCHAR, admissions_id INTEGER, last_discharge_id INTEGER)`);
+        target VARCHAR[], admissions_id INTEGER, last_discharge_id INTEGER)`);
     // Patients in subject_id shards keep every step within DuckDB's memory limit on any cohort size.
     for (const [i, shard] of shards.entries()) {
       const scope = await shardScope(store, shard);
@@ -86,14 +88,14 @@ export async function buildTaskIndex(store: Store, options: IndexOptions = {}): 
       const riskTables = new Set<string>();
       for (const task of selected) {
         // The demo has no ED or notes: a task whose anchor event is absent has no rows in this shard.
-        const absent = task.window !== "next-event" && !present.has(task.event);
+        const absent = task.label.kind !== "event-type" && !present.has(task.event);
         if (!absent) {
           const rows =
-            task.window === "next-event"
+            task.label.kind === "event-type"
               ? nextEventRows()
-              : task.window === "next-items"
-                ? decisionRows(context, task, scope)
-                : await riskRows(store, context, task, scope, riskTables);
+              : task.label.kind === "yes-no"
+                ? await riskRows(store, context, task, scope, riskTables)
+                : decisionRows(context, task, scope);
           await finishRows(store, task, rows, staging.get(task.name)!);
         }
         if (i === shards.length - 1) progress(task.name);
@@ -102,8 +104,6 @@ export async function buildTaskIndex(store: Store, options: IndexOptions = {}): 
     // Weights task by task (in name order, as one sorted statement would give): a single statement
     // over every row of every task ran out of memory at 1 GB on 10,000 patients of realistic density.
     // A row's weight depends on its target alone, so it is computed once per distinct target.
-    const labels =
-      "CASE WHEN json_type(target) = 'ARRAY' THEN CAST(target::JSON AS VARCHAR[]) ELSE [json_extract_string(target, '$')] END";
     await store.exec(
       `CREATE OR REPLACE TABLE tasks.task_index_next AS SELECT *, NULL::DOUBLE AS target_weight FROM ${staging.get(selected[0]!.name)} LIMIT 0`,
     );
@@ -112,7 +112,7 @@ export async function buildTaskIndex(store: Store, options: IndexOptions = {}): 
         INSERT INTO tasks.task_index_next
         WITH rows AS (SELECT * FROM ${staging.get(name)}),
         targets AS (SELECT target, count(*) AS c FROM rows GROUP BY target),
-        labels AS (SELECT target, c, unnest(${labels}) AS label FROM targets),
+        labels AS (SELECT target, c, unnest(target) AS label FROM targets),
         freq AS (SELECT label, sum(c) AS n FROM labels GROUP BY label),
         weights AS (SELECT target, 1.0 / avg(freq.n) AS target_weight FROM labels JOIN freq USING (label) GROUP BY target)
         SELECT r.*, w.target_weight FROM rows r LEFT JOIN weights w USING (target) ORDER BY r.subject_id, r.anchor`);
@@ -135,13 +135,11 @@ export async function buildTaskIndex(store: Store, options: IndexOptions = {}): 
   const risk = selected.filter((t) => t.type === "risk_prediction").map((t) => literal(t.name));
   const counts = await store.rows<{ task: string; target: string | null; n: bigint }>(`
     SELECT task, NULL AS target, count(*) AS n FROM tasks.task_index GROUP BY task
-    ${risk.length ? `UNION ALL SELECT task, target, count(*) FROM tasks.task_index WHERE task IN (${risk.join(", ")}) GROUP BY ALL` : ""}
+    ${risk.length ? `UNION ALL SELECT task, target[1], count(*) FROM tasks.task_index WHERE task IN (${risk.join(", ")}) GROUP BY ALL` : ""}
     ORDER BY task, target NULLS FIRST`);
   const tasks = selected.map((t) => {
     const mine = counts.filter((c) => c.task === t.name);
-    const labels = Object.fromEntries(
-      mine.filter((c) => c.target !== null).map((c) => [JSON.parse(c.target!) as string, Number(c.n)]),
-    );
+    const labels = Object.fromEntries(mine.filter((c) => c.target !== null).map((c) => [c.target!, Number(c.n)]));
     return {
       task: t.name,
       samples: Number(mine.find((c) => c.target === null)?.n ?? 0n),
@@ -192,7 +190,7 @@ async function prepareEvents(store: Store, selected: readonly TaskDefinition[], 
   const anchors = new Set<string>();
   for (const t of selected) {
     if (t.window === "next-items" || t.window === "discharge-note") anchors.add(t.event);
-    if (t.window === "next-event") for (const e of Object.keys(EVENT_FORMATS)) if (e !== "patients") anchors.add(e);
+    if (t.window === "next-event") for (const e of NEXT_EVENT_TYPES) anchors.add(e);
   }
   // b: the first event of the target's admission (NULL matches NULL) starting less than 24 h before
   // the target's time. Timed events' start times never decrease along a timeline, so the first such
@@ -226,34 +224,33 @@ async function prepareEvents(store: Store, selected: readonly TaskDefinition[], 
 const ANCHOR_KEYS = ["file_name", "adm_s", "adm_h", "dis_s", "dis_h"] as const;
 const ANCHOR_COLUMNS = ANCHOR_KEYS.map((k) => `e.${k}`).join(", ");
 
-/** A task's rows: subject_id, hadm_id, anchor, context_begin, context_end, target (JSON text), then {@link ANCHOR_COLUMNS}. */
+/** A task's rows: subject_id, hadm_id, anchor, context_begin, context_end, target (VARCHAR[]), then {@link ANCHOR_COLUMNS}. */
 type TaskRowsSql = string;
 
 function decisionRows(context: ItemContext, task: TaskDefinition, scope: Scope): TaskRowsSql {
   const values = labelValuesSql(context, task, scope.where, scope.rowids.get(task.event), scope.subjects);
-  // The discharge report is one text; an event with several non-empty reports yields no sample.
-  // Other labels: distinct values by first position, then value (a sorted list of structs is
-  // several times faster than an ordered aggregate).
+  // A text label is one value: an event with several non-empty ones yields no sample. Item labels:
+  // distinct values by first position, then value (a sorted list of structs is several times
+  // faster than an ordered aggregate).
   const labels =
-    task.name === "discharge"
-      ? `SELECT subject_id, seq, to_json(any_value(v)) AS target FROM (${values}) GROUP BY ALL HAVING count(*) = 1`
-      : `SELECT subject_id, seq, to_json(list_transform(list_sort(list({'p': p, 'v': v})), x -> x.v)) AS target
+    task.label.kind === "text"
+      ? `SELECT subject_id, seq, [any_value(v)] AS target FROM (${values}) GROUP BY ALL HAVING count(*) = 1`
+      : `SELECT subject_id, seq, list_transform(list_sort(list({'p': p, 'v': v})), x -> x.v) AS target
          FROM (SELECT subject_id, seq, v, min(pos) AS p FROM (${values}) GROUP BY ALL) GROUP BY ALL`;
   return `
-    SELECT l.subject_id, e.hadm_id, l.seq AS anchor, e.b AS context_begin, l.seq AS context_end, CAST(l.target AS VARCHAR) AS target, ${ANCHOR_COLUMNS}
+    SELECT l.subject_id, e.hadm_id, l.seq AS anchor, e.b AS context_begin, l.seq AS context_end, l.target, ${ANCHOR_COLUMNS}
     FROM (${labels}) l JOIN anchors e USING (subject_id, seq)
     WHERE e.file_name = ${literal(task.event)}`;
 }
 
+/** Event types next_event predicts: every rendered type but the demographics. */
+const NEXT_EVENT_TYPES = Object.keys(EVENT_FORMATS).filter((e) => e !== "patients");
+
 function nextEventRows(): TaskRowsSql {
-  const types = Object.keys(EVENT_FORMATS)
-    .filter((e) => e !== "patients")
-    .map(literal)
-    .join(", ");
   return `
-    SELECT e.subject_id, e.hadm_id, e.seq AS anchor, e.b AS context_begin, e.seq AS context_end, CAST(to_json(e.file_name) AS VARCHAR) AS target, ${ANCHOR_COLUMNS}
+    SELECT e.subject_id, e.hadm_id, e.seq AS anchor, e.b AS context_begin, e.seq AS context_end, [e.file_name] AS target, ${ANCHOR_COLUMNS}
     FROM anchors e
-    WHERE e.file_name IN (${types}) AND e.t_time IS NOT NULL`;
+    WHERE e.file_name IN (${NEXT_EVENT_TYPES.map(literal).join(", ")}) AND e.t_time IS NOT NULL`;
 }
 
 /** Facts of anchor rows (their first row), read from the items as the reference read them. */
@@ -263,11 +260,8 @@ function anchorFacts(context: ItemContext, fileName: string, columns: readonly s
   return `SELECT subject_id, seq, ${fields} FROM (SELECT subject_id, seq, arg_min(item, pos) AS item FROM (${items}) GROUP BY ALL)`;
 }
 
-const yesNo = (condition: string) => `CASE WHEN ${condition} THEN '"yes"' ELSE '"no"' END`;
-const hours = (from: string, to: string) => `(epoch_ms(${to}) - epoch_ms(${from})) / 3600000.0`;
-
-/** Risk tasks share their anchor's work: each anchor type is computed once per shard, all its labels as columns. */
-const RISK_TABLES: Record<string, string> = {
+/** Risk tasks share their anchor's work: each anchor type's facts are computed once per shard. */
+const RISK_TABLES: Record<RiskWindow, string> = {
   "admission-24h": "risk_admission",
   "icu-24h": "risk_icu",
   "ed-stay": "risk_ed",
@@ -281,16 +275,19 @@ async function riskRows(
   scope: Scope,
   built: Set<string>,
 ): Promise<TaskRowsSql> {
-  const table = RISK_TABLES[task.window];
-  if (!table) throw new EhrR1Error(`task ${task.name}: unknown window rule ${task.window}`);
+  const window = task.window as RiskWindow;
+  const table = RISK_TABLES[window];
+  if (!table || task.label.kind !== "yes-no")
+    throw new EhrR1Error(`task ${task.name}: window ${task.window} is not a risk anchor`);
   if (!built.has(table)) {
     await store.exec(`CREATE OR REPLACE TEMP TABLE ${table} AS
-      SELECT q.*, ${ANCHOR_COLUMNS} FROM (${riskAnchorSql(context, task.window, scope)}) q JOIN ev e ON e.subject_id = q.subject_id AND e.seq = q.anchor`);
+      SELECT q.*, ${ANCHOR_COLUMNS} FROM (${riskFactsSql(context, window, scope)}) q JOIN ev e ON e.subject_id = q.subject_id AND e.seq = q.anchor`);
     built.add(table);
   }
-  // Length of stay is only asked of admissions still running when the first-day window closes.
-  const where = task.name.startsWith("LengthOfStay") ? "WHERE still_admitted" : "";
-  return `SELECT subject_id, hadm_id, anchor, context_begin, context_end, "${task.name}" AS target, ${ANCHOR_KEYS.join(", ")} FROM ${table} ${where}`;
+  const where = task.label.onlyWhen ? `WHERE "${task.label.onlyWhen}"` : "";
+  return `SELECT subject_id, hadm_id, anchor, context_begin, context_end,
+      CASE WHEN ${riskConditionSql(task.label.rule, window)} THEN ['yes'] ELSE ['no'] END AS target, ${ANCHOR_KEYS.join(", ")}
+    FROM ${table} ${where}`;
 }
 
 /**
@@ -313,78 +310,72 @@ function lastBelowSql(timed: string, byAdmission: boolean): string {
     LEFT JOIN ev c ON c.subject_id = a.subject_id AND c.seq = l.end_seq`;
 }
 
-function riskAnchorSql(context: ItemContext, window: string, scope: Scope): string {
-  const dod = `(SELECT subject_id, TRY_CAST(json_extract_string(item, '$.dod') AS TIMESTAMP) AS dod FROM (${itemRowsSql(context, "patients", scope.where, false, scope.rowids.get("patients"))}) QUALIFY row_number() OVER (PARTITION BY subject_id ORDER BY pos) = 1)`;
-  const timed = `(SELECT subject_id, hkey, seq, starttime, ${keyOf("starttime", "seq")} AS k FROM ev WHERE starttime IS NOT NULL)`;
-  if (window === "admission-24h") {
-    // Context: from the admission to the last event of the admission starting < 24 h after admittime.
-    return `
-      WITH a AS (SELECT e.subject_id, e.seq, e.hkey, e.hadm_id, e.starttime, (${seconds("e.starttime")} + ${DAY}) * ${KEY_SHIFT} AS lim FROM ev e WHERE e.file_name = 'admissions' AND e.starttime IS NOT NULL),
-      ends AS (${lastBelowSql(timed, true)})
-      SELECT ends.subject_id, ends.hadm_id, ends.seq AS anchor, ends.seq AS context_begin, ends.end_seq + 1 AS context_end,
-        CASE WHEN d.dod IS NULL THEN '"no"' ELSE ${yesNo("NOT (f.dischtime < d.dod)")} END AS "Inpatient_Mortality",
-        ${yesNo(`${hours("f.admittime", "f.dischtime")} > 72`)} AS "LengthOfStay_3day",
-        ${yesNo(`${hours("f.admittime", "f.dischtime")} > 168`)} AS "LengthOfStay_7day",
-        coalesce(ends.end_time < f.dischtime, false) AS still_admitted
-      FROM ends JOIN (${anchorFacts(context, "admissions", ["admittime", "dischtime"], scope)}) f USING (subject_id, seq)
-      LEFT JOIN ${dod} d USING (subject_id)
-      WHERE ends.end_seq > ends.seq`;
-  }
-  if (window === "icu-24h") {
-    const mortality = [1, 2, 3, 7, 14]
-      .map(
-        (n) =>
-          `CASE WHEN d.dod IS NULL THEN '"no"' ELSE ${yesNo(`${hours("ends.end_time", "d.dod")} < ${n * 24}`)} END AS "ICU_Mortality_${n}day"`,
-      )
-      .join(", ");
-    return `
-      WITH f AS (${anchorFacts(context, "icustays", ["intime", "outtime"], scope)}),
-      a AS (SELECT e.subject_id, e.seq, e.hkey, e.hadm_id, (${seconds("f.intime")} + ${DAY}) * ${KEY_SHIFT} AS lim FROM ev e JOIN f USING (subject_id, seq) WHERE e.file_name = 'icustays' AND f.intime IS NOT NULL),
-      ends AS (${lastBelowSql(timed, true)}),
-      later AS (SELECT subject_id, hadm_id, max(seq) AS last_stay FROM ev WHERE file_name = 'icustays' AND hadm_id IS NOT NULL GROUP BY ALL)
-      SELECT ends.subject_id, ends.hadm_id, ends.seq AS anchor, ends.seq AS context_begin, ends.end_seq + 1 AS context_end, ${mortality},
-        ${yesNo(`${hours("f.intime", "f.outtime")} >= 168`)} AS "ICU_Stay_7day",
-        ${yesNo(`${hours("f.intime", "f.outtime")} >= 336`)} AS "ICU_Stay_14day",
-        ${yesNo("later.last_stay > ends.seq")} AS "ICU_Readmission"
-      FROM ends JOIN f USING (subject_id, seq) LEFT JOIN ${dod} d USING (subject_id)
-      LEFT JOIN later ON later.subject_id = ends.subject_id AND later.hadm_id = ends.hadm_id
-      WHERE ends.end_seq > ends.seq`;
-  }
-  if (window === "ed-stay") {
-    const mortality = `(d.dod IS NOT NULL AND lasth.t IS NOT NULL AND NOT (lasth.t < d.dod))`;
-    const icu12 = `(icu.t IS NOT NULL AND ${hours("f.outtime", "icu.t")} < 12)`;
-    // "First later X" and "last later event of the admission" as ASOF joins on (start, index) keys after the anchor.
-    return `
-      WITH f AS (${anchorFacts(context, "edstays", ["outtime"], scope)}),
-      a AS (SELECT e.subject_id, e.seq, e.hadm_id, coalesce(e.hadm_id, -2) AS hk, ${seconds("f.outtime")} * ${KEY_SHIFT} AS lim FROM ev e JOIN f USING (subject_id, seq) WHERE e.file_name = 'edstays' AND f.outtime IS NOT NULL),
-      ends AS (${lastBelowSql(timed, false)}),
-      typed AS (SELECT subject_id, file_name, hkey, seq, starttime FROM ev WHERE file_name IN ('admissions', 'icustays', 'edstays')),
-      adm AS (SELECT ends.subject_id, ends.seq, count(x.seq) > 0 AS admitted FROM ends LEFT JOIN typed x ON x.subject_id = ends.subject_id AND x.file_name = 'admissions' AND x.hkey = ends.hk AND x.seq > ends.seq GROUP BY ALL),
-      icu AS (SELECT ends.subject_id, ends.seq, arg_min(x.starttime, x.seq) AS t FROM ends JOIN typed x ON x.subject_id = ends.subject_id AND x.file_name = 'icustays' AND x.hkey = ends.hk AND x.seq > ends.seq GROUP BY ALL),
-      nexted AS (SELECT ends.subject_id, ends.seq, arg_min(x.starttime, x.seq) AS t FROM ends JOIN typed x ON x.subject_id = ends.subject_id AND x.file_name = 'edstays' AND x.seq > ends.seq GROUP BY ALL),
-      lastevent AS (SELECT subject_id, hkey, arg_max(starttime, seq) AS t, max(seq) AS s FROM ev WHERE starttime IS NOT NULL GROUP BY ALL),
-      lasth AS (SELECT ends.subject_id, ends.seq, CASE WHEN l.s > ends.seq THEN l.t END AS t FROM ends JOIN lastevent l ON l.subject_id = ends.subject_id AND l.hkey = ends.hk)
-      SELECT ends.subject_id, ends.hadm_id, ends.seq AS anchor, ends.seq AS context_begin, ends.end_seq + 1 AS context_end,
-        ${yesNo("adm.admitted")} AS "ED_Hospitalization",
-        ${yesNo(mortality)} AS "ED_Inpatient_Mortality",
-        ${yesNo(icu12)} AS "ED_ICU_Tranfer_12hour",
-        ${yesNo(`nexted.t IS NOT NULL AND ${hours("f.outtime", "nexted.t")} < 72`)} AS "ED_Reattendance_3day",
-        ${yesNo(`${icu12} OR ${mortality}`)} AS "ED_Critical_Outcomes"
-      FROM ends JOIN f USING (subject_id, seq) LEFT JOIN ${dod} d USING (subject_id)
-      LEFT JOIN adm USING (subject_id, seq) LEFT JOIN icu USING (subject_id, seq) LEFT JOIN nexted USING (subject_id, seq) LEFT JOIN lasth USING (subject_id, seq)
-      WHERE ends.end_seq > ends.seq`;
-  }
-  // discharge-note: readmission within 30 / 60 days of the discharge note; context = its 24 h look-back and the note itself.
-  return `
+/** What every anchor type's fact query reads: the shard, its patients' dates of death, its timed events. */
+interface FactInputs {
+  context: ItemContext;
+  scope: Scope;
+  /** subject_id, dod: each patient's date of death (NULL: none recorded). */
+  dod: string;
+  /** subject_id, hkey, seq, starttime, k: the timed events with their (start, index) keys. */
+  timed: string;
+}
+
+/**
+ * Per risk anchor type: each anchor with its context window and the facts its tasks' rules read
+ * (`RISK_FACTS`): subject_id, hadm_id, anchor, context_begin, context_end, then the facts.
+ */
+const RISK_FACTS_SQL: Record<RiskWindow, (x: FactInputs) => string> = {
+  // Context: from the admission to the last event of the admission starting < 24 h after admittime.
+  "admission-24h": ({ context, scope, dod, timed }) => `
+    WITH a AS (SELECT e.subject_id, e.seq, e.hkey, e.hadm_id, e.starttime, (${seconds("e.starttime")} + ${DAY}) * ${KEY_SHIFT} AS lim FROM ev e WHERE e.file_name = 'admissions' AND e.starttime IS NOT NULL),
+    ends AS (${lastBelowSql(timed, true)})
+    SELECT ends.subject_id, ends.hadm_id, ends.seq AS anchor, ends.seq AS context_begin, ends.end_seq + 1 AS context_end,
+      f.admittime, f.dischtime, d.dod, coalesce(ends.end_time < f.dischtime, false) AS still_admitted
+    FROM ends JOIN (${anchorFacts(context, "admissions", ["admittime", "dischtime"], scope)}) f USING (subject_id, seq)
+    LEFT JOIN ${dod} d USING (subject_id)
+    WHERE ends.end_seq > ends.seq`,
+  "icu-24h": ({ context, scope, dod, timed }) => `
+    WITH f AS (${anchorFacts(context, "icustays", ["intime", "outtime"], scope)}),
+    a AS (SELECT e.subject_id, e.seq, e.hkey, e.hadm_id, (${seconds("f.intime")} + ${DAY}) * ${KEY_SHIFT} AS lim FROM ev e JOIN f USING (subject_id, seq) WHERE e.file_name = 'icustays' AND f.intime IS NOT NULL),
+    ends AS (${lastBelowSql(timed, true)}),
+    later AS (SELECT subject_id, hadm_id, max(seq) AS last_stay FROM ev WHERE file_name = 'icustays' AND hadm_id IS NOT NULL GROUP BY ALL)
+    SELECT ends.subject_id, ends.hadm_id, ends.seq AS anchor, ends.seq AS context_begin, ends.end_seq + 1 AS context_end,
+      f.intime, f.outtime, ends.end_time AS window_end, d.dod, later.last_stay > ends.seq AS icu_readmitted
+    FROM ends JOIN f USING (subject_id, seq) LEFT JOIN ${dod} d USING (subject_id)
+    LEFT JOIN later ON later.subject_id = ends.subject_id AND later.hadm_id = ends.hadm_id
+    WHERE ends.end_seq > ends.seq`,
+  // "First later X" and "last later event of the admission" as ASOF joins on (start, index) keys after the anchor.
+  "ed-stay": ({ context, scope, dod, timed }) => `
+    WITH f AS (${anchorFacts(context, "edstays", ["outtime"], scope)}),
+    a AS (SELECT e.subject_id, e.seq, e.hadm_id, coalesce(e.hadm_id, -2) AS hk, ${seconds("f.outtime")} * ${KEY_SHIFT} AS lim FROM ev e JOIN f USING (subject_id, seq) WHERE e.file_name = 'edstays' AND f.outtime IS NOT NULL),
+    ends AS (${lastBelowSql(timed, false)}),
+    typed AS (SELECT subject_id, file_name, hkey, seq, starttime FROM ev WHERE file_name IN ('admissions', 'icustays', 'edstays')),
+    adm AS (SELECT ends.subject_id, ends.seq, count(x.seq) > 0 AS admitted FROM ends LEFT JOIN typed x ON x.subject_id = ends.subject_id AND x.file_name = 'admissions' AND x.hkey = ends.hk AND x.seq > ends.seq GROUP BY ALL),
+    icu AS (SELECT ends.subject_id, ends.seq, arg_min(x.starttime, x.seq) AS t FROM ends JOIN typed x ON x.subject_id = ends.subject_id AND x.file_name = 'icustays' AND x.hkey = ends.hk AND x.seq > ends.seq GROUP BY ALL),
+    nexted AS (SELECT ends.subject_id, ends.seq, arg_min(x.starttime, x.seq) AS t FROM ends JOIN typed x ON x.subject_id = ends.subject_id AND x.file_name = 'edstays' AND x.seq > ends.seq GROUP BY ALL),
+    lastevent AS (SELECT subject_id, hkey, arg_max(starttime, seq) AS t, max(seq) AS s FROM ev WHERE starttime IS NOT NULL GROUP BY ALL),
+    lasth AS (SELECT ends.subject_id, ends.seq, CASE WHEN l.s > ends.seq THEN l.t END AS t FROM ends JOIN lastevent l ON l.subject_id = ends.subject_id AND l.hkey = ends.hk)
+    SELECT ends.subject_id, ends.hadm_id, ends.seq AS anchor, ends.seq AS context_begin, ends.end_seq + 1 AS context_end,
+      f.outtime, adm.admitted, icu.t AS icu_time, nexted.t AS next_ed_time, lasth.t AS last_time, d.dod
+    FROM ends JOIN f USING (subject_id, seq) LEFT JOIN ${dod} d USING (subject_id)
+    LEFT JOIN adm USING (subject_id, seq) LEFT JOIN icu USING (subject_id, seq) LEFT JOIN nexted USING (subject_id, seq) LEFT JOIN lasth USING (subject_id, seq)
+    WHERE ends.end_seq > ends.seq`,
+  // The next admission after the note; context = its 24 h look-back and the note itself.
+  "discharge-note": () => `
     WITH nxt AS (
       SELECT e.subject_id, e.seq, arg_min(n.starttime, n.seq) AS t FROM ev e JOIN ev n ON n.subject_id = e.subject_id AND n.file_name = 'admissions' AND n.seq > e.seq
       WHERE e.file_name = 'discharge' GROUP BY ALL
     )
     SELECT e.subject_id, e.hadm_id, e.seq AS anchor, lb.b AS context_begin, e.seq + 1 AS context_end,
-      ${yesNo(`nxt.t IS NOT NULL AND ${hours("e.starttime", "nxt.t")} < 720`)} AS "Readmission_30day",
-      ${yesNo(`nxt.t IS NOT NULL AND ${hours("e.starttime", "nxt.t")} < 1440`)} AS "Readmission_60day"
+      e.starttime AS note_time, nxt.t AS next_admission_time
     FROM ev e JOIN lookback lb USING (subject_id, seq) LEFT JOIN nxt USING (subject_id, seq)
-    WHERE e.file_name = 'discharge' AND lb.b IS NOT NULL`;
+    WHERE e.file_name = 'discharge' AND lb.b IS NOT NULL`,
+};
+
+function riskFactsSql(context: ItemContext, window: RiskWindow, scope: Scope): string {
+  const dod = `(SELECT subject_id, TRY_CAST(json_extract_string(item, '$.dod') AS TIMESTAMP) AS dod FROM (${itemRowsSql(context, "patients", scope.where, false, scope.rowids.get("patients"))}) QUALIFY row_number() OVER (PARTITION BY subject_id ORDER BY pos) = 1)`;
+  const timed = `(SELECT subject_id, hkey, seq, starttime, ${keyOf("starttime", "seq")} AS k FROM ev WHERE starttime IS NOT NULL)`;
+  return RISK_FACTS_SQL[window]({ context, scope, dod, timed });
 }
 
 /**
@@ -396,7 +387,7 @@ function riskAnchorSql(context: ItemContext, window: string, scope: Scope): stri
 async function finishRows(store: Store, task: TaskDefinition, rows: TaskRowsSql, table: string): Promise<void> {
   // next_event fix: when the target is the admission itself, rendering it as the admission record would show the answer.
   const admissionsId =
-    task.name === "next_event"
+    task.label.kind === "event-type"
       ? "CASE WHEN r.adm_h = r.hadm_id AND r.adm_s <> r.anchor THEN r.adm_s END"
       : "CASE WHEN r.adm_h = r.hadm_id THEN r.adm_s END";
   await store.exec(`

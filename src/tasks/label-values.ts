@@ -1,3 +1,4 @@
+import { EhrR1Error } from "../errors.js";
 import { itemValuesSql, type ItemContext, type SubjectRange } from "../timeline/items.js";
 import type { TaskDefinition } from "./registry.js";
 
@@ -7,8 +8,8 @@ export const keepSql = (v: string) => `${v} IS NOT NULL AND ${v} NOT IN ('', 'na
 
 /**
  * SELECT `subject_id, seq, pos, v`: the cleaned label strings of a decision task's events (§8.1):
- * its target key over the event's rows (transfers: careunit, else eventtype; radiology: each exam
- * name), empty, `nan` and `None` values removed. Not de-duplicated.
+ * its label key over the event's rows (the declaration's `preferKey` first where set; each element
+ * of a `listValued` key), empty, `nan` and `None` values removed. Not de-duplicated.
  */
 export function labelValuesSql(
   context: ItemContext,
@@ -17,20 +18,20 @@ export function labelValuesSql(
   rowids?: { min: bigint; max: bigint },
   subjects?: SubjectRange,
 ): string {
-  const key = task.targetKey!;
+  const label = task.label;
+  if (label.kind !== "items" && label.kind !== "text")
+    throw new EhrR1Error(`task ${task.name}: a ${label.kind} label is not read from its event's values`);
+  const prefer = label.kind === "items" ? label.preferKey : undefined;
   const values = itemValuesSql(
     context,
     task.event,
     where,
-    (k) =>
-      task.name === "transfers"
-        ? `CASE WHEN ${k("careunit")} <> 'nan' THEN ${k("careunit")} ELSE ${k("eventtype")} END`
-        : k(key),
+    (k) => (prefer ? `CASE WHEN ${k(prefer)} <> 'nan' THEN ${k(prefer)} ELSE ${k(label.key)} END` : k(label.key)),
     rowids,
     subjects,
   );
   const unnested =
-    task.name === "radiology"
+    label.kind === "items" && label.listValued
       ? `SELECT subject_id, seq, pos, unnest(CAST(v AS VARCHAR[])) AS v FROM (${values}) WHERE v IS NOT NULL`
       : values;
   return `SELECT subject_id, seq, pos, v FROM (SELECT subject_id, seq, pos, ${cleanSql("v")} AS v FROM (${unnested})) WHERE ${keepSql("v")}`;

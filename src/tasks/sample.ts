@@ -1,9 +1,11 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { EhrR1Error, InputError, UsageError } from "../errors.js";
+import { InputError, UsageError } from "../errors.js";
 import { literal, type Store } from "../store/database.js";
 import type { SampleConfig } from "./presets.js";
+import { restrictTree } from "../store/owner-only.js";
 import { TASKS, task as taskDefinition } from "./registry.js";
+import { assertTaskIndex, targetJsonSql } from "./target.js";
 
 /**
  * A deterministic uniform number in (0, 1) from text, in SQL: the first 52 bits of its MD5. MD5 is
@@ -35,7 +37,7 @@ export interface SampleOptions {
   /** Context length filter, strict: min < events < max (defaults 10 and 100; null switches a bound off). */
   minEvents?: number | null;
   maxEvents?: number | null;
-  /** chartevents: keep labels with fewer items than this (default 10). */
+  /** Tasks that declare a label cap (chartevents: 10): keep labels with fewer items than this instead; null: no cap. */
   maxChartLabels?: number | null;
   seed: number;
   /**
@@ -68,19 +70,13 @@ export interface SampleSummary {
   empty: string[];
 }
 
-/** Tasks the reference always samples by label weight (besides risk tasks). */
-const WEIGHTED_TASKS = ["chartevents", "emar", "next_event"];
-/** Tasks whose context must contain the admission record (§9.2 step 3). */
-const ADMISSION_IN_WINDOW = ["procedures_icd", "procedures_ccs", "diagnoses_icd", "diagnoses_ccs"];
-
 /**
  * Draws a sample of the task index into `tasks.sampled` (§9.2): split, context-length and label
  * filters, then per task all rows, a uniform or label-weighted draw without replacement
  * (Efraimidis–Spirakis keys), or equal draws per label. Same inputs and seed, same rows.
  */
 export async function sampleTaskIndex(store: Store, options: SampleOptions): Promise<SampleSummary> {
-  if (!(await store.tableExists("tasks.task_index")))
-    throw new EhrR1Error(`${store.path} has no task index: run \`ehr-r1 tasks index --db ${store.path}\` first`);
+  await assertTaskIndex(store);
   for (const name of Object.keys(options.config)) taskDefinition(name);
   if (options.perTask !== undefined && (!Number.isInteger(options.perTask) || options.perTask < 1))
     throw new UsageError("--per-task must be a whole number >= 1");
@@ -96,7 +92,7 @@ export async function sampleTaskIndex(store: Store, options: SampleOptions): Pro
       task,
       wanted,
       risk: def.type === "risk_prediction",
-      weighted: options.weightAll || def.type === "risk_prediction" || WEIGHTED_TASKS.includes(task),
+      weighted: options.weightAll || def.sampling.weighted,
     };
   });
   const configRows = counts
@@ -104,12 +100,19 @@ export async function sampleTaskIndex(store: Store, options: SampleOptions): Pro
     .join(", ");
   const min = options.minEvents === undefined ? 10 : options.minEvents;
   const max = options.maxEvents === undefined ? 100 : options.maxEvents;
-  const chart = options.maxChartLabels === undefined ? 10 : options.maxChartLabels;
+  // Per-task rules from the declarations (§9.2 step 3: the admission record in the context; label caps).
+  const admissionInContext = TASKS.filter((t) => t.sampling.admissionInContext).map((t) => literal(t.name));
+  const capped = TASKS.filter((t) => t.sampling.maxLabels !== undefined).map((t) => ({
+    task: literal(t.name),
+    cap: options.maxChartLabels === undefined ? t.sampling.maxLabels : options.maxChartLabels,
+  }));
   const filters = [
     min === null ? null : `(i.context_end - i.context_begin) > ${min}`,
     max === null ? null : `(i.context_end - i.context_begin) < ${max}`,
-    `NOT (i.task IN (${ADMISSION_IN_WINDOW.map(literal).join(", ")}) AND i.admissions_id IS NOT NULL AND i.admissions_id <= i.context_begin)`,
-    chart === null ? null : `NOT (i.task = 'chartevents' AND json_array_length(i.target) >= ${chart})`,
+    admissionInContext.length
+      ? `NOT (i.task IN (${admissionInContext.join(", ")}) AND i.admissions_id IS NOT NULL AND i.admissions_id <= i.context_begin)`
+      : null,
+    ...capped.map((c) => (c.cap === null ? null : `NOT (i.task = ${c.task} AND len(i.target) >= ${c.cap})`)),
   ]
     .filter(Boolean)
     .join(" AND ");
@@ -152,7 +155,7 @@ export async function sampleTaskIndex(store: Store, options: SampleOptions): Pro
     eligible: bigint;
     sampled: bigint;
     mode: string | null;
-    labels: { key: string; value: bigint }[] | null;
+    labels: { key: string[]; value: bigint }[] | null;
   }>(`
     WITH cfg(task) AS (VALUES ${counts.map((c) => `(${literal(c.task)})`).join(", ")}),
     e AS (SELECT i.task, count(*) AS n FROM tasks.task_index i JOIN split_subjects s USING (subject_id) WHERE ${filters} GROUP BY i.task)
@@ -163,9 +166,7 @@ export async function sampleTaskIndex(store: Store, options: SampleOptions): Pro
   const tasks: SampledTask[] = counts.map((c) => {
     const s = byTask.get(c.task)!;
     const labels =
-      c.risk && s.labels
-        ? Object.fromEntries(s.labels.map((l) => [JSON.parse(l.key) as string, Number(l.value)]))
-        : undefined;
+      c.risk && s.labels ? Object.fromEntries(s.labels.map((l) => [l.key[0]!, Number(l.value)])) : undefined;
     return {
       task: c.task,
       eligible: Number(s.eligible),
@@ -217,4 +218,15 @@ async function prepareSplit(store: Store, options: SampleOptions): Promise<void>
   await store.exec(
     `CREATE OR REPLACE TEMP TABLE split_subjects AS SELECT subject_id FROM ${splitTable(options)} WHERE split = ${literal(options.splitName ?? "test")}`,
   );
+}
+
+/**
+ * `tasks.sampled` as the reference's index CSV (`data_index_gen`'s output; targets as its JSON
+ * text), owner-only, in the sample's order (a bare scan's order varied from run to run).
+ */
+export async function writeSampleCsv(store: Store, path: string): Promise<void> {
+  await store.exec(`COPY (SELECT CAST(subject_id AS VARCHAR) AS subject_id, coalesce(CAST(hadm_id AS VARCHAR), 'None') AS hadm_id, task, event,
+    period_begin, period_end, admissions_id, last_discharge_id, ${targetJsonSql()} AS target FROM tasks.sampled
+    ORDER BY task_order, subject_id, anchor, period_begin) TO ${literal(path)} (HEADER, DELIMITER ',')`);
+  restrictTree(path);
 }

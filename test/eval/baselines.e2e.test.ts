@@ -84,7 +84,7 @@ async function expectRealAnswers(store: Store, results: string) {
       const known = new Set(
         (
           await store.rows<{ l: string }>(
-            `SELECT DISTINCT unnest(CAST(target::JSON AS VARCHAR[])) AS l FROM tasks.task_index WHERE task = '${task}' AND json_type(target) = 'ARRAY'`,
+            `SELECT DISTINCT unnest(target) AS l FROM tasks.task_index WHERE task = '${task}'`,
           )
         ).map((r) => r.l),
       );
@@ -180,7 +180,7 @@ conformance("openai-compatible", async () => {
 conformance("baseline", async () => {
   const store = await Store.open(":memory:");
   await store.exec(
-    "CREATE SCHEMA tasks; CREATE TABLE tasks.task_index (subject_id INTEGER, task VARCHAR, target VARCHAR)",
+    "CREATE SCHEMA tasks; CREATE TABLE tasks.task_index (subject_id INTEGER, task VARCHAR, target VARCHAR[])",
   );
   return {
     provider: await createBaselineProvider(store, [], { trainSubjects: "SELECT 1", seed: 1 }),

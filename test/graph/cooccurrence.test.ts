@@ -12,10 +12,10 @@ async function handBuilt(): Promise<Store> {
   await store.exec(`
     CREATE SCHEMA tasks; CREATE SCHEMA graph;
     CREATE TABLE tasks.task_index AS SELECT * FROM (VALUES
-      (1, 'labevents', 3, 1, 3, NULL, NULL, '["A","B"]'),
-      (1, 'labevents', 5, 1, 5, NULL, NULL, '["A"]'),
-      (2, 'labevents', 2, 1, 2, NULL, 7, '["B"]'),
-      (2, 'labevents', 4, 2, 4, NULL, NULL, '["C"]')
+      (1, 'labevents', 3, 1, 3, NULL, NULL, ['A', 'B']),
+      (1, 'labevents', 5, 1, 5, NULL, NULL, ['A']),
+      (2, 'labevents', 2, 1, 2, NULL, 7, ['B']),
+      (2, 'labevents', 4, 2, 4, NULL, NULL, ['C'])
     ) t(subject_id, task, anchor, context_begin, context_end, admissions_id, last_discharge_id, target);
     CREATE TABLE graph.event_concepts AS SELECT * FROM (VALUES
       (1, 1, 'labevents', 'X'), (1, 2, 'labevents', 'Y'), (1, 3, 'labevents', 'A'), (1, 4, 'labevents', 'Z'),

@@ -239,7 +239,7 @@ describe("sample assembly (§6.5)", () => {
   });
 
   it("leaves the admission out for the admissions task and drops empty parts in the clean format", () => {
-    const input = renderInput(trajectory, { begin: 1, end: 5, admissionsId: 2, task: "admissions" }, "clean");
+    const input = renderInput(trajectory, { begin: 1, end: 5, admissionsId: 2, hideAdmission: true }, "clean");
     expect(input).toBe(
       "## Patient Demographics\n- Anchor_Age: 52\n- Gender: F\n\n## Transfers [2180-06-26 15:54:00]\n- Eventtype: ED\n- Careunit: Emergency Department\n\n" +
         "## Labotary Test Events [2180-06-27 05:10:00]\n- Item_Name: Sodium\n- Valuenum: 136.0",

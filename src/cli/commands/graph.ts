@@ -131,7 +131,7 @@ export function registerGraph(program: Command, output: Output): void {
         const [task, subject, anchor] = id.split("|");
         const [concepts] = await store.rows<{ targets: string | null; history: bigint }>(
           `
-          SELECT (SELECT target FROM tasks.task_index WHERE task = ? AND subject_id = ? AND anchor = ? LIMIT 1) AS targets,
+          SELECT (SELECT CAST(to_json(target) AS VARCHAR) FROM tasks.task_index WHERE task = ? AND subject_id = ? AND anchor = ? LIMIT 1) AS targets,
             (SELECT count(DISTINCT c.concept) FROM tasks.task_index i JOIN graph.event_concepts c ON c.subject_id = i.subject_id
                AND (${historyOn("i", "c", "context_begin", "context_end")})
              WHERE i.task = ? AND i.subject_id = ? AND i.anchor = ?) AS history`,

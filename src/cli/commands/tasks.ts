@@ -1,14 +1,19 @@
 import type { Command } from "commander";
-import { restrictTree } from "../../store/owner-only.js";
 import { existsSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { UsageError } from "../../errors.js";
 import { tokenCounterFor } from "../../render/tokenizer.js";
-import { literal, Store } from "../../store/database.js";
+import { Store } from "../../store/database.js";
 import { buildDataset } from "../../tasks/build-dataset.js";
 import { parseConfig, PRESETS } from "../../tasks/presets.js";
-import { sampleTaskIndex, type SampleOptions, type SampleSummary, type SplitSpec } from "../../tasks/sample.js";
+import {
+  sampleTaskIndex,
+  writeSampleCsv,
+  type SampleOptions,
+  type SampleSummary,
+  type SplitSpec,
+} from "../../tasks/sample.js";
 import { exportTaskIndexCsv } from "../../tasks/export-csv.js";
 import { buildTaskIndex } from "../../tasks/index-build.js";
 import { TASKS } from "../../tasks/registry.js";
@@ -193,9 +198,7 @@ export function registerSampling(tasks: Command, program: Command, output: Outpu
     try {
       const summary = await sampleTaskIndex(store, options);
       if (flags.out) {
-        await store.exec(`COPY (SELECT CAST(subject_id AS VARCHAR) AS subject_id, coalesce(CAST(hadm_id AS VARCHAR), 'None') AS hadm_id, task, event,
-          period_begin, period_end, admissions_id, last_discharge_id, target FROM tasks.sampled) TO ${literal(resolve(flags.out))} (HEADER, DELIMITER ',')`);
-        restrictTree(resolve(flags.out));
+        await writeSampleCsv(store, resolve(flags.out));
       }
       if (flags.json) return void output.out(`${JSON.stringify(summary, null, 2)}\n`);
       printSampling(summary, output);
