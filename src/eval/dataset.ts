@@ -1,31 +1,19 @@
-import { z } from "zod";
 import { InputError } from "../errors.js";
 import { readJsonRecords } from "../dataset/read.js";
-import type { DatasetRecord } from "../tasks/build-dataset.js";
+import { recordSchema, type DatasetRecord } from "../dataset/record.js";
 import { findTask, TASKS } from "../tasks/registry.js";
 
 const TASK_NAMES = new Set(TASKS.map((t) => t.name));
 
-const recordSchema = z
-  .object({
-    idx: z.number().int().nonnegative(),
-    instruction: z.string(),
-    input: z.string(),
-    output: z.string(),
-    candidates: z.array(z.string()),
-    task_info: z
-      .object({
-        task: z.string().refine((t) => TASK_NAMES.has(t), { message: "unknown task" }),
-        task_type: z.enum(["decision_making", "risk_prediction"]),
-        label: z.union([z.string(), z.array(z.string())]).optional(),
-      })
-      .passthrough(),
-  })
-  .passthrough();
+/** The record schema, with tasks this registry knows (a released benchmark's other tasks are refused by name). */
+const knownTaskRecord = recordSchema.superRefine((r, ctx) => {
+  if (!TASK_NAMES.has(r.task_info.task))
+    ctx.addIssue({ code: "custom", path: ["task_info", "task"], message: "unknown task" });
+});
 
 /** One record checked against the EHR-Bench schema; the error names the file, line and field. */
 export function parseRecord(json: unknown, file: string, line: number): DatasetRecord {
-  const parsed = recordSchema.safeParse(json);
+  const parsed = knownTaskRecord.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw new InputError(
@@ -72,10 +60,10 @@ export async function readBenchmark(path: string): Promise<DatasetRecord[]> {
 
 /** The gold answer of a record: its label, or its output split back into items. */
 export function goldOf(record: DatasetRecord): string | string[] {
-  const label = record.task_info.label as string | string[] | undefined;
+  const label = record.task_info.label;
   if (label !== undefined) return label;
   // A task this registry knows by its label kind; another (a released benchmark's) by its type.
-  const known = findTask(String(record.task_info.task));
+  const known = findTask(record.task_info.task);
   const items = known ? known.label.kind === "items" : record.task_info.task_type !== "risk_prediction";
   return items ? record.output.split("\n") : record.output;
 }

@@ -89,7 +89,7 @@ async function runLocked(options: RunOptions): Promise<RunResult> {
   const started = performance.now();
   if (!options.providers.length) throw new UsageError("no provider to run against");
   let records = await readBenchmark(options.data);
-  if (options.tasks?.length) records = records.filter((r) => options.tasks!.includes(String(r.task_info.task)));
+  if (options.tasks?.length) records = records.filter((r) => options.tasks!.includes(r.task_info.task));
   if (options.limit !== undefined) records = records.slice(0, options.limit);
   const out = resolve(options.out);
   mkdirSync(out, { recursive: true, mode: 0o700 });
@@ -218,7 +218,7 @@ function failedLine(record: DatasetRecord, error: string | null, attempts: numbe
   return {
     id: String(record.idx),
     idx: record.idx,
-    task: String(record.task_info.task),
+    task: record.task_info.task,
     output: null,
     reasoning: null,
     answer: null,
@@ -236,7 +236,7 @@ function failedLine(record: DatasetRecord, error: string | null, attempts: numbe
 function scoreLine(record: DatasetRecord, generations: Generation[], attempts: number, latency: number): ResultLine {
   const first = generations[0] ?? { text: "", reasoning: null, finishReason: null, firstTokenTopLogprobs: null };
   const pYes = first.pYes ?? pYesFromLogprobs(first.firstTokenTopLogprobs);
-  const score = scoreSample(String(record.task_info.task), goldOf(record), {
+  const score = scoreSample(record.task_info.task, goldOf(record), {
     text: first.text,
     reasoning: first.reasoning,
     pYes,
@@ -245,7 +245,7 @@ function scoreLine(record: DatasetRecord, generations: Generation[], attempts: n
     generations.length > 1
       ? generations.map(
           (g) =>
-            scoreSample(String(record.task_info.task), goldOf(record), {
+            scoreSample(record.task_info.task, goldOf(record), {
               text: g.text,
               reasoning: g.reasoning,
               pYes: g.pYes ?? pYesFromLogprobs(g.firstTokenTopLogprobs),
@@ -255,7 +255,7 @@ function scoreLine(record: DatasetRecord, generations: Generation[], attempts: n
   return {
     id: String(record.idx),
     idx: record.idx,
-    task: String(record.task_info.task),
+    task: record.task_info.task,
     output: first.text,
     ...(values ? { outputs: generations.map((g) => g.text), values } : {}),
     reasoning: first.reasoning,

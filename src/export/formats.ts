@@ -78,7 +78,7 @@ export async function classWeightsOf(records: AsyncIterable<DatasetRecord>): Pro
 
 function countLabel(counts: Map<string, Map<string, number>>, r: DatasetRecord): void {
   if (!isRisk(r)) return;
-  const task = String(r.task_info.task);
+  const task = r.task_info.task;
   const byLabel = counts.get(task) ?? new Map<string, number>();
   const label = String(goldOf(r)).trim().toLowerCase();
   byLabel.set(label, (byLabel.get(label) ?? 0) + 1);
@@ -130,7 +130,7 @@ export function exportRow(
   weight?: number,
   style: RewardStyle = "ehr-r1",
 ): Record<string, unknown> {
-  const task = String(r.task_info.task);
+  const task = r.task_info.task;
   switch (format) {
     case "sft":
       return {
@@ -261,7 +261,7 @@ export async function exportDataset(
     let i = -1;
     for await (const record of source.records()) {
       i++;
-      const weight = weights?.get(String(record.task_info.task))?.get(String(goldOf(record)).trim().toLowerCase());
+      const weight = weights?.get(record.task_info.task)?.get(String(goldOf(record)).trim().toLowerCase());
       const subject = String(record.task_info.subject_id);
       const bench = excluded.get(subject);
       if (bench !== undefined)

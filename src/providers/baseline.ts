@@ -46,9 +46,7 @@ export async function createBaselineProvider(
   const answers = new Map<number, Generation>();
   const byTask = new Map<string, DatasetRecord[]>();
   for (const r of records)
-    (
-      byTask.get(String(r.task_info.task)) ?? byTask.set(String(r.task_info.task), []).get(String(r.task_info.task))!
-    ).push(r);
+    (byTask.get(r.task_info.task) ?? byTask.set(r.task_info.task, []).get(r.task_info.task)!).push(r);
   const cap = options.maxTrainRows ?? 3000;
 
   for (const [task, list] of byTask) {

@@ -1,11 +1,15 @@
 import type { ChatMessage } from "../render/tokenizer.js";
-import type { DatasetRecord } from "../tasks/build-dataset.js";
 
 /**
  * The one contract every model source implements (OpenAI-compatible servers, built-in baselines):
  * messages and sampling settings in, one or more generations out. Small on purpose, like promptfoo's
  * `callApi` or vercel/ai's language-model spec; a shared conformance suite checks each implementation.
  */
+/** What a provider may know of the sample it answers: its id in the dataset (the contract stays free of the domain's record type). */
+export interface SampleRef {
+  readonly idx: number;
+}
+
 export interface GenerateRequest {
   messages: ChatMessage[];
   maxTokens?: number;
@@ -20,8 +24,8 @@ export interface GenerateRequest {
   chatTemplateKwargs?: Record<string, unknown>;
   /** Further request fields servers understand (vLLM: `continue_final_message`, `add_generation_prompt`). */
   extraBody?: Record<string, unknown>;
-  /** The sample being answered: providers that do not call a model (baselines) read it. */
-  sample?: DatasetRecord;
+  /** The sample being answered: providers that do not call a model (baselines) look their answer up by it. */
+  sample?: SampleRef;
   signal?: AbortSignal;
 }
 

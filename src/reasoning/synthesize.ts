@@ -54,7 +54,7 @@ export async function samplePaths(store: Store): Promise<Map<string, string[][]>
 }
 
 const sampleKey = (r: DatasetRecord) =>
-  `${String(r.task_info.task)}|${String(r.task_info.subject_id)}|${String(r.task_info.period_end)}`;
+  `${r.task_info.task}|${String(r.task_info.subject_id)}|${String(r.task_info.period_end)}`;
 
 /**
  * Reasoning chains for decision samples by any provider, with the runner's machinery: bounded
@@ -70,7 +70,7 @@ async function synthesizeLocked(options: SynthesisOptions, paths: Map<string, st
   mkdirSync(out, { recursive: true, mode: 0o700 });
   // Chains explain a choice among labels: decision tasks, not free text.
   let records = (await readBenchmark(options.data)).filter((r) => {
-    const known = findTask(String(r.task_info.task));
+    const known = findTask(r.task_info.task);
     return known
       ? known.type === "decision_making" && known.label.kind !== "text"
       : r.task_info.task_type === "decision_making";
@@ -109,7 +109,7 @@ async function synthesizeLocked(options: SynthesisOptions, paths: Map<string, st
       return {
         id: String(record.idx),
         idx: record.idx,
-        task: String(record.task_info.task),
+        task: record.task_info.task,
         variant: options.variant,
         chains: result.generations?.map((g) => g.text) ?? [],
         prompt_tokens: usage?.promptTokens ?? null,

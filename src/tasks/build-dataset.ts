@@ -79,14 +79,8 @@ export interface BuildProgress {
 }
 
 /** One line of the EHR-Bench JSONL schema. */
-export interface DatasetRecord {
-  idx: number;
-  instruction: string;
-  input: string;
-  output: string;
-  candidates: string[];
-  task_info: Record<string, unknown>;
-}
+import type { DatasetRecord } from "../dataset/record.js";
+export type { DatasetRecord };
 
 export interface DatasetSummary {
   folder: string;
@@ -699,7 +693,7 @@ function renderRecord(
       task_type: def.type,
       target_key: def.targetKey,
       metric: def.metric,
-      bid_event: def.excludedEvents,
+      bid_event: [...def.excludedEvents],
       instruction: def.instruction,
       event: row.event,
       subject_id: String(row.subject_id),

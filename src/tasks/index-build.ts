@@ -103,19 +103,27 @@ export async function buildTaskIndex(store: Store, options: IndexOptions = {}): 
     }
     // Weights task by task (in name order, as one sorted statement would give): a single statement
     // over every row of every task ran out of memory at 1 GB on 10,000 patients of realistic density.
-    // A row's weight depends on its target alone, so it is computed once per distinct target.
+    // Grouping or joining on list values is slow, so neither keys on the target list: a one-value
+    // label's weight is 1 / its count, found by its value; an item list's is computed per row from
+    // its labels' counts (labels within a target are distinct, so a label's count is its rows').
     await store.exec(
       `CREATE OR REPLACE TABLE tasks.task_index_next AS SELECT *, NULL::DOUBLE AS target_weight FROM ${staging.get(selected[0]!.name)} LIMIT 0`,
     );
-    for (const name of selected.map((t) => t.name).sort()) {
-      await store.exec(`
-        INSERT INTO tasks.task_index_next
-        WITH rows AS (SELECT * FROM ${staging.get(name)}),
-        targets AS (SELECT target, count(*) AS c FROM rows GROUP BY target),
-        labels AS (SELECT target, c, unnest(target) AS label FROM targets),
-        freq AS (SELECT label, sum(c) AS n FROM labels GROUP BY label),
-        weights AS (SELECT target, 1.0 / avg(freq.n) AS target_weight FROM labels JOIN freq USING (label) GROUP BY target)
-        SELECT r.*, w.target_weight FROM rows r LEFT JOIN weights w USING (target) ORDER BY r.subject_id, r.anchor`);
+    for (const t of [...selected].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      const rows = staging.get(t.name)!;
+      await store.exec(
+        t.label.kind === "items"
+          ? `INSERT INTO tasks.task_index_next
+             WITH numbered AS (SELECT *, row_number() OVER () AS rid FROM ${rows}),
+             labels AS (SELECT rid, unnest(target) AS label FROM numbered),
+             freq AS (SELECT label, count(*) AS n FROM labels GROUP BY label),
+             weights AS (SELECT rid, 1.0 / avg(freq.n) AS target_weight FROM labels JOIN freq USING (label) GROUP BY rid)
+             SELECT r.* EXCLUDE (rid), w.target_weight FROM numbered r LEFT JOIN weights w USING (rid) ORDER BY r.subject_id, r.anchor`
+          : `INSERT INTO tasks.task_index_next
+             WITH counts AS (SELECT target[1] AS label, count(*) AS n FROM ${rows} GROUP BY label)
+             SELECT r.*, 1.0 / CAST(c.n AS DOUBLE) AS target_weight FROM ${rows} r LEFT JOIN counts c ON c.label = r.target[1]
+             ORDER BY r.subject_id, r.anchor`,
+      );
     }
   } catch (error) {
     await dropScratch().catch(() => undefined);
