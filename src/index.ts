@@ -78,6 +78,7 @@ export { PROFILES, loadProfile, promptFor, profileSchema, type ModelProfile } fr
 export { runBenchmark, type RunOptions, type RunResult, type ResultLine } from "./eval/runner.js";
 export { loadRun, htmlReport, markdownReport, type ReportRun } from "./eval/report.js";
 export { trainingSubjects } from "./eval/training-split.js";
+export { inSet, subjectSet, type SubjectSet, type SubjectSource } from "./store/subject-set.js";
 export {
   ProviderError,
   pYesFromLogprobs,

@@ -1,3 +1,4 @@
+import { subjectSet } from "../src/store/subject-set.js";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
@@ -484,7 +485,7 @@ describe("the build worker's shard server, over a channel in this thread", () =>
       `COPY (SELECT * FROM read_json('${join(dir, "rows.json")}', columns = {idx: 'BIGINT', subject_id: ${type("subject_id")}, hadm_id: ${type("hadm_id")}, task: 'VARCHAR', event: 'VARCHAR', period_begin: ${type("context_begin")}, period_end: ${type("context_end")}, admissions_id: ${type("admissions_id")}, last_discharge_id: ${type("last_discharge_id")}, target: ${type("target")}, target_json: 'VARCHAR', anchor: ${type("anchor")}, shard: 'INTEGER'})) TO '${rowsFile}' (FORMAT parquet)`,
     );
     const decisions = TASKS.filter((t) => t.candidates === "pool").map((t) => t.name);
-    const pool = await candidatePool(whole, decisions, "SELECT DISTINCT subject_id FROM tasks.task_index", BASE.seed);
+    const pool = await candidatePool(whole, decisions, await subjectSet(whole, { kind: "indexed" }), BASE.seed);
     whole.close();
     mkdirSync(join(out, "parts"), { recursive: true });
     mkdirSync(join(out, "data"), { recursive: true });

@@ -1,3 +1,4 @@
+import { subjectSet } from "../src/store/subject-set.js";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Random } from "../src/sources/synthetic/random.js";
@@ -59,7 +60,7 @@ describe("candidate lists for baseline prompts (§8.6)", () => {
       await store.exec(`CREATE SCHEMA tasks; CREATE TABLE tasks.task_index AS SELECT * FROM (VALUES
         ('t', 1, 1, ['x', 'y']), ('t', 1, 2, ['x', 'z']), ('t', 2, 1, ['x', 'y', 'w']), ('t', 3, 1, ['q', 'x']),
         ('r', 1, 3, ['yes']), ('r', 2, 3, ['no']), ('r', 2, 4, ['no'])) v(task, subject_id, anchor, target)`);
-      const pool = await candidatePool(store, ["t", "r"], "SELECT 1 UNION ALL SELECT 2", 5);
+      const pool = await candidatePool(store, ["t", "r"], await subjectSet(store, { kind: "ids", ids: [1, 2] }), 5);
       expect(pool.frequent).toEqual(
         new Map([
           ["t", ["x", "y", "w", "z"]],
@@ -75,8 +76,12 @@ describe("candidate lists for baseline prompts (§8.6)", () => {
         ]),
       );
       expect(pool.companions.has("r")).toBe(false);
-      expect(await store.value("SELECT count(*) FROM duckdb_tables() WHERE temporary")).toBe(0n);
-      const none = await candidatePool(store, [], "SELECT 1", 5);
+      expect(
+        await store.value(
+          "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name NOT LIKE 'subject_set_%'",
+        ),
+      ).toBe(0n);
+      const none = await candidatePool(store, [], await subjectSet(store, { kind: "ids", ids: [1] }), 5);
       expect([none.frequent.size, none.companions.size]).toEqual([0, 0]);
     } finally {
       store.close();

@@ -1,12 +1,13 @@
 import { assertTaskIndex } from "../tasks/target.js";
 import { EhrR1Error } from "../errors.js";
 import { literal, type Store } from "../store/database.js";
+import { inSet, subjectSet, type SubjectSet } from "../store/subject-set.js";
 import { CONCEPT_TASKS, historyOn } from "./concepts.js";
 
 export interface CooccurrenceOptions {
   tasks?: readonly string[];
   /** SQL list of training patients; all indexed patients when absent. */
-  trainSubjects?: string;
+  trainSubjects?: SubjectSet;
   /** History concepts seen in fewer samples are skipped (reference `--min_support`, default 5). */
   minSupport?: number;
   /** Pairs need lift strictly above this (reference `--threshold`, default 5). */
@@ -35,7 +36,7 @@ export async function buildCooccurrence(store: Store, options: CooccurrenceOptio
   const names = (options.tasks?.length ? options.tasks : CONCEPT_TASKS.map((t) => t.name)).filter((n) =>
     CONCEPT_TASKS.some((t) => t.name === n),
   );
-  const train = options.trainSubjects ?? "SELECT DISTINCT subject_id FROM tasks.task_index";
+  const train = options.trainSubjects ?? (await subjectSet(store, { kind: "indexed" }));
   await store.exec(`CREATE SCHEMA IF NOT EXISTS graph;
     CREATE OR REPLACE TABLE graph.cooccurrence (task VARCHAR, target VARCHAR, history VARCHAR, n_target BIGINT, n_history BIGINT, n_pair BIGINT, n_samples BIGINT, lift DOUBLE)`);
   const tasks: CooccurrenceSummary["tasks"] = [];
@@ -43,7 +44,7 @@ export async function buildCooccurrence(store: Store, options: CooccurrenceOptio
     await store.exec(`
       CREATE OR REPLACE TEMP TABLE co_samples AS
       SELECT row_number() OVER (ORDER BY subject_id, anchor) AS sid, subject_id, context_begin AS b, context_end AS e, admissions_id, last_discharge_id, target
-      FROM tasks.task_index WHERE task = ${literal(task)} AND subject_id IN (${train})`);
+      FROM tasks.task_index WHERE task = ${literal(task)} AND ${inSet(train)}`);
     await store.exec(`
       CREATE OR REPLACE TEMP TABLE co_targets AS
       SELECT DISTINCT sid, unnest(target) AS t FROM co_samples;

@@ -3,6 +3,7 @@ import { createRequire } from "node:module";
 import { Matrix } from "ml-matrix";
 import { EVENT_FORMATS } from "../render/event-formats.js";
 import { literal, type Store } from "../store/database.js";
+import { inSet, type SubjectSet } from "../store/subject-set.js";
 import type { DatasetRecord } from "../tasks/build-dataset.js";
 import { task as taskDefinition } from "../tasks/registry.js";
 import { uniformSql } from "../tasks/sample.js";
@@ -18,8 +19,8 @@ const LogisticRegression = createRequire(import.meta.url)("ml-logistic-regressio
 };
 
 export interface BaselineOptions {
-  /** SQL list of the training patients (the training side of the split). */
-  trainSubjects: string;
+  /** The training patients (the training side of the split). */
+  trainSubjects: SubjectSet;
   seed: number;
   /** Training rows per risk task (seeded draw). Default 3,000. */
   maxTrainRows?: number;
@@ -54,7 +55,7 @@ export async function createBaselineProvider(
     if (def.label.kind === "yes-no") {
       const train = await store.rows<{ s: number; b: number; e: number; y: string[] }>(`
         SELECT subject_id AS s, context_begin AS b, context_end AS e, target AS y FROM tasks.task_index
-        WHERE task = ${literal(task)} AND subject_id IN (${options.trainSubjects})
+        WHERE task = ${literal(task)} AND ${inSet(options.trainSubjects)}
         ORDER BY ${uniformSql(literal(`baseline:${options.seed}`), "subject_id", "anchor")} LIMIT ${cap}`);
       const trainX = await features(
         store,
@@ -84,7 +85,7 @@ export async function createBaselineProvider(
         SELECT last, arg_max(next, n) AS next FROM (
           SELECT l.file_name AS last, i.event AS next, count(*) AS n FROM tasks.task_index i
           JOIN timeline.events l ON l.subject_id = i.subject_id AND l.seq = i.context_end - 1
-          WHERE i.task = ${literal(task)} AND i.subject_id IN (${options.trainSubjects}) GROUP BY ALL
+          WHERE i.task = ${literal(task)} AND ${inSet(options.trainSubjects, "i.subject_id")} GROUP BY ALL
         ) GROUP BY last`);
       const next = new Map(transitions.map((t) => [t.last, t.next]));
       const fallback =
@@ -104,8 +105,8 @@ export async function createBaselineProvider(
       const [prior] = await store.rows<{ items: string[] | null; k: number | null }>(`
         SELECT (SELECT list(label ORDER BY n DESC, label) FROM (
             SELECT label, count(*) AS n FROM (SELECT unnest(target) AS label FROM tasks.task_index
-              WHERE task = ${literal(task)} AND subject_id IN (${options.trainSubjects})) GROUP BY label) LIMIT 1) AS items,
-          (SELECT median(len(target)) FROM tasks.task_index WHERE task = ${literal(task)} AND subject_id IN (${options.trainSubjects})) AS k`);
+              WHERE task = ${literal(task)} AND ${inSet(options.trainSubjects)}) GROUP BY label) LIMIT 1) AS items,
+          (SELECT median(len(target)) FROM tasks.task_index WHERE task = ${literal(task)} AND ${inSet(options.trainSubjects)}) AS k`);
       const top = (prior?.items ?? []).slice(0, Math.max(1, Math.round(prior?.k ?? 1)));
       const previous = await previousSameTask(store, task, list);
       list.forEach((r) =>

@@ -27,6 +27,7 @@ import { fitToBudget } from "../render/budget.js";
 import type { RenderFormat } from "../render/markdown.js";
 import { inputParts, joinInput, RenderedTrajectory, type SampleWindow } from "../render/sample.js";
 import { firstLine, literal, type Store } from "../store/database.js";
+import { subjectSet } from "../store/subject-set.js";
 import { replaceableFolder } from "../store/output-folder.js";
 import { readTrajectories, type EventWindow } from "../timeline/read.js";
 import { candidatePool, candidatesFor, type CandidatePool } from "./candidates.js";
@@ -145,10 +146,10 @@ export async function buildDataset(store: Store, options: DatasetOptions): Promi
   const decisionTasks = sampling.tasks
     .filter((t) => t.sampled > 0 && taskDefinition(t.task).candidates === "pool")
     .map((t) => t.task);
-  const poolSubjects =
-    split.kind === "ratio"
-      ? `SELECT subject_id FROM ${splitTable(sampleOptions)} WHERE split = 'train'`
-      : "SELECT DISTINCT subject_id FROM tasks.task_index";
+  const poolSubjects = await subjectSet(
+    store,
+    split.kind === "ratio" ? { kind: "split", table: splitTable(sampleOptions), side: "train" } : { kind: "indexed" },
+  );
   const pool = await candidatePool(store, decisionTasks, poolSubjects, options.seed);
 
   const plan = {

@@ -1,5 +1,6 @@
 import { Random } from "../sources/synthetic/random.js";
 import { literal, type Store } from "../store/database.js";
+import { inSet, type SubjectSet } from "../store/subject-set.js";
 import { uniformSql } from "./sample.js";
 
 /** Per task: the label vocabulary by frequency, and each label's most frequent companions. */
@@ -20,7 +21,7 @@ const POOL_ROWS = 5_000;
 export async function candidatePool(
   store: Store,
   tasks: readonly string[],
-  poolSubjects: string,
+  poolSubjects: SubjectSet,
   seed: number,
 ): Promise<CandidatePool> {
   const frequent = new Map<string, string[]>();
@@ -31,7 +32,7 @@ export async function candidatePool(
     SELECT task, rid, unnest(target) AS label FROM (
       SELECT task, target, row_number() OVER () AS rid FROM (
         SELECT i.task, i.target, ${uniformSql(literal(`pool:${seed}`), "i.task", "i.subject_id", "i.anchor")} AS u
-        FROM tasks.task_index i WHERE i.task IN (${tasks.map(literal).join(", ")}) AND i.subject_id IN (${poolSubjects})
+        FROM tasks.task_index i WHERE i.task IN (${tasks.map(literal).join(", ")}) AND ${inSet(poolSubjects, "i.subject_id")}
         QUALIFY row_number() OVER (PARTITION BY i.task ORDER BY u) <= ${POOL_ROWS}
       )
     )`);

@@ -1,3 +1,4 @@
+import { subjectSet } from "../../src/store/subject-set.js";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -183,7 +184,10 @@ conformance("baseline", async () => {
     "CREATE SCHEMA tasks; CREATE TABLE tasks.task_index (subject_id INTEGER, task VARCHAR, target VARCHAR[])",
   );
   return {
-    provider: await createBaselineProvider(store, [], { trainSubjects: "SELECT 1", seed: 1 }),
+    provider: await createBaselineProvider(store, [], {
+      trainSubjects: await subjectSet(store, { kind: "ids", ids: [1] }),
+      seed: 1,
+    }),
     close: async () => store.close(),
   };
 });

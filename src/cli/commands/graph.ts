@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { storeOptions } from "../store-options.js";
 import { Store } from "../../store/database.js";
+import { subjectSet } from "../../store/subject-set.js";
 import { buildEventConcepts, historyOn } from "../../graph/concepts.js";
 import { buildCooccurrence } from "../../graph/cooccurrence.js";
 import { dataKnowledge, GraphKnowledge } from "../../graph/knowledge.js";
@@ -57,7 +58,7 @@ export function registerGraph(program: Command, output: Output): void {
             dictionary: flags.knowledge === "umls" ? "umls" : "labels",
           });
           const train = (await store.tableExists("tasks.split"))
-            ? "SELECT subject_id FROM tasks.split WHERE split = 'train'"
+            ? await subjectSet(store, { kind: "split", table: "tasks.split", side: "train" })
             : undefined;
           const co = await buildCooccurrence(store, {
             tasks: flags.tasks,
