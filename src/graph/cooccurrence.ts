@@ -6,7 +6,7 @@ import { CONCEPT_TASKS, historyOn } from "./concepts.js";
 
 export interface CooccurrenceOptions {
   tasks?: readonly string[];
-  /** SQL list of training patients; all indexed patients when absent. */
+  /** The training patients; all indexed patients when absent. */
   trainSubjects?: SubjectSet;
   /** History concepts seen in fewer samples are skipped (reference `--min_support`, default 5). */
   minSupport?: number;

@@ -1,6 +1,5 @@
 import { literal, type Store } from "../store/database.js";
-import { task as taskDefinition } from "../tasks/registry.js";
-import { historyOn } from "./concepts.js";
+import { CONCEPT_TASKS, historyOn } from "./concepts.js";
 import type { KnowledgeSource, PathLimits } from "./knowledge.js";
 
 export interface SamplePathOptions extends PathLimits {
@@ -174,11 +173,11 @@ async function chunkPaths(
   };
 }
 
-/** SQL list of the tasks among `names` whose labels are item lists (the only ones with concept targets). */
+/** SQL list of the tasks among `names` with concept targets (item lists). */
 function listTasks(names: readonly string[]): string {
   return (
     names
-      .filter((n) => taskDefinition(n).label.kind === "items")
+      .filter((n) => CONCEPT_TASKS.some((t) => t.name === n))
       .map(literal)
       .join(", ") || "''"
   );

@@ -1,15 +1,15 @@
 import type { ChatMessage } from "../render/tokenizer.js";
 
-/**
- * The one contract every model source implements (OpenAI-compatible servers, built-in baselines):
- * messages and sampling settings in, one or more generations out. Small on purpose, like promptfoo's
- * `callApi` or vercel/ai's language-model spec; a shared conformance suite checks each implementation.
- */
 /** What a provider may know of the sample it answers: its id in the dataset (the contract stays free of the domain's record type). */
 export interface SampleRef {
   readonly idx: number;
 }
 
+/**
+ * The one contract every model source implements (OpenAI-compatible servers, built-in baselines):
+ * messages and sampling settings in, one or more generations out. Small on purpose, like promptfoo's
+ * `callApi` or vercel/ai's language-model spec; a shared conformance suite checks each implementation.
+ */
 export interface GenerateRequest {
   messages: ChatMessage[];
   maxTokens?: number;

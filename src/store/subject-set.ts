@@ -25,7 +25,7 @@ export async function subjectSet(
   source: SubjectSource,
   exclude: readonly number[] = [],
 ): Promise<SubjectSet> {
-  const table = `temp.subject_set_${++sets}`;
+  const name = `subject_set_${++sets}`;
   const from =
     source.kind === "indexed"
       ? "SELECT DISTINCT subject_id FROM tasks.task_index"
@@ -35,10 +35,8 @@ export async function subjectSet(
           ? `SELECT DISTINCT * FROM (VALUES ${source.ids.map((id) => `(${Math.trunc(id)})`).join(", ")}) v(subject_id)`
           : "SELECT NULL::INTEGER AS subject_id WHERE false";
   const without = exclude.length ? `WHERE subject_id NOT IN (${exclude.map((id) => Math.trunc(id)).join(", ")})` : "";
-  await store.exec(
-    `CREATE OR REPLACE TEMP TABLE ${table.slice("temp.".length)} AS SELECT subject_id FROM (${from}) ${without}`,
-  );
-  return { table };
+  await store.exec(`CREATE OR REPLACE TEMP TABLE ${name} AS SELECT subject_id FROM (${from}) ${without}`);
+  return { table: `temp.${name}` };
 }
 
 /** SQL condition: `column` is one of the set's patients. */

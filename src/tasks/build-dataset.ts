@@ -14,6 +14,7 @@ import {
   type ProcessShard,
 } from "../dataset/layout.js";
 import { HashingWriter, hashFile, type WrittenFile } from "../dataset/hashing-writer.js";
+import type { DatasetRecord } from "../dataset/record.js";
 import { EhrR1Error, resourceHint, UsageError } from "../errors.js";
 import { OWNER_DIR, OWNER_FILE, restrictTree } from "../store/owner-only.js";
 import { acquireOutputLock, clearStaleLock, processGone, withOutputLock } from "../store/output-lock.js";
@@ -79,8 +80,7 @@ export interface BuildProgress {
   seconds: number;
 }
 
-/** One line of the EHR-Bench JSONL schema. */
-import type { DatasetRecord } from "../dataset/record.js";
+/** One line of the EHR-Bench JSONL schema (its one type, from `dataset/record.ts`). */
 export type { DatasetRecord };
 
 export interface DatasetSummary {
