@@ -1,5 +1,5 @@
 // Mutation testing of the code whose mistakes silently corrupt data or scores: task labels and
-// sampling, rendering, rewards and metrics. `npm run mutate`; a folder at a time with
+// sampling, rendering, Python-compatible formatting, rewards, metrics and the RL files engines train on. `npm run mutate`; a folder at a time with
 // `npm run mutate -- --mutate 'src/rewards/**/*.ts'`. Scores per folder are in docs/benchmarks.md.
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -13,7 +13,15 @@ export default {
   plugins: ["@stryker-mutator/vitest-runner"],
   vitest: { configFile: "vitest.mutate.config.ts" },
   // build-worker.ts is only a thread's entry point; what it does is in shard-server.ts, tested in-thread.
-  mutate: ["src/tasks/**/*.ts", "!src/tasks/build-worker.ts", "src/render/**/*.ts", "src/rewards/**/*.ts", "src/eval/metrics/**/*.ts"],
+  mutate: [
+    "src/tasks/**/*.ts",
+    "!src/tasks/build-worker.ts",
+    "src/render/**/*.ts",
+    "src/python/**/*.ts",
+    "src/rewards/**/*.ts",
+    "src/eval/metrics/**/*.ts",
+    "src/export/**/*.ts",
+  ],
   coverageAnalysis: "perTest",
   // Mutants in module-level constants would need the whole suite per mutant; they are counted as ignored.
   ignoreStatic: true,

@@ -12,6 +12,7 @@ checkout=$(cd "$1" && pwd)
 mkdir -p "$2"
 out=$(cd "$2" && pwd)
 data=$(cd "${EHR_R1_DATA:-$checkout/../shared/data}" && pwd)
+here=$(cd "$(dirname "$0")" && pwd)
 cli() { node "$checkout/bin/ehr-r1.js" "$@"; }
 step() { printf '%s  %s\n' "$(date +%T)" "$*" >&2; }
 
@@ -68,8 +69,33 @@ cli ingest "$data/mimic-iv-demo-2.2" --db "$out/demo/store.duckdb" --mappings "$
 pipeline demo "$out/demo/store.duckdb"
 step "demo: graph"
 cli graph build --db "$out/demo/store.duckdb" >/dev/null
-step "medcalc"
-cli medcalc build --test "$data/medcalc-bench/test_data.csv" --out "$out/medcalc" --format openrlhf >/dev/null
+step "medcalc, trial matching"
+for format in verl openrlhf trl-grpo; do
+  cli medcalc build --test "$data/medcalc-bench/test_data.csv" --out "$out/medcalc-$format" --format $format >/dev/null
+  cli medcalc build --test "$data/medcalc-bench/test_data.csv" --out "$out/medcalc-messages-$format" --format $format --template messages >/dev/null
+done
+# TrialGPT-format inputs cut from EHRMIND's 100 real SFT rows (as test/helpers/matching-inputs.ts).
+mkdir -p "$out/matching-inputs"
+cli sql --db "$out/demo/store.duckdb" --json \
+  "SELECT input, query_id AS q, corpus_id AS c, label::INTEGER AS label FROM '$data/ehrmind-verl/matching_sft_val.parquet'" |
+  node -e '
+    const rows = JSON.parse(require("fs").readFileSync(0, "utf8")); const dir = process.argv[1]; const fs = require("fs");
+    const notes = new Map(); const trials = {};
+    for (const r of rows) {
+      notes.set(r.q, r.input.split("Here is the patient note:\n")[1].split("\n\nHere is the clinial trial:\n")[0]);
+      const m = /^Title: (.*)\nInclusion Criteria: \n```\n([\s\S]*)\n```\nExclusion Criteria: \n```\n([\s\S]*)\n```$/.exec(r.input.split("Here is the clinial trial:\n")[1].split("\n-----------------")[0]);
+      trials[r.c] = { brief_title: m[1], inclusion_criteria: m[2], exclusion_criteria: m[3] };
+    }
+    fs.writeFileSync(dir + "/queries.jsonl", [...notes].map(([id, text]) => JSON.stringify({ _id: id, text })).join("\n"));
+    fs.writeFileSync(dir + "/qrels.tsv", "query-id\tcorpus-id\tscore\n" + rows.map((r) => [r.q, r.c, r.label].join("\t")).join("\n") + "\n");
+    fs.writeFileSync(dir + "/trial_info.json", JSON.stringify(trials));' "$out/matching-inputs"
+for format in verl openrlhf trl-grpo; do
+  for template in llama3 messages; do
+    cli matching build --queries "$out/matching-inputs/queries.jsonl" --qrels "$out/matching-inputs/qrels.tsv" \
+      --trials "$out/matching-inputs/trial_info.json" --out "$out/matching-$template-$format" --format $format \
+      --template $template --val-size 6 >/dev/null
+  done
+done
 
 step "synth2000: synth, ingest"
 cli synth --patients 2000 --seed 7 --out "$out/synth2000/cohort" >/dev/null
@@ -86,8 +112,12 @@ done
 cd "$out"
 # Metadata files carry build times and this snapshot's own paths: hash them without either.
 meta='(^|/)(manifest|build-plan|run)\.json$|\.manifest\.json$'
-find . -type f ! -name '*.duckdb' ! -name '*.wal' ! -name '*.lock' ! -name hashes.txt ! -path './synth2000/cohort/*' -print |
+find . -type f ! -name '*.duckdb' ! -name '*.wal' ! -name '*.lock' ! -name '*.parquet' ! -name hashes.txt ! -path './synth2000/cohort/*' -print |
   grep -Ev "$meta" | sort | tr '\n' '\0' | xargs -0 sha256sum >hashes.txt
+# Parquet by content (schema and rows in order): two writers of one table may lay out bytes differently.
+for p in $(find . -type f -name '*.parquet' ! -path './synth2000/cohort/*' | sort); do
+  printf '%s  %s\n' "$(node "$here/parquet-content-hash.mjs" "$p")" "$p (content)" >>hashes.txt
+done
 for m in $(find . -type f | grep -E "$meta" | sort); do
   printf '%s  %s\n' "$(node -e '
     const [file, out] = process.argv.slice(1);

@@ -23,7 +23,7 @@ export {
 export { EVENT_FORMATS, type EventFormat } from "./render/event-formats.js";
 export { renderEvent, type RenderFormat } from "./render/markdown.js";
 export { inputParts, joinInput, renderInput, type InputParts, type SampleWindow } from "./render/sample.js";
-export { pyFloatRepr, pyRepr, pyStr, pyStrRepr, pyTitle } from "./render/python.js";
+export { pyFloatRepr, pyRepr, pyStr, pyStrRepr, pyTitle } from "./python/format.js";
 export {
   ModelTokenizer,
   EstimatedTokenCounter,
@@ -73,7 +73,8 @@ export {
   type RunSummary,
   type TaskSummary,
 } from "./eval/score.js";
-export { readBenchmark, goldOf } from "./eval/dataset.js";
+export { readBenchmark } from "./eval/dataset.js";
+export { goldOf } from "./tasks/target.js";
 export { PROFILES, loadProfile, promptFor, profileSchema, type ModelProfile } from "./eval/profiles.js";
 export { runBenchmark, type RunOptions, type RunResult, type ResultLine } from "./eval/runner.js";
 export { loadRun, htmlReport, markdownReport, type ReportRun } from "./eval/report.js";
@@ -119,13 +120,15 @@ export {
   type SynthesisOptions,
   type ChainLine,
 } from "./reasoning/synthesize.js";
-export { runJobs, generateWithRetries, readCompleteLines, type JobOptions, type RetryPolicy } from "./eval/jobs.js";
+export { runJobs, readCompleteLines, type JobOptions } from "./common/jobs.js";
+export { generateWithRetries, type RetryPolicy } from "./providers/retry.js";
 export {
   exportDataset,
   exportRow,
   rlMessages,
   groundTruthOf,
   EXPORT_FORMATS,
+  EXPORT_FORMAT_NAMES,
   type ExportFormat,
   type ExportOptions as TrainingExportOptions,
 } from "./export/formats.js";
@@ -151,12 +154,13 @@ export {
   combine,
   DEFAULT_TAIL_TOKENS,
 } from "./rewards/ehrmind-format.js";
-export { parsePyJson, pyStrOf, PyDict, type PyJson } from "./rewards/python-json.js";
-export { evalPyNumber, pyRound, type PyNumber } from "./rewards/python-number.js";
+export { parsePyJson, pyStrOf, PyDict, type PyJson } from "./python/json.js";
+export { evalPyNumber, pyRound, type PyNumber } from "./python/number.js";
 export { groupAdvantages, zeroVariance } from "./rewards/grpo.js";
 export { classWeights } from "./export/formats.js";
+export { RL_FORMATS, RL_FORMAT_NAMES, type RlRow, type RlFormat, type RlSchema } from "./export/rl-formats.js";
 export { mixOrder } from "./export/mix.js";
-export { medcalcCorrect, ruleOf, type MedcalcTruth, type MedcalcRule } from "./medcalc/correctness.js";
+export { medcalcCorrect, ruleOf, type MedcalcTruth, type MedcalcRule } from "./rewards/medcalc-correctness.js";
 export { buildMedcalc, loadMedcalcCsv, MEDCALC_COLUMNS, type MedcalcBuildOptions } from "./medcalc/build.js";
 export {
   evaluateMedcalc,

@@ -1,7 +1,7 @@
 import { subjectSet } from "../src/store/subject-set.js";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { Random } from "../src/sources/synthetic/random.js";
+import { Random } from "../src/common/random.js";
 import { Store } from "../src/store/database.js";
 import { candidatePool, candidatesFor, type CandidatePool } from "../src/tasks/candidates.js";
 import { tempDir } from "./helpers/data.js";

@@ -1,7 +1,7 @@
 /* eslint-disable no-loss-of-precision -- literals written with all 17 digits, as the CSVs hold them; each reads as the intended double */
 import { describe, expect, it } from "vitest";
 import { csvText, formatG, pandasDouble, xstrtod } from "../src/timeline/pandas-float.js";
-import { pyFloatRepr } from "../src/render/python.js";
+import { pyFloatRepr } from "../src/python/format.js";
 
 /**
  * pandas' CSV float parser and MIMIC-IV's float text. Expected values: C's printf `%.15g`/`%.17g`

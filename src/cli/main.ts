@@ -1,4 +1,4 @@
-import { Command, CommanderError, InvalidArgumentError } from "commander";
+import { Command, CommanderError } from "commander";
 import { EhrR1Error, resourceHint } from "../errors.js";
 import { restrictUmask } from "../store/owner-only.js";
 import { TOOL_VERSION } from "../version.js";
@@ -79,29 +79,4 @@ function explainUnexpected(message: string): { message: string; known: boolean }
   const first = message.split("\n")[0] ?? message;
   const hint = resourceHint(first);
   return hint ? { message: `${first} — ${hint}`, known: true } : { message: first, known: false };
-}
-
-export function parseWholeNumber(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected a whole number >= 0, got "${value}"`);
-  return n;
-}
-
-/** A number strictly between 0 and 1 (`--fraction`). */
-export function parseFraction(value: string): number {
-  const n = Number(value);
-  if (!(n > 0 && n < 1)) throw new InvalidArgumentError(`expected a number between 0 and 1, got "${value}"`);
-  return n;
-}
-
-/** For options given several times (`--base-url a --base-url b`). */
-export function collectRepeated(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
-
-export function parseList(value: string): string[] {
-  return value
-    .split(",")
-    .map((s) => s.trim())
-    .filter(Boolean);
 }

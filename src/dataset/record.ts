@@ -41,3 +41,18 @@ export const recordSchema = z
 
 export type TaskInfo = z.infer<typeof taskInfoSchema>;
 export type DatasetRecord = z.infer<typeof recordSchema>;
+
+/** Where a record's sample sits in its patient's timeline (ehr-r1's own records say; a released benchmark's need not). */
+export interface SampleWindow {
+  subject: number;
+  begin: number;
+  end: number;
+}
+
+/** The record's window, or null when its task_info lacks a numeric subject id or window bounds. */
+export function sampleWindowOf(r: DatasetRecord): SampleWindow | null {
+  const subject = Number(r.task_info.subject_id);
+  const { period_begin: begin, period_end: end } = r.task_info;
+  if (!Number.isInteger(subject) || typeof begin !== "number" || typeof end !== "number") return null;
+  return { subject, begin, end };
+}

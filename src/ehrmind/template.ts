@@ -1,5 +1,5 @@
 /**
- * EHRMIND's prompt wrapper (reference-ehrmind-rewards.md §3.1.3): a generic system sentence, and for
+ * EHRMIND's prompt wrapper (docs/reference.md#ehrmind-prompts): a generic system sentence, and for
  * the `llama3` template the whole Llama-3 chat transcript in one user turn, ending in the generation
  * prefill `Let me solve this step by step.\n<think>`. The `messages` template leaves templating (and
  * the think block) to the engine and the model's own chat template.

@@ -1,6 +1,6 @@
 /**
- * What a model answered, separated from how it reasoned (reference-reasoning-training-eval.md;
- * `eval/score_func.py`): `<think>…</think>` blocks and server-side `reasoning_content` are not answers.
+ * What a model answered, separated from how it reasoned (docs/reference.md#scoring;
+ * the reference's `eval/score_func.py`): `<think>…</think>` blocks and server-side `reasoning_content` are not answers.
  */
 export interface SplitAnswer {
   answer: string;

@@ -1,7 +1,7 @@
 import { InputError } from "../errors.js";
 import { readJsonRecords } from "../dataset/read.js";
 import { recordSchema, type DatasetRecord } from "../dataset/record.js";
-import { findTask, TASKS } from "../tasks/registry.js";
+import { TASKS } from "../tasks/registry.js";
 
 const TASK_NAMES = new Set(TASKS.map((t) => t.name));
 
@@ -56,14 +56,4 @@ export async function readBenchmark(path: string): Promise<DatasetRecord[]> {
   const records: DatasetRecord[] = [];
   for await (const record of benchmarkRecords(path)) records.push(record);
   return records;
-}
-
-/** The gold answer of a record: its label, or its output split back into items. */
-export function goldOf(record: DatasetRecord): string | string[] {
-  const label = record.task_info.label;
-  if (label !== undefined) return label;
-  // A task this registry knows by its label kind; another (a released benchmark's) by its type.
-  const known = findTask(record.task_info.task);
-  const items = known ? known.label.kind === "items" : record.task_info.task_type !== "risk_prediction";
-  return items ? record.output.split("\n") : record.output;
 }

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { UsageError } from "../errors.js";
 import { SYSTEM_PROMPT } from "../render/budget.js";
-import { pyRepr } from "../render/python.js";
+import { pyRepr } from "../python/format.js";
 import type { ChatMessage } from "../render/tokenizer.js";
 import type { DatasetRecord } from "../tasks/build-dataset.js";
 

@@ -24,7 +24,7 @@ export interface SampleScore {
   pYesSource?: "logprobs" | "hard-label" | "none";
 }
 
-/** Scores one output as its task's metric says (§8.1): unreadable answers are flagged, never dropped. */
+/** Scores one output as its task's metric says (docs/reference.md#scoring): unreadable answers are flagged, never dropped. */
 export function scoreSample(taskName: string, gold: string | string[], output: ModelOutput): SampleScore {
   const def = taskDefinition(taskName);
   const { answer, truncatedThinking } = splitThinking(output.text, output.reasoning);

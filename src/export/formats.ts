@@ -1,6 +1,6 @@
-import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { OWNER_DIR, restrictTree } from "../store/owner-only.js";
-import { once } from "node:events";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { renameDurably, writeFileAtomically } from "../store/atomic-file.js";
+import { OWNER_DIR } from "../store/owner-only.js";
 import { basename, dirname, join, resolve } from "node:path";
 import { InputError, UsageError } from "../errors.js";
 import { benchmarkRecords, RecordChecker } from "../eval/dataset.js";
@@ -8,21 +8,109 @@ import { parseJsonLine } from "../dataset/read.js";
 import { LineIndex } from "../dataset/record-index.js";
 import { SYSTEM_PROMPT } from "../render/budget.js";
 import type { ChatMessage, TokenCounter } from "../render/tokenizer.js";
-import { jsonlToParquet } from "../store/parquet.js";
-import type { DatasetRecord } from "../tasks/build-dataset.js";
+import type { DatasetRecord } from "../dataset/record.js";
+import { goldOf } from "../tasks/target.js";
+import { RowFile } from "./row-file.js";
+import { RL_FORMATS, type RlFormat, type RlFormatName, type RlRow, type RlSchema } from "./rl-formats.js";
 import { mixOrder } from "./mix.js";
 import type { RewardStyle } from "../rewards/core.js";
 
 /**
- * Training files for the engines (reference-reasoning-training-eval.md §5, §6.6; ecosystem.md):
+ * Training files for the engines (docs/training.md; the RL formats in ./rl-formats.ts):
  * - `sft`: TRL chat JSONL, stage 1 (user = input + "\n" + instruction);
  * - `reasoning-sft`: stage 2, `/think` rows with the first accepted chain in a think block, `/no_think` rows with an empty one;
- * - `verl`: Parquet with verl's physical schema (as `../shared/data/ehrmind-verl`);
- * - `openrlhf`: JSONL with `input` messages and a `label` JSON string for the reward server;
- * - `trl-grpo`: JSONL with `prompt` messages and `ground_truth`, `task` columns for `reward_funcs`.
+ * - `verl`, `openrlhf`, `trl-grpo`: one RL row per record (the shared RL row model), in each engine's layout.
  */
-export type ExportFormat = "sft" | "reasoning-sft" | "verl" | "openrlhf" | "trl-grpo";
-export const EXPORT_FORMATS: readonly ExportFormat[] = ["sft", "reasoning-sft", "verl", "openrlhf", "trl-grpo"];
+export type ExportFormat = "sft" | "reasoning-sft" | RlFormatName;
+
+/** Where a record sits in its export, and the options that shape its row. */
+export interface RowContext {
+  index: number;
+  split: string;
+  /** The class weight of the record's label (`--class-weighted`). */
+  weight?: number;
+  style?: RewardStyle;
+}
+
+/** One export format: the file type it writes, how a record becomes a row, and what it needs. */
+export interface ExportFormatSpec {
+  readonly extension: ".jsonl" | ".parquet";
+  /** The RL format it writes (its rows score through the reward server), or null for chat transcripts. */
+  readonly rl: RlFormat | null;
+  row(r: DatasetRecord, at: RowContext): Record<string, unknown>;
+  /** What the token limit counts: the prompt messages, and the answer when the row holds one apart. */
+  tokenText(row: Record<string, unknown>): string[];
+  /** Parquet formats: the column types. */
+  readonly columns?: Readonly<Record<string, string>>;
+  /** Formats built from reasoning chains: whether a record has one (an export with none is refused). */
+  chainsOf?(r: DatasetRecord): boolean;
+}
+
+const messagesText = (messages: unknown): string[] => (messages as { content: string }[]).map((m) => m.content);
+
+/** EHR-Bench's verl columns: the ground truth as JSON text, the task in extra_info. */
+export const EHR_RL_SCHEMA: RlSchema = {
+  groundTruth: "VARCHAR",
+  extraInfo: 'STRUCT("index" BIGINT, split VARCHAR, task VARCHAR)',
+};
+
+function rlSpec(format: RlFormat, answerOf: (row: Record<string, unknown>) => string): ExportFormatSpec {
+  return {
+    extension: format.extension,
+    rl: format,
+    row: (r, at) => format.row(ehrRlRow(r, at)),
+    tokenText: (row) => {
+      const answer = answerOf(row);
+      return answer ? [...messagesText(row.prompt ?? row.input), answer] : messagesText(row.prompt ?? row.input);
+    },
+    ...(format.columns ? { columns: format.columns(EHR_RL_SCHEMA) } : {}),
+  };
+}
+
+export const EXPORT_FORMATS: Readonly<Record<ExportFormat, ExportFormatSpec>> = {
+  sft: {
+    extension: ".jsonl",
+    rl: null,
+    row: (r) => ({
+      messages: [
+        { role: "system", content: SYSTEM_PROMPT },
+        { role: "user", content: userText(r) },
+        { role: "assistant", content: r.output },
+      ],
+    }),
+    tokenText: (row) => messagesText(row.messages),
+  },
+  "reasoning-sft": {
+    extension: ".jsonl",
+    rl: null,
+    row: (r) => {
+      const chain = chainOf(r);
+      return chain
+        ? {
+            messages: [
+              { role: "system", content: SYSTEM_PROMPT },
+              { role: "user", content: `${userText(r)}\n/think` },
+              { role: "assistant", content: `<think>\n${chain}\n</think>\n\n${r.output}` },
+            ],
+          }
+        : // No newline before /no_think: the reference wrote it that way.
+          {
+            messages: [
+              { role: "system", content: SYSTEM_PROMPT },
+              { role: "user", content: `${userText(r)}/no_think` },
+              { role: "assistant", content: `<think>\n\n</think>\n\n${r.output}` },
+            ],
+          };
+    },
+    tokenText: (row) => messagesText(row.messages),
+    chainsOf: (r) => chainOf(r) !== null,
+  },
+  verl: rlSpec(RL_FORMATS.verl, (row) => (row.reward_model as { ground_truth: string }).ground_truth),
+  openrlhf: rlSpec(RL_FORMATS.openrlhf, () => ""),
+  "trl-grpo": rlSpec(RL_FORMATS["trl-grpo"], (row) => String(row.ground_truth)),
+};
+
+export const EXPORT_FORMAT_NAMES = Object.keys(EXPORT_FORMATS) as ExportFormat[];
 
 export interface ExportOptions {
   format: ExportFormat;
@@ -51,16 +139,27 @@ export interface ExportOptions {
 /** The patients of a dataset, by `task_info.subject_id`, read as a stream. */
 async function patientsOf(path: string): Promise<Set<string>> {
   const subjects = new Set<string>();
-  for await (const r of benchmarkRecords(path)) subjects.add(String(r.task_info.subject_id));
+  for await (const r of benchmarkRecords(path))
+    if (r.task_info.subject_id !== undefined) subjects.add(r.task_info.subject_id);
   return subjects;
 }
 
 const userText = (r: DatasetRecord) => `${r.input}\n${r.instruction}`;
 const isRisk = (r: DatasetRecord) => r.task_info.task_type === "risk_prediction";
-/** The value the reward side scores against: the label list, or the yes/no (or text) answer. */
-const goldOf = (r: DatasetRecord): unknown => r.task_info.label ?? (isRisk(r) ? r.output : r.output.split("\n"));
 export const groundTruthOf = (r: DatasetRecord, weight?: number) =>
   JSON.stringify(weight === undefined ? goldOf(r) : { target: goldOf(r), weight });
+
+/** A record as the shared RL row: the GRPO prompt, and its gold answer (class-weighted when asked) as JSON text. */
+export function ehrRlRow(r: DatasetRecord, at: RowContext): RlRow {
+  const task = r.task_info.task;
+  return {
+    task,
+    prompt: rlMessages(r, at.style),
+    ability: "ehr",
+    groundTruth: groundTruthOf(r, at.weight),
+    extraInfo: { index: at.index, split: at.split, task },
+  };
+}
 
 /** EHRSHOT-style class weights per risk task and label: 0.5·N/N_label over the records. */
 export function classWeights(records: readonly DatasetRecord[]): Map<string, Map<string, number>> {
@@ -76,11 +175,13 @@ export async function classWeightsOf(records: AsyncIterable<DatasetRecord>): Pro
   return weightsFrom(counts);
 }
 
+const weightKey = (r: DatasetRecord) => String(goldOf(r)).trim().toLowerCase();
+
 function countLabel(counts: Map<string, Map<string, number>>, r: DatasetRecord): void {
   if (!isRisk(r)) return;
   const task = r.task_info.task;
   const byLabel = counts.get(task) ?? new Map<string, number>();
-  const label = String(goldOf(r)).trim().toLowerCase();
+  const label = weightKey(r);
   byLabel.set(label, (byLabel.get(label) ?? 0) + 1);
   counts.set(task, byLabel);
 }
@@ -107,7 +208,7 @@ export function ehrmindFormatInstruction(risk: boolean): string {
 }
 
 /**
- * The GRPO prompt. `ehr-r1` (§6.6): decision tasks think, risk tasks answer directly. `ehrmind`: the
+ * The GRPO prompt. `ehr-r1` (docs/training.md): decision tasks think, risk tasks answer directly. `ehrmind`: the
  * same task text followed by EHRMIND's format instruction (think block, then the answer as JSON).
  */
 export function rlMessages(r: DatasetRecord, style: RewardStyle = "ehr-r1"): ChatMessage[] {
@@ -122,81 +223,20 @@ export function rlMessages(r: DatasetRecord, style: RewardStyle = "ehr-r1"): Cha
   ];
 }
 
-export function exportRow(
-  format: ExportFormat,
-  r: DatasetRecord,
-  index: number,
-  split: string,
-  weight?: number,
-  style: RewardStyle = "ehr-r1",
-): Record<string, unknown> {
-  const task = r.task_info.task;
-  switch (format) {
-    case "sft":
-      return {
-        messages: [
-          { role: "system", content: SYSTEM_PROMPT },
-          { role: "user", content: userText(r) },
-          { role: "assistant", content: r.output },
-        ],
-      };
-    case "reasoning-sft": {
-      const chain = hasChain(r) ? (r as DatasetRecord & { reasoning: string[] }).reasoning[0]! : null;
-      return chain
-        ? {
-            messages: [
-              { role: "system", content: SYSTEM_PROMPT },
-              { role: "user", content: `${userText(r)}\n/think` },
-              { role: "assistant", content: `<think>\n${chain}\n</think>\n\n${r.output}` },
-            ],
-          }
-        : // No newline before /no_think: the reference wrote it that way.
-          {
-            messages: [
-              { role: "system", content: SYSTEM_PROMPT },
-              { role: "user", content: `${userText(r)}/no_think` },
-              { role: "assistant", content: `<think>\n\n</think>\n\n${r.output}` },
-            ],
-          };
-    }
-    case "verl":
-      return {
-        data_source: task,
-        prompt: rlMessages(r, style).map((m) => ({ content: m.content, role: m.role })),
-        ability: "ehr",
-        reward_model: { ground_truth: groundTruthOf(r, weight), style: "rule" },
-        extra_info: { index, split, task },
-      };
-    case "openrlhf":
-      return { input: rlMessages(r, style), label: JSON.stringify({ task, ground_truth: groundTruthOf(r, weight) }) };
-    case "trl-grpo":
-      return { prompt: rlMessages(r, style), ground_truth: groundTruthOf(r, weight), task };
-  }
+/** The row of `format` for one record. */
+export function exportRow(format: ExportFormat, r: DatasetRecord, at: RowContext): Record<string, unknown> {
+  return EXPORT_FORMATS[format].row(r, at);
 }
 
-/** A record of EHR-Ins-Reasoning: its first accepted chain is a string. */
-function hasChain(r: DatasetRecord): boolean {
+/** A record of EHR-Ins-Reasoning: its first accepted chain (a non-empty string), or null. */
+function chainOf(r: DatasetRecord): string | null {
   const chains = (r as DatasetRecord & { reasoning?: unknown }).reasoning;
-  return Array.isArray(chains) && typeof chains[0] === "string" && chains[0] !== "";
+  return Array.isArray(chains) && typeof chains[0] === "string" && chains[0] !== "" ? chains[0] : null;
 }
 
-function tokensOf(format: ExportFormat, row: Record<string, unknown>, counter: TokenCounter): number {
-  const messages = (row.messages ?? row.prompt ?? row.input) as { content: string }[];
-  const answer =
-    format === "sft" || format === "reasoning-sft"
-      ? ""
-      : String(row.ground_truth ?? (row.reward_model as { ground_truth?: string } | undefined)?.ground_truth ?? "");
-  return messages.reduce((a, m) => a + counter.count(m.content), 0) + (answer ? counter.count(answer) : 0);
+function tokensOf(spec: ExportFormatSpec, row: Record<string, unknown>, counter: TokenCounter): number {
+  return spec.tokenText(row).reduce((a, text) => a + counter.count(text), 0);
 }
-
-/** The file type each format writes: the output's extension must say the same. */
-const EXTENSION: Record<ExportFormat, string> = {
-  sft: ".jsonl",
-  "reasoning-sft": ".jsonl",
-  verl: ".parquet",
-  openrlhf: ".jsonl",
-  "trl-grpo": ".jsonl",
-};
 
 /**
  * The split a dataset file holds: from its shard name (`data/test-00000-of-00004.jsonl`, the
@@ -221,14 +261,17 @@ export function splitOf(file: string): string | null {
 export async function exportDataset(
   options: ExportOptions,
 ): Promise<{ file: string; rows: number; droppedForLength: number; split: string; warnings: string[] }> {
-  if (!EXPORT_FORMATS.includes(options.format))
-    throw new UsageError(`unknown export format ${options.format} (expected ${EXPORT_FORMATS.join(", ")})`);
+  const spec = Object.hasOwn(EXPORT_FORMATS, options.format) ? EXPORT_FORMATS[options.format] : undefined;
+  if (!spec)
+    throw new UsageError(`unknown export format ${options.format} (expected ${EXPORT_FORMAT_NAMES.join(", ")})`);
   if (options.maxTokens !== undefined && !options.counter)
     throw new UsageError("--max-tokens needs a tokenizer (--tokenizer) or the estimate");
-  if (options.classWeighted && (options.format === "sft" || options.format === "reasoning-sft"))
-    throw new UsageError("--class-weighted applies to the RL formats (verl, openrlhf, trl-grpo)");
+  if (options.classWeighted && !spec.rl)
+    throw new UsageError(
+      `--class-weighted applies to the RL formats (${EXPORT_FORMAT_NAMES.filter((f) => EXPORT_FORMATS[f].rl).join(", ")})`,
+    );
   if (options.curriculum && !options.mix) throw new UsageError("--curriculum needs a second dataset (--mix)");
-  const extension = EXTENSION[options.format];
+  const extension = spec.extension;
   if (!options.out.toLowerCase().endsWith(extension))
     throw new UsageError(
       `export ${options.format} writes ${extension === ".parquet" ? "Parquet" : "JSONL"}: --out ${options.out} should end in ${extension}${extension === ".jsonl" ? " (verl's format is the Parquet one: export verl)" : ""}`,
@@ -251,59 +294,47 @@ export async function exportDataset(
   const source = await recordSource(options, out);
   const weights = options.classWeighted ? await classWeightsOf(source.records()) : null;
   mkdirSync(dirname(out), { recursive: true, mode: OWNER_DIR });
-  const jsonl = options.format === "verl" ? `${out}.rows-${process.pid}.jsonl` : `${out}.partial-${process.pid}`;
-  const stream = createWriteStream(jsonl, { mode: 0o600 });
-  let rows = 0;
+  const partial = `${out}.partial-${process.pid}`;
+  const file = new RowFile(partial, spec.columns);
   let dropped = 0;
   let chains = 0;
   const subjects = new Set<string>();
   try {
-    let i = -1;
+    let index = -1;
     for await (const record of source.records()) {
-      i++;
-      const weight = weights?.get(record.task_info.task)?.get(String(goldOf(record)).trim().toLowerCase());
-      const subject = String(record.task_info.subject_id);
-      const bench = excluded.get(subject);
+      index++;
+      const weight = weights?.get(record.task_info.task)?.get(weightKey(record));
+      const subject = record.task_info.subject_id;
+      if (subject === undefined && options.excludeBench?.length)
+        throw new UsageError(
+          `${options.data}: record ${record.idx} has no task_info.subject_id, so --exclude-bench cannot check that its patient is outside the benchmarks`,
+        );
+      const bench = subject === undefined ? undefined : excluded.get(subject);
       if (bench !== undefined)
         throw new UsageError(
           `${options.data}: record ${record.idx} is of patient ${subject}, who is in the benchmark ${bench}: training on a benchmark's patients inflates what it reports; build both from one patient split (the same --split-file, or the same seed and --test-ratio)`,
         );
-      const row = exportRow(options.format, record, i, split, weight, options.style);
-      if (options.maxTokens !== undefined && tokensOf(options.format, row, options.counter!) > options.maxTokens) {
+      const row = spec.row(record, { index, split, ...(weight === undefined ? {} : { weight }), style: options.style });
+      if (options.maxTokens !== undefined && tokensOf(spec, row, options.counter!) > options.maxTokens) {
         dropped++;
         continue;
       }
       // The manifest lists the patients the file holds, so rows dropped for length do not count.
-      subjects.add(subject);
-      if (options.format === "reasoning-sft" && hasChain(record)) chains++;
-      if (!stream.write(`${JSON.stringify(row)}\n`)) await once(stream, "drain");
-      rows++;
+      if (subject !== undefined) subjects.add(subject);
+      if (spec.chainsOf?.(record)) chains++;
+      await file.write(row);
     }
-    stream.end();
-    await once(stream, "finish");
-    if (options.format === "reasoning-sft" && rows > 0 && chains === 0)
+    if (spec.chainsOf && file.rows > 0 && chains === 0)
       throw new InputError(
         options.data,
         undefined,
         "no record has a reasoning chain (a `reasoning` list), so every row would get an empty think block: make chains with `ehr-r1 reason synth`, then `ehr-r1 reason filter`, and export its EHR-Ins-Reasoning file",
       );
-    if (options.format === "verl") {
-      try {
-        await jsonlToParquet(jsonl, `${out}.partial-${process.pid}`, {
-          data_source: "VARCHAR",
-          prompt: 'STRUCT("content" VARCHAR, "role" VARCHAR)[]',
-          ability: "VARCHAR",
-          reward_model: "STRUCT(ground_truth VARCHAR, style VARCHAR)",
-          extra_info: 'STRUCT("index" BIGINT, split VARCHAR, task VARCHAR)',
-        });
-      } finally {
-        rmSync(jsonl, { force: true });
-      }
-    }
-    restrictTree(`${out}.partial-${process.pid}`);
-    renameSync(`${out}.partial-${process.pid}`, out);
+    await file.close();
+    renameDurably(partial, out);
+    const rows = file.rows;
     // Which patients a training file holds, so a later benchmark can be checked against it.
-    writeFileSync(
+    writeFileAtomically(
       `${out}.manifest.json`,
       `${JSON.stringify(
         {
@@ -318,12 +349,10 @@ export async function exportDataset(
         null,
         2,
       )}\n`,
-      { mode: 0o600 },
     );
     return { file: out, rows, droppedForLength: dropped, split, warnings };
   } catch (error) {
-    rmSync(jsonl, { force: true });
-    rmSync(`${out}.partial-${process.pid}`, { force: true });
+    file.discard();
     throw error;
   } finally {
     source.close();

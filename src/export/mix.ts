@@ -1,4 +1,4 @@
-import { Random } from "../sources/synthetic/random.js";
+import { Random } from "../common/random.js";
 
 /**
  * The order in which EHR-R1's `MultipleDataset` (mimiciv_dataset/multidataset.py) feeds two

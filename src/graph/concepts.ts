@@ -11,7 +11,7 @@ export const CONCEPT_TASKS = TASKS.filter((t) => t.label.kind === "items");
 /**
  * `graph.event_concepts(subject_id, seq, task, concept)`: for every event, the target-item strings of
  * every decision task defined on its type (lab names, drugs, ICD/CCS/ATC titles, …), as the
- * reference's step A collects them (reference-reasoning-training-eval.md §2.1).
+ * reference's step A collects them (docs/reference.md#concepts).
  */
 export interface ConceptOptions {
   /** Also match free text (radiology and discharge notes) against a dictionary (`task` = 'text'). */
@@ -85,7 +85,7 @@ async function addTextConcepts(
 }
 
 /**
- * The history of a sample (§2.2): the concepts of its context events, of the admission record and of
+ * The history of a sample (docs/reference.md#cooccurrence): the concepts of its context events, of the admission record and of
  * the previous discharge note. A join condition between a sample alias (with `b`, `e`,
  * `admissions_id`, `last_discharge_id`) and a `graph.event_concepts` alias of the same patient.
  */

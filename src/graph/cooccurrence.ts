@@ -21,7 +21,7 @@ export interface CooccurrenceSummary {
 }
 
 /**
- * `graph.cooccurrence(task, target, history, n_target, n_history, n_pair, n_samples, lift)` (§2.2–2.3),
+ * `graph.cooccurrence(task, target, history, n_target, n_history, n_pair, n_samples, lift)` (docs/reference.md#cooccurrence),
  * in SQL. One training sample of a task counts once: its targets are its labels; its history the
  * concepts of its context events plus the admission record and the previous discharge note.
  * lift(t,h) = n_pair · N / (n_t · n_h); kept when n_h >= min support, h ≠ t, lift > threshold, top-k per t.

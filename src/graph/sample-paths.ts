@@ -27,7 +27,7 @@ export interface SamplePathSummary {
 /**
  * `graph.sample_paths(task, subject_id, anchor, sample_id, pairs, paths)`: per decision sample, the
  * history–target pairs of its own record that pass the co-occurrence filters (top-k by lift per
- * target, §2.3), and the knowledge paths linking them.
+ * target, docs/reference.md#cooccurrence), and the knowledge paths linking them.
  */
 /** Patients per chunk: each chunk's joins stay within DuckDB's memory limit. */
 const PATIENTS_PER_CHUNK = 500;
@@ -181,4 +181,45 @@ function listTasks(names: readonly string[]): string {
       .map(literal)
       .join(", ") || "''"
   );
+}
+
+/** What `graph show` prints for one sample: its targets, how many concepts its history holds, its pairs by lift, its paths. */
+export interface SampleExplanation {
+  /** The sample's targets as JSON text, or null when the index lacks the sample. */
+  targets: string | null;
+  historyConcepts: number;
+  /** The sample's (target, history) pairs with their co-occurrence lift, highest first. */
+  pairs: { target: string; history: string; lift: number; samples: number }[];
+  paths: string[][];
+}
+
+/** One sample's explanation by its id (`task|subject_id|anchor`), or null when it has no pairs. */
+export async function explainSample(store: Store, id: string): Promise<SampleExplanation | null> {
+  const [row] = await store.rows<{ pairs: string; paths: string }>(
+    "SELECT pairs::VARCHAR AS pairs, paths::VARCHAR AS paths FROM graph.sample_paths WHERE sample_id = ?",
+    [id],
+  );
+  if (!row) return null;
+  const [task, subject, anchor] = id.split("|");
+  const key = [task!, Number(subject), Number(anchor)];
+  const [concepts] = await store.rows<{ targets: string | null; history: bigint }>(
+    `SELECT (SELECT CAST(to_json(target) AS VARCHAR) FROM tasks.task_index WHERE task = ? AND subject_id = ? AND anchor = ? LIMIT 1) AS targets,
+       (SELECT count(DISTINCT c.concept) FROM tasks.task_index i JOIN graph.event_concepts c ON c.subject_id = i.subject_id
+          AND (${historyOn("i", "c", "context_begin", "context_end")})
+        WHERE i.task = ? AND i.subject_id = ? AND i.anchor = ?) AS history`,
+    [...key, ...key],
+  );
+  const wanted = new Set((JSON.parse(row.pairs) as [string, string][]).map(([t, h]) => `${t}\u0000${h}`));
+  const lifts = await store.rows<{ t: string; h: string; lift: number; n: bigint }>(
+    "SELECT target AS t, history AS h, round(lift, 2) AS lift, n_pair AS n FROM graph.cooccurrence WHERE task = ? ORDER BY lift DESC",
+    [task!],
+  );
+  return {
+    targets: concepts?.targets ?? null,
+    historyConcepts: Number(concepts?.history ?? 0),
+    pairs: lifts
+      .filter((l) => wanted.has(`${l.t}\u0000${l.h}`))
+      .map((l) => ({ target: l.t, history: l.h, lift: l.lift, samples: Number(l.n) })),
+    paths: JSON.parse(row.paths) as string[][],
+  };
 }

@@ -1,17 +1,24 @@
-import { createWriteStream, existsSync, readFileSync, rmSync } from "node:fs";
-import { once } from "node:events";
+import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { EhrmindTemplate } from "../ehrmind/template.js";
 import { InputError, UsageError } from "../errors.js";
 import { TREC_MATCHING_LABELS } from "../rewards/families.js";
-import { Random } from "../sources/synthetic/random.js";
+import { Random } from "../common/random.js";
 import { firstLine, literal, Store } from "../store/database.js";
 import { replaceableFolder, writeFolder } from "../store/output-folder.js";
-import { jsonlToParquet } from "../store/parquet.js";
+import { RowFile } from "../export/row-file.js";
+import { RL_FORMAT_NAMES, RL_FORMATS, type RlFormatName, type RlRow, type RlSchema } from "../export/rl-formats.js";
 import { matchingMessages, trialText, type TrialInfo } from "./prompt.js";
 
-export type MatchingFormat = "verl" | "openrlhf" | "trl-grpo";
-export const MATCHING_FORMATS: readonly MatchingFormat[] = ["verl", "openrlhf", "trl-grpo"];
+export type MatchingFormat = RlFormatName;
+export const MATCHING_FORMATS: readonly MatchingFormat[] = RL_FORMAT_NAMES;
+
+/** Trial matching's verl columns: the label and its names as the ground truth; the pair's ids, texts and label beside it. */
+export const MATCHING_RL_SCHEMA: RlSchema = {
+  groundTruth: 'STRUCT("target" BIGINT, label_names VARCHAR[])',
+  extraInfo: 'STRUCT("index" BIGINT, split VARCHAR, query_id VARCHAR, corpus_id VARCHAR)',
+  columnsAfter: { note: "VARCHAR", trial: "VARCHAR", label: "BIGINT" },
+};
 
 export interface MatchingBuildOptions {
   /** TrialGPT's queries.jsonl: one `{"_id", "text"}` per patient. */
@@ -164,31 +171,17 @@ export async function buildMatching(
   const usable = pairs.filter((p) => notes.has(p.query) && trials[p.corpus]);
   const splits = splitPairs(usable, options);
   const labels = TREC_MATCHING_LABELS;
-  const row = (p: Pair, split: string, dataSource: string, index: number) => {
+  const rlRow = (p: Pair, split: string, dataSource: string, index: number): RlRow => {
     const note = notes.get(p.query)!;
     const trial = trialText(trials[p.corpus]!);
-    const prompt = matchingMessages(note, trial, options.template, labels);
-    const truth = { target: p.label, label_names: labels };
-    if (format === "openrlhf")
-      return {
-        input: options.template === "messages" ? prompt : prompt[0]!.content,
-        label: JSON.stringify({ task: dataSource, ground_truth: truth }),
-      };
-    if (format === "trl-grpo")
-      return {
-        prompt: options.template === "messages" ? prompt : prompt[0]!.content,
-        ground_truth: JSON.stringify(truth),
-        task: dataSource,
-      };
     return {
-      data_source: dataSource,
-      prompt,
+      task: dataSource,
+      prompt: matchingMessages(note, trial, options.template, labels),
+      pretemplated: options.template !== "messages",
       ability: "matching",
-      reward_model: { ground_truth: truth, style: "rule" },
-      extra_info: { index, split, query_id: p.query, corpus_id: p.corpus },
-      note,
-      trial,
-      label: p.label,
+      groundTruth: { target: p.label, label_names: labels },
+      extraInfo: { index, split, query_id: p.query, corpus_id: p.corpus },
+      columnsAfter: { note, trial, label: p.label },
     };
   };
   const words = (p: Pair) =>
@@ -206,31 +199,14 @@ export async function buildMatching(
     ["val", [...splits.val.map((p) => [p, "matching_val"] as const), ...tests]],
     ["test", tests],
   ];
-  const ext = format === "verl" ? "parquet" : "jsonl";
+  const rl = RL_FORMATS[format];
   const written = await writeFolder(out, async (staging) => {
     const result: { file: string; split: string; rows: number }[] = [];
     for (const [split, items] of files) {
-      const jsonl = join(staging, format === "verl" ? `${split}.rows.jsonl` : `${split}.jsonl`);
-      const stream = createWriteStream(jsonl, { mode: 0o600 });
-      for (const [i, [p, source]] of items.entries()) {
-        if (!stream.write(`${JSON.stringify(row(p, split, source, i))}\n`)) await once(stream, "drain");
-      }
-      stream.end();
-      await once(stream, "finish");
-      if (format === "verl") {
-        await jsonlToParquet(jsonl, join(staging, `${split}.parquet`), {
-          data_source: "VARCHAR",
-          prompt: 'STRUCT("content" VARCHAR, "role" VARCHAR)[]',
-          ability: "VARCHAR",
-          reward_model: 'STRUCT(ground_truth STRUCT("target" BIGINT, label_names VARCHAR[]), style VARCHAR)',
-          extra_info: 'STRUCT("index" BIGINT, split VARCHAR, query_id VARCHAR, corpus_id VARCHAR)',
-          note: "VARCHAR",
-          trial: "VARCHAR",
-          label: "BIGINT",
-        });
-        rmSync(jsonl);
-      }
-      result.push({ file: join(out, `${split}.${ext}`), split, rows: items.length });
+      const file = new RowFile(join(staging, `${split}${rl.extension}`), rl.columns?.(MATCHING_RL_SCHEMA));
+      for (const [i, [p, source]] of items.entries()) await file.write(rl.row(rlRow(p, split, source, i)));
+      await file.close();
+      result.push({ file: join(out, `${split}${rl.extension}`), split, rows: file.rows });
     }
     return result;
   });

@@ -21,7 +21,7 @@ const DEFINITIONS = [
 ];
 
 /**
- * The RL prompt of EHRMIND's matching task (§3.2.4), in its structure, with TREC's scale stated once
+ * The RL prompt of EHRMIND's matching task (docs/reference.md#ehrmind-prompts), in its structure, with TREC's scale stated once
  * and used everywhere: the names listed here are the names the reward checks (the ground truth
  * carries them). The JSON example is valid and has nothing after `</answer>`, since the tail rule
  * penalises anything there.

@@ -4,6 +4,15 @@ import { InputError, UsageError } from "../errors.js";
 import { firstLine, ident, literal, Store } from "../store/database.js";
 import { replaceableFolder, writeFolder } from "../store/output-folder.js";
 import { uniformSql } from "../tasks/sample.js";
+import { RowFile } from "../export/row-file.js";
+import {
+  RL_FORMAT_NAMES,
+  RL_FORMATS,
+  type RlFormatName,
+  type RlMessage,
+  type RlRow,
+  type RlSchema,
+} from "../export/rl-formats.js";
 import { medcalcMessages, medcalcPromptParts, type MedcalcPromptOptions } from "./prompt.js";
 
 /** MedCalc-Bench v1.0's columns, in file order; the first two are integers, the rest text. */
@@ -24,8 +33,8 @@ export const MEDCALC_COLUMNS = [
   "Ground Truth Explanation",
 ] as const;
 
-export type MedcalcExportFormat = "verl" | "openrlhf" | "trl-grpo";
-export const MEDCALC_EXPORT_FORMATS: readonly MedcalcExportFormat[] = ["verl", "openrlhf", "trl-grpo"];
+export type MedcalcExportFormat = RlFormatName;
+export const MEDCALC_EXPORT_FORMATS: readonly MedcalcExportFormat[] = RL_FORMAT_NAMES;
 
 export interface MedcalcBuildOptions extends MedcalcPromptOptions {
   /** MedCalc-Bench test CSV: `test` (and the tail of `val`). */
@@ -105,33 +114,56 @@ export async function loadMedcalcCsv(store: Store, file: string, table: string):
 /** EHRMIND's merged category names (the train CSV spells two of them differently). */
 const MERGED_CATEGORY = `CASE "Category" WHEN 'lab test' THEN 'lab' WHEN 'dosage conversion' THEN 'dosage' ELSE "Category" END`;
 
-/** One row per prompt: the source columns plus the verl columns, as SQL over a `rows` relation with ord, split, data_source, idx. */
 /** The user message of a row, as SQL over its "Patient Note" and "Question" columns. */
 function userTextSql(options: MedcalcPromptOptions): string {
   const p = medcalcPromptParts(options);
   return `${literal(p.before)} || "Patient Note" || ${literal(p.between)} || "Question" || ${literal(p.after)}`;
 }
 
-function verlSelect(options: MedcalcPromptOptions): string {
+/** MedCalc-Bench's verl columns: its CSV columns first, the calculator's answer bounds as the ground truth. */
+export const MEDCALC_RL_SCHEMA: RlSchema = {
+  groundTruth: "STRUCT(calid BIGINT, lower_limit VARCHAR, target VARCHAR, upper_limit VARCHAR)",
+  extraInfo: 'STRUCT("index" BIGINT, split VARCHAR)',
+  columnsBefore: Object.fromEntries(MEDCALC_COLUMNS.map((c, i) => [c, i < 2 ? "BIGINT" : "VARCHAR"])),
+};
+
+interface MedcalcRow {
+  columns: Record<string, unknown>;
+  data_source: string;
+  prompt: RlMessage[];
+  ground_truth: Record<string, unknown>;
+  idx: number;
+  split: string;
+}
+
+/** The RL rows of a relation with ord, split, data_source, idx and the CSV columns, as SQL (in file order). */
+function rlRowsSql(options: MedcalcPromptOptions, relation: string): string {
   const p = medcalcPromptParts(options);
   const user = userTextSql(options);
   const messages = p.system
     ? `[{'content': ${literal(p.system)}, 'role': 'system'}, {'content': ${user}, 'role': 'user'}]`
     : `[{'content': ${user}, 'role': 'user'}]`;
-  return `SELECT ${MEDCALC_COLUMNS.map(ident).join(", ")}, data_source, ${messages} AS prompt, 'medcalc' AS ability,
-    {'ground_truth': {'calid': "Calculator ID", 'lower_limit': "Lower Limit", 'target': "Ground Truth Answer", 'upper_limit': "Upper Limit"}, 'style': 'rule'} AS reward_model,
-    {'index': idx, 'split': split} AS extra_info`;
+  // Integers as INTEGER: they reach JavaScript as numbers (BIGINT would be bigint, which JSON cannot hold).
+  const columns = MEDCALC_COLUMNS.map((c, i) => `${literal(c)}: ${ident(c)}${i < 2 ? "::INTEGER" : ""}`).join(", ");
+  return `WITH rows AS (${relation})
+    SELECT {${columns}} AS columns, data_source, ${messages} AS prompt,
+      {'calid': "Calculator ID"::INTEGER, 'lower_limit': "Lower Limit", 'target': "Ground Truth Answer", 'upper_limit': "Upper Limit"} AS ground_truth,
+      idx::INTEGER AS idx, split
+    FROM rows ORDER BY ord`;
 }
 
-/** The engine's columns over the verl relation `v`. */
-function formatSelect(format: MedcalcExportFormat, template: MedcalcPromptOptions["template"]): string {
-  if (format === "verl") return "SELECT * EXCLUDE (ord) FROM v ORDER BY ord";
-  // A pre-templated Llama-3 string goes in as text (no chat template applied by the engine); messages as a list.
-  const prompt = template === "messages" ? "prompt" : "prompt[1].content";
-  const truth = "to_json(reward_model.ground_truth)";
-  if (format === "openrlhf")
-    return `SELECT ${prompt} AS input, to_json({'task': data_source, 'ground_truth': reward_model.ground_truth})::VARCHAR AS label FROM v ORDER BY ord`;
-  return `SELECT ${prompt} AS prompt, ${truth}::VARCHAR AS ground_truth, data_source AS task FROM v ORDER BY ord`;
+/** One MedCalc-Bench row as the shared RL row. */
+function medcalcRlRow(r: MedcalcRow, template: MedcalcPromptOptions["template"]): RlRow {
+  return {
+    task: r.data_source,
+    prompt: r.prompt,
+    // A pre-templated Llama-3 string goes to the text engines as text (no chat template applied by the engine).
+    pretemplated: template !== "messages",
+    ability: "medcalc",
+    groundTruth: r.ground_truth,
+    extraInfo: { index: r.idx, split: r.split },
+    columnsBefore: r.columns,
+  };
 }
 
 /**
@@ -149,7 +181,6 @@ export async function buildMedcalc(
   if (!MEDCALC_EXPORT_FORMATS.includes(format))
     throw new UsageError(`unknown format ${format} (expected ${MEDCALC_EXPORT_FORMATS.join(", ")})`);
   const out = replaceableFolder(options.out, options.force);
-  const ext = format === "verl" ? "parquet" : "jsonl";
   const store = await Store.open(":memory:");
   try {
     const splits: [string, string][] = [];
@@ -205,17 +236,19 @@ export async function buildMedcalc(
       if (options.maxTokens !== undefined)
         counted.set("val", (await overBudget("val_rows")).length + (counted.get("test") ?? 0));
     }
+    const rl = RL_FORMATS[format];
     return await writeFolder(out, async (staging) => {
       const written: { file: string; split: string; rows: number; overBudget?: number }[] = [];
       for (const [split, rows] of splits) {
-        const file = join(staging, `${split}.${ext}`);
-        await store.exec(`COPY (WITH rows AS (${rows}), v AS (${verlSelect(options)}, ord FROM rows) ${formatSelect(format, options.template)})
-          TO ${literal(file)} (FORMAT ${format === "verl" ? "parquet" : "json"})`);
+        const file = new RowFile(join(staging, `${split}${rl.extension}`), rl.columns?.(MEDCALC_RL_SCHEMA));
+        for await (const chunk of store.stream<MedcalcRow>(rlRowsSql(options, rows)))
+          for (const r of chunk) await file.write(rl.row(medcalcRlRow(r, options.template)));
+        await file.close();
         const over = counted.get(split);
         written.push({
-          file: join(out, `${split}.${ext}`),
+          file: join(out, `${split}${rl.extension}`),
           split,
-          rows: Number(await store.value(`SELECT count(*) FROM (${rows})`)),
+          rows: file.rows,
           ...(over === undefined ? {} : { overBudget: over }),
         });
       }

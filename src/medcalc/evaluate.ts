@@ -5,10 +5,10 @@ import { InputError, UsageError } from "../errors.js";
 import { bootstrapInterval } from "../eval/metrics/bootstrap.js";
 import { passAtK } from "../eval/score.js";
 import { rewardFor } from "../rewards/core.js";
-import { isPyDict, parsePyJson, pyStrOf } from "../rewards/python-json.js";
+import { isPyDict, parsePyJson, pyStrOf } from "../python/json.js";
 import { firstLine, literal, Store } from "../store/database.js";
 import { loadMedcalcCsv } from "./build.js";
-import { medcalcCorrect, type MedcalcTruth } from "./correctness.js";
+import { medcalcCorrect, type MedcalcTruth } from "../rewards/medcalc-correctness.js";
 
 /**
  * - `eval`: EHRMIND's offline scorer (cal_result.py): the first `<answer>{…}</answer>` JSON, else a

@@ -1,4 +1,4 @@
-/** EHRMIND's MedCalc prompt (reference-ehrmind-rewards.md §3.1.3) inside EHRMIND's wrapper (../ehrmind/template.ts). */
+/** EHRMIND's MedCalc prompt (docs/reference.md#ehrmind-prompts) inside EHRMIND's wrapper (../ehrmind/template.ts). */
 import {
   EHRMIND_SYSTEM,
   EHRMIND_TEMPLATES,

@@ -2,7 +2,8 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { withOutputLock } from "../store/output-lock.js";
 import { join, resolve } from "node:path";
 import { UsageError } from "../errors.js";
-import { generateWithRetries, runJobs, type RetryPolicy } from "../eval/jobs.js";
+import { runJobs } from "../common/jobs.js";
+import { generateWithRetries, type RetryPolicy } from "../providers/retry.js";
 import type { Provider } from "../providers/types.js";
 import type { ChatMessage } from "../render/tokenizer.js";
 import {

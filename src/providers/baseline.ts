@@ -4,7 +4,8 @@ import { Matrix } from "ml-matrix";
 import { EVENT_FORMATS } from "../render/event-formats.js";
 import { literal, type Store } from "../store/database.js";
 import { inSet, type SubjectSet } from "../store/subject-set.js";
-import type { DatasetRecord } from "../tasks/build-dataset.js";
+import { sampleWindowOf, type DatasetRecord, type SampleWindow } from "../dataset/record.js";
+import { UsageError } from "../errors.js";
 import { task as taskDefinition } from "../tasks/registry.js";
 import { uniformSql } from "../tasks/sample.js";
 import type { Generation, GenerateRequest, Provider } from "./types.js";
@@ -44,6 +45,17 @@ export async function createBaselineProvider(
   options: BaselineOptions,
 ): Promise<Provider> {
   await assertTaskIndex(store, "the baselines are fitted on it");
+  // The baselines read each sample's window from the store: records must say where it is.
+  const windows = new Map<number, SampleWindow>();
+  for (const r of records) {
+    const window = sampleWindowOf(r);
+    if (!window)
+      throw new UsageError(
+        `record ${r.idx} (${r.task_info.task}) has no task_info.subject_id, period_begin and period_end: the baseline provider answers ehr-r1's own EHR-Bench records, whose windows it reads from the store`,
+      );
+    windows.set(r.idx, window);
+  }
+  const windowOf = (r: DatasetRecord) => windows.get(r.idx)!;
   const answers = new Map<number, Generation>();
   const byTask = new Map<string, DatasetRecord[]>();
   for (const r of records)
@@ -64,11 +76,7 @@ export async function createBaselineProvider(
       const y = train.map((t) => (t.y[0] === "yes" ? 1 : 0));
       const testX = await features(
         store,
-        list.map((r) => [
-          Number(r.task_info.subject_id),
-          Number(r.task_info.period_begin),
-          Number(r.task_info.period_end),
-        ]),
+        list.map((r) => [windowOf(r).subject, windowOf(r).begin, windowOf(r).end]),
       );
       const p = fitAndScore(trainX, y, testX);
       list.forEach((r, i) =>
@@ -92,7 +100,7 @@ export async function createBaselineProvider(
         (
           await store.rows<{ e: string }>(`SELECT mode(event) AS e FROM tasks.task_index WHERE task = ${literal(task)}`)
         )[0]?.e ?? "labevents";
-      const lastTypes = await lastEventTypes(store, list);
+      const lastTypes = await lastEventTypes(store, list, windowOf);
       list.forEach((r) =>
         answers.set(r.idx, {
           text: next.get(lastTypes.get(r.idx) ?? "") ?? fallback,
@@ -108,7 +116,7 @@ export async function createBaselineProvider(
               WHERE task = ${literal(task)} AND ${inSet(options.trainSubjects)}) GROUP BY label) LIMIT 1) AS items,
           (SELECT median(len(target)) FROM tasks.task_index WHERE task = ${literal(task)} AND ${inSet(options.trainSubjects)}) AS k`);
       const top = (prior?.items ?? []).slice(0, Math.max(1, Math.round(prior?.k ?? 1)));
-      const previous = await previousSameTask(store, task, list);
+      const previous = await previousSameTask(store, task, list, windowOf);
       list.forEach((r) =>
         answers.set(r.idx, {
           text: (previous.get(r.idx) ?? top).join("\n"),
@@ -175,12 +183,14 @@ function fitAndScore(trainX: number[][], y: number[], testX: number[][]): number
   return model.classifiers[0]!.testScores(scale(testX));
 }
 
-async function lastEventTypes(store: Store, records: readonly DatasetRecord[]): Promise<Map<number, string>> {
+async function lastEventTypes(
+  store: Store,
+  records: readonly DatasetRecord[],
+  windowOf: (r: DatasetRecord) => SampleWindow,
+): Promise<Map<number, string>> {
   const out = new Map<number, string>();
   if (!records.length) return out;
-  const pairs = records
-    .map((r) => `(${r.idx}, ${Number(r.task_info.subject_id)}, ${Number(r.task_info.period_end) - 1})`)
-    .join(", ");
+  const pairs = records.map((r) => `(${r.idx}, ${windowOf(r).subject}, ${windowOf(r).end - 1})`).join(", ");
   const rows = await store.rows<{ idx: number; f: string }>(
     `SELECT p.idx, e.file_name AS f FROM (VALUES ${pairs}) p(idx, s, seq) JOIN timeline.events e ON e.subject_id = p.s AND e.seq = p.seq`,
   );
@@ -193,14 +203,12 @@ async function previousSameTask(
   store: Store,
   task: string,
   records: readonly DatasetRecord[],
+  windowOf: (r: DatasetRecord) => SampleWindow,
 ): Promise<Map<number, string[]>> {
   const out = new Map<number, string[]>();
   if (!records.length) return out;
   const pairs = records
-    .map(
-      (r) =>
-        `(${r.idx}, ${Number(r.task_info.subject_id)}, ${Number(r.task_info.period_begin)}, ${Number(r.task_info.period_end)})`,
-    )
+    .map((r) => `(${r.idx}, ${windowOf(r).subject}, ${windowOf(r).begin}, ${windowOf(r).end})`)
     .join(", ");
   const rows = await store.rows<{ idx: number; t: string[] }>(`
     SELECT p.idx, arg_max(i.target, i.anchor) AS t FROM (VALUES ${pairs}) p(idx, s, b, e)

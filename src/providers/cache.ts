@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { writeFileAtomically } from "../store/atomic-file.js";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Generation, GenerateRequest, Provider } from "./types.js";
 
@@ -34,9 +35,7 @@ export function cachedProvider(provider: Provider, dir: string, model: string): 
       if (existsSync(file)) return JSON.parse(readFileSync(file, "utf8")) as Generation[];
       const generations = await provider.generate(request);
       mkdirSync(join(dir, key.slice(0, 2)), { recursive: true, mode: 0o700 });
-      const temporary = `${file}.${process.pid}.tmp`;
-      writeFileSync(temporary, JSON.stringify(generations), { mode: 0o600 });
-      renameSync(temporary, file);
+      writeFileAtomically(file, JSON.stringify(generations));
       return generations;
     },
   };

@@ -1,5 +1,5 @@
 /**
- * Which synthesised chains to keep (reference-reasoning-training-eval.md §2.7, with its case and
+ * Which synthesised chains to keep (docs/reference.md#reasoning-filter, with its case and
  * string-label bugs fixed): all three sections present, the final results covering at least 70% of
  * the labels (case-insensitive, whitespace-normalised), and no mention of the ground truth.
  */

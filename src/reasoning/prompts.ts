@@ -1,7 +1,7 @@
-import { pyRepr } from "../render/python.js";
+import { pyRepr } from "../python/format.js";
 
 /**
- * The three synthesis prompts (reference-reasoning-training-eval.md §2.6), written in our own words
+ * The three synthesis prompts (docs/reference.md#reasoning-synthesis), written in our own words
  * with the reference's structure and rules: with the retrieved knowledge, without it, and without
  * the section format.
  */

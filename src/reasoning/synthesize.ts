@@ -2,9 +2,11 @@ import { createWriteStream, existsSync, mkdirSync, writeFileSync } from "node:fs
 import { withOutputLock } from "../store/output-lock.js";
 import { once } from "node:events";
 import { join, resolve } from "node:path";
-import { benchmarkRecords, goldOf, readBenchmark } from "../eval/dataset.js";
+import { goldOf } from "../tasks/target.js";
+import { benchmarkRecords, readBenchmark } from "../eval/dataset.js";
 import { parseJsonLine, readLines } from "../dataset/read.js";
-import { generateWithRetries, runJobs, type RetryPolicy } from "../eval/jobs.js";
+import { runJobs } from "../common/jobs.js";
+import { generateWithRetries, type RetryPolicy } from "../providers/retry.js";
 import type { Provider } from "../providers/types.js";
 import type { Store } from "../store/database.js";
 import type { DatasetRecord } from "../tasks/build-dataset.js";

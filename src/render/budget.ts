@@ -3,7 +3,7 @@ import type { RenderFormat } from "./markdown.js";
 import { JOIN, joinInput, type InputParts } from "./sample.js";
 import { ModelTokenizer, type TokenCounter } from "./tokenizer.js";
 
-/** The system message of every EHR-R1 prompt (§6.6). */
+/** The system message of every EHR-R1 prompt (docs/reference.md#prompts). */
 export const SYSTEM_PROMPT = "You are a helpful assistant.";
 
 /**

@@ -1,5 +1,5 @@
 /**
- * The reference's live renderer configuration (reference-data-and-tasks.md §6.3): each table's display
+ * The reference's live renderer configuration (docs/reference.md#event-formats): each table's display
  * name and the keys shown, in order. Keys print through Python's `str.title()`.
  * `drgcodes` and `hcpcsevents` have display names but no format: they render as an empty string.
  */

@@ -1,6 +1,6 @@
 import type { EhrEvent, EventItem } from "../timeline/read.js";
 import { EVENT_FORMATS } from "./event-formats.js";
-import { pyStr, pyTitle } from "./python.js";
+import { pyStr, pyTitle } from "../python/format.js";
 
 /**
  * `ehr-r1`: the reference's text, byte for byte (the released models were trained on it).

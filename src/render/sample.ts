@@ -3,7 +3,7 @@ import type { EhrEvent } from "../timeline/read.js";
 import { renderEvent, type RenderFormat } from "./markdown.js";
 import type { TokenCounter } from "./tokenizer.js";
 
-/** Coordinates of one sample in a trajectory, as in the reference's task index rows (§6.5). */
+/** Coordinates of one sample in a trajectory, as in the reference's task index rows (docs/reference.md#sample-assembly). */
 export interface SampleWindow {
   /** First context event (inclusive). Default 0. */
   begin?: number;
@@ -91,7 +91,7 @@ export function inputParts(
   const context: InputParts["context"] = [];
   for (let i = begin; i < end; i++) {
     const event = trajectory[i]!;
-    // The admission record is shown on its own, never as a context event (§6.5 step 1).
+    // The admission record is shown on its own, never as a context event (docs/reference.md#sample-assembly).
     if (excluded.has(event.file_name) || event.file_name === "admissions") continue;
     context.push({ index: i, text: render(i) });
   }

@@ -2,7 +2,7 @@ import { METRICS } from "../eval/metrics/registry.js";
 import { task as taskDefinition, TASKS } from "../tasks/registry.js";
 import { combine, parseEhrmind, responseUnderRules, type AssistantSplit } from "./ehrmind-format.js";
 import { EHRMIND_FAMILIES, familyOf, truthObject, type FamilyOptions, type RewardFamily } from "./families.js";
-import { isPyDict, pyStrOf, type PyJson } from "./python-json.js";
+import { isPyDict, pyStrOf, type PyJson } from "../python/json.js";
 
 /**
  * How EHR-Bench tasks are rewarded (the EHRMIND families — medcalc, matching, EHRSHOT, readmission —

@@ -1,7 +1,7 @@
-import { parsePyJson, PyJsonError, type PyJson } from "./python-json.js";
+import { parsePyJson, PyJsonError, type PyJson } from "../python/json.js";
 
 /**
- * EHRMIND's response contract (reference-ehrmind-rewards.md §2): a single `<think>…</think>`, then
+ * EHRMIND's response contract (docs/reference.md#ehrmind-response): a single `<think>…</think>`, then
  * a single `<answer>…</answer>` holding JSON, optionally nothing after it but end-of-turn tokens.
  */
 
@@ -46,7 +46,7 @@ export function responseUnderRules(
   split: AssistantSplit = "last-template",
 ): string {
   if (prompt && split === "reference") {
-    // EHRMIND's own split (§2.2): the first of `Assistant:`, `<|im_start|>assistant`, the Llama-3 header
+    // EHRMIND's own split (docs/reference.md#ehrmind-response): the first of `Assistant:`, `<|im_start|>assistant`, the Llama-3 header
     // that occurs at all, at its first occurrence; its crash without any becomes the completion alone.
     const transcript = prompt + completion;
     for (const marker of [PLAIN_MARKER, ...TEMPLATE_MARKERS.slice().reverse()]) {
@@ -83,7 +83,7 @@ export const DEFAULT_TAIL_TOKENS: readonly string[] = ["<|eot_id|>", "<|im_end|>
 const TAGS = ["<think>", "</think>", "<answer>", "</answer>"] as const;
 const count = (text: string, tag: string) => text.split(tag).length - 1;
 
-/** §2.3–2.5: structure, JSON (shape checked by the caller) and, where enabled, the tail. */
+/** docs/reference.md#ehrmind-checks: structure, JSON (shape checked by the caller) and, where enabled, the tail. */
 export function parseEhrmind(
   processed: string,
   options: { tail: boolean; tailTokens?: readonly string[] },
@@ -112,7 +112,7 @@ export function parseEhrmind(
 }
 
 /**
- * §2.6: the format bonus is paid only with a positive answer score; a well-formed wrong answer
+ * docs/reference.md#ehrmind-score: the format bonus is paid only with a positive answer score; a well-formed wrong answer
  * scores 0 (as does a checker error, which the reference's −2 is clamped to); a broken format
  * scores the penalty.
  */

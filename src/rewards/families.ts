@@ -1,5 +1,5 @@
-import { medcalcCorrect, ruleOf, type MedcalcTruth } from "../medcalc/correctness.js";
-import { isPyDict, pyEqualsInt, pyStrOf, type PyJson } from "./python-json.js";
+import { medcalcCorrect, ruleOf, type MedcalcTruth } from "./medcalc-correctness.js";
+import { isPyDict, pyEqualsInt, pyStrOf, type PyJson } from "../python/json.js";
 
 /**
  * One task family of EHRMIND's verifiable rewards: how its ground truth reads, what its answer JSON
@@ -12,9 +12,9 @@ export interface RewardFamily<T = unknown> {
   marker: string;
   /** The ground truth (an object, or its JSON text); a string says what is wrong with it. */
   truth(groundTruth: unknown): T | string;
-  /** What the answer JSON must hold beyond being JSON (§2.4); a string says what is missing. */
+  /** What the answer JSON must hold beyond being JSON (docs/reference.md#ehrmind-checks); a string says what is missing. */
   shape(answer: PyJson): string | null;
-  /** Whether only end-of-turn tokens may follow `</answer>` (§2.5). */
+  /** Whether only end-of-turn tokens may follow `</answer>` (docs/reference.md#ehrmind-checks). */
   tail: boolean;
   /** The answer score of a well-formed answer: 1 or 0, or a class weight; may throw (scored 0). */
   score(answer: PyJson, truth: T, dataSource: string, options: FamilyOptions): number;
@@ -163,7 +163,7 @@ export const readmissionFamily: RewardFamily<{ target: 0 | 1 }> = {
   score: (answer, truth) => (pyStrOf((answer as Map<string, PyJson>).get("label")!) === String(truth.target) ? 1 : 0),
 };
 
-/** EHRMIND's dispatch order (§2.1): readmission, medcalc, matching, then EHRSHOT's `new_`. */
+/** EHRMIND's dispatch order (docs/reference.md#ehrmind-dispatch): readmission, medcalc, matching, then EHRSHOT's `new_`. */
 // Methods are compared bivariantly, so each family's own truth type is accepted here without a cast;
 // `score` only ever receives the value that family's own `truth` returned.
 export const EHRMIND_FAMILIES: readonly RewardFamily<unknown>[] = [

@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
+import { renameDurably } from "./atomic-file.js";
 import { basename, dirname, join, resolve } from "node:path";
 import { UsageError } from "../errors.js";
 import { withOutputLock } from "./output-lock.js";
@@ -40,7 +41,7 @@ export async function writeFolder<T>(out: string, fill: (staging: string) => Pro
       const result = await fill(staging);
       restrictTree(staging);
       rmSync(out, { recursive: true, force: true });
-      renameSync(staging, out);
+      renameDurably(staging, out);
       return result;
     } catch (error) {
       rmSync(staging, { recursive: true, force: true });

@@ -49,3 +49,13 @@ export async function cohortCounts(store: Store): Promise<CohortCounts> {
 export async function summarizeStore(store: Store): Promise<StoreSummary> {
   return { tables: await tableCounts(store), cohort: await cohortCounts(store) };
 }
+
+/** Where each table came from (`meta.loads`: source file, size, hash, rows, load time), by table name; empty before any ingest. */
+export async function loadProvenance(store: Store): Promise<Record<string, unknown>[]> {
+  if (!(await store.tableExists("meta.loads"))) return [];
+  return (
+    await store.rowsJson(
+      "SELECT table_name, source_path, size_bytes, mtime, sha256, rows, rejected_rows, round(load_seconds, 3) AS load_seconds, loaded_at, tool_version FROM meta.loads ORDER BY table_name",
+    )
+  ).rows;
+}

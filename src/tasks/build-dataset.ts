@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { renameDurably, writeFileAtomically } from "../store/atomic-file.js";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import {
   DATA_DIR,
@@ -16,7 +17,7 @@ import {
 import { HashingWriter, hashFile, type WrittenFile } from "../dataset/hashing-writer.js";
 import type { DatasetRecord } from "../dataset/record.js";
 import { EhrR1Error, resourceHint, UsageError } from "../errors.js";
-import { OWNER_DIR, OWNER_FILE, restrictTree } from "../store/owner-only.js";
+import { OWNER_DIR, restrictTree } from "../store/owner-only.js";
 import { acquireOutputLock, clearStaleLock, processGone, withOutputLock } from "../store/output-lock.js";
 import { Worker } from "node:worker_threads";
 import { hostname } from "node:os";
@@ -329,9 +330,9 @@ export async function buildShard(
       files.push({ file: jsonlName, records: json.lines, bytes: json.bytes, sha256: json.sha256 });
     else rmSync(jsonl);
     restrictTree(staging);
-    for (const f of files) renameSync(join(staging, basename(f.file)), join(out, f.file));
+    for (const f of files) renameDurably(join(staging, basename(f.file)), join(out, f.file));
     const record: PartRecord = { shard, shards: context.shards, records: json.lines, files };
-    writeAtomically(join(out, partFilePath(shard)), `${JSON.stringify(record, null, 2)}\n`);
+    writeFileAtomically(join(out, partFilePath(shard)), `${JSON.stringify(record, null, 2)}\n`);
     return record;
   } finally {
     rmSync(staging, { recursive: true, force: true });
@@ -565,7 +566,7 @@ function agreeOnPlan(out: string, plan: Record<(typeof PLAN_KEYS)[number], unkno
       );
     return;
   }
-  writeAtomically(path, `${JSON.stringify({ ...plan, created_at: new Date().toISOString() }, null, 2)}\n`);
+  writeFileAtomically(path, `${JSON.stringify({ ...plan, created_at: new Date().toISOString() }, null, 2)}\n`);
 }
 
 /** manifest.json once every shard's part is present: the plan and every file with its rows and SHA-256. */
@@ -582,14 +583,8 @@ function writeManifestIfComplete(out: string, plan: { layout: { shards: number }
     records: parts.reduce((a, p) => a + p.records, 0),
     files: parts.flatMap((p) => p.files.map((f) => ({ ...f, shard: p.shard }))),
   };
-  writeAtomically(join(out, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+  writeFileAtomically(join(out, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
   return true;
-}
-
-function writeAtomically(path: string, text: string): void {
-  const temporary = `${path}.partial-${process.pid}`;
-  writeFileSync(temporary, text, { mode: OWNER_FILE });
-  renameSync(temporary, path);
 }
 
 /** A shard's failure, naming it; out of memory or disk also names the options that help. */

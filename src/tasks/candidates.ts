@@ -1,4 +1,4 @@
-import { Random } from "../sources/synthetic/random.js";
+import { Random } from "../common/random.js";
 import { literal, type Store } from "../store/database.js";
 import { inSet, type SubjectSet } from "../store/subject-set.js";
 import { uniformSql } from "./sample.js";
@@ -15,7 +15,7 @@ const POOL_ROWS = 5_000;
 
 /**
  * Co-occurrence of labels within samples of the pool patients (the training side of the split),
- * per decision task, for the candidate lists shown to baseline models (§8.6, rebuilt from data:
+ * per decision task, for the candidate lists shown to baseline models (docs/reference.md#candidates, rebuilt from data:
  * the reference's `similar_item` files are not public).
  */
 export async function candidatePool(

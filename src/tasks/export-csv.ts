@@ -5,7 +5,7 @@ import { replaceableFolder, writeFolder } from "../store/output-folder.js";
 import { task as taskDefinition } from "./registry.js";
 
 /**
- * The reference's per-task index files (`task_index/all/<task>.csv`, §9.1): subject_id, hadm_id
+ * The reference's per-task index files (`task_index/all/<task>.csv`, docs/reference.md#task-index): subject_id, hadm_id
  * (`None` when absent, as Python's str() wrote it), task, event, context_begin, context_end, target
  * (JSON with `", "` separators), admissions_id, last_discharge_id, target_weight.
  */

@@ -42,7 +42,7 @@ const seconds = (time: string) => `epoch(${time})::BIGINT`;
 const keyOf = (time: string, seq: string) => `(${seconds(time)} * ${KEY_SHIFT} + ${seq})`;
 
 /**
- * Every sample of every selected task (§8, §9.1) into `tasks.task_index`, with SQL over the
+ * Every sample of every selected task (docs/reference.md#tasks, docs/reference.md#task-index) into `tasks.task_index`, with SQL over the
  * timelines: one row per sample with its context window `[context_begin, context_end)`, target
  * (a list of strings: see `target.ts`), `admissions_id`, `last_discharge_id` and label-frequency
  * weight. Rebuilt in one transaction.
@@ -186,9 +186,9 @@ async function prepareEvents(store: Store, selected: readonly TaskDefinition[], 
   await store.exec(`
     CREATE OR REPLACE TEMP TABLE ev AS
     SELECT subject_id, seq, file_name, starttime, hadm_id, coalesce(hadm_id, -1) AS hkey,
-      -- The reference gives a diagnoses event the previous event's time while indexing (§8.2).
+      -- The reference gives a diagnoses event the previous event's time while indexing (docs/reference.md#diagnoses-time).
       CASE WHEN file_name = 'diagnoses_icd' THEN lag(starttime) OVER (PARTITION BY subject_id ORDER BY seq) ELSE starttime END AS t_time,
-      -- The latest admissions event and discharge note up to each event (§8.4).
+      -- The latest admissions event and discharge note up to each event (docs/reference.md#index-extras).
       last_value(CASE WHEN file_name = 'admissions' THEN seq END IGNORE NULLS) OVER w AS adm_s,
       last_value(CASE WHEN file_name = 'admissions' THEN hadm_id END IGNORE NULLS) OVER w AS adm_h,
       last_value(CASE WHEN file_name = 'discharge' THEN seq END IGNORE NULLS) OVER w AS dis_s,
@@ -389,7 +389,7 @@ function riskFactsSql(context: ItemContext, window: RiskWindow, scope: Scope): s
 /**
  * Adds the rows of one task to the index: `admissions_id` (the latest admissions event up to the
  * anchor, when it is this row's admission) and `last_discharge_id` (the latest discharge note up to
- * the anchor, when it belongs to another admission). Label-frequency weights (§9.1) come at the end,
+ * the anchor, when it belongs to another admission). Label-frequency weights (docs/reference.md#task-index) come at the end,
  * over all shards.
  */
 async function finishRows(store: Store, task: TaskDefinition, rows: TaskRowsSql, table: string): Promise<void> {

@@ -7,7 +7,7 @@ export const cleanSql = (v: string) => `regexp_replace(CAST(${v} AS VARCHAR), '^
 export const keepSql = (v: string) => `${v} IS NOT NULL AND ${v} NOT IN ('', 'nan', 'None', 'NaN')`;
 
 /**
- * SELECT `subject_id, seq, pos, v`: the cleaned label strings of a decision task's events (§8.1):
+ * SELECT `subject_id, seq, pos, v`: the cleaned label strings of a decision task's events (docs/reference.md#labels):
  * its label key over the event's rows (the declaration's `preferKey` first where set; each element
  * of a `listValued` key), empty, `nan` and `None` values removed. Not de-duplicated.
  */

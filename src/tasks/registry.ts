@@ -1,7 +1,7 @@
 import { UsageError } from "../errors.js";
 
 /**
- * Every EHR-R1 task as data (reference-data-and-tasks.md §8): what it predicts, from which event,
+ * Every EHR-R1 task as data (docs/reference.md#tasks): what it predicts, from which event,
  * how it is scored, what its context hides, and the instruction exactly as the reference wrote it
  * (typos and missing periods included: the released models learned them).
  */
@@ -12,12 +12,12 @@ export type Metric = "em" | "recall" | "acc" | "rouge" | "aucroc";
  * How a task's context window and label are found.
  * - `next-items`: the items of event t; context [b, t), b the first event of t's admission within 24 h before it.
  * - `next-event`: like next-items; the label is t's event type.
- * - `ed-stay`, `admission-24h`, `icu-24h`, `discharge-note`: the risk anchors of §8.3.
+ * - `ed-stay`, `admission-24h`, `icu-24h`, `discharge-note`: the risk anchors of docs/reference.md#risk-tasks.
  */
 export type WindowRule = "next-items" | "next-event" | "ed-stay" | "admission-24h" | "icu-24h" | "discharge-note";
 
 /**
- * What a task's label is and how it is read (§8.1, §8.3). Every label is stored as a list of
+ * What a task's label is and how it is read (docs/reference.md#labels, docs/reference.md#risk-tasks). Every label is stored as a list of
  * strings (`tasks.task_index.target VARCHAR[]`); `items` keeps the whole list, the other kinds one
  * value.
  * - `items`: the distinct values of `key` over the target event's rows, by first position.
@@ -61,7 +61,7 @@ export const RISK_FACTS: Record<RiskWindow, readonly string[]> = {
 };
 
 /**
- * How the sampler treats a task (§9.2): `weighted` draws by inverse label frequency (risk tasks
+ * How the sampler treats a task (docs/reference.md#sampling): `weighted` draws by inverse label frequency (risk tasks
  * and the reference's chartevents, emar, next_event); `admissionInContext` drops samples whose
  * context starts after their admission record (the reference's step 3 for ICD and CCS codes);
  * `maxLabels` drops samples with that many labels or more (overridable by `maxChartLabels`).

@@ -71,7 +71,7 @@ export interface SampleSummary {
 }
 
 /**
- * Draws a sample of the task index into `tasks.sampled` (§9.2): split, context-length and label
+ * Draws a sample of the task index into `tasks.sampled` (docs/reference.md#sampling): split, context-length and label
  * filters, then per task all rows, a uniform or label-weighted draw without replacement
  * (Efraimidis–Spirakis keys), or equal draws per label. Same inputs and seed, same rows.
  */
@@ -100,7 +100,7 @@ export async function sampleTaskIndex(store: Store, options: SampleOptions): Pro
     .join(", ");
   const min = options.minEvents === undefined ? 10 : options.minEvents;
   const max = options.maxEvents === undefined ? 100 : options.maxEvents;
-  // Per-task rules from the declarations (§9.2 step 3: the admission record in the context; label caps).
+  // Per-task rules from the declarations (docs/reference.md#sampling: the admission record in the context; label caps).
   const admissionInContext = TASKS.filter((t) => t.sampling.admissionInContext).map((t) => literal(t.name));
   const capped = TASKS.filter((t) => t.sampling.maxLabels !== undefined).map((t) => ({
     task: literal(t.name),

@@ -1,6 +1,7 @@
 import { EhrR1Error } from "../errors.js";
 import { literal, type Store } from "../store/database.js";
-import { TASKS, type TaskDefinition } from "./registry.js";
+import type { DatasetRecord } from "../dataset/record.js";
+import { findTask, TASKS, type TaskDefinition } from "./registry.js";
 
 /**
  * Targets are stored as typed lists (`tasks.task_index.target VARCHAR[]`) whatever the label's
@@ -35,4 +36,17 @@ export async function assertTaskIndex(store: Store, purpose = ""): Promise<void>
     throw new EhrR1Error(
       `${store.path}'s task index was built by an earlier version (targets as ${type}, not VARCHAR[]): ${run} again`,
     );
+}
+
+/**
+ * The gold answer of a record, the one rule for evaluation, export and rewards: its label, or its
+ * output split back into items for item-list tasks (one value otherwise).
+ */
+export function goldOf(record: DatasetRecord): string | string[] {
+  const label = record.task_info.label;
+  if (label !== undefined) return label;
+  // A task this registry knows by its label kind; another (a released benchmark's) by its type.
+  const known = findTask(record.task_info.task);
+  const items = known ? known.label.kind === "items" : record.task_info.task_type !== "risk_prediction";
+  return items ? record.output.split("\n") : record.output;
 }

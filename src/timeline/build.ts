@@ -46,7 +46,7 @@ export const UNTIMED_EVENT_TABLES = ["patients", "diagnoses_icd", "drgcodes"] as
  * Builds every patient's ordered event list into `timeline.rows` (one row per source row, with its
  * position and event number) and `timeline.events` (one row per event), swapped in by one transaction.
  *
- * Order (reference-data-and-tasks.md §3): demographics first; timed rows by time, ties by table
+ * Order (docs/reference.md#timeline-order): demographics first; timed rows by time, ties by table
  * rank then source row order; rows without a time right after the last timed row of their
  * admission (diagnoses, then DRG codes, then other untimed rows), or at the end when they have no
  * admission. Consecutive rows of one table form one event.

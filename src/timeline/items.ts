@@ -2,7 +2,7 @@ import { ident, literal, type Store } from "../store/database.js";
 import { tableSpec } from "../sources/mimic-iv/schema.js";
 import { EhrR1Error } from "../errors.js";
 import { pandasDouble } from "./pandas-float.js";
-import { pyFloatRepr } from "../render/python.js";
+import { pyFloatRepr } from "../python/format.js";
 import { timelineSource, type TimelineSource } from "./sources.js";
 
 const INTEGER_TYPES = new Set(["TINYINT", "SMALLINT", "INTEGER", "BIGINT"]);
@@ -198,7 +198,7 @@ export interface SubjectRange {
 
 /**
  * The parts of a query over `<table> t` joined to `timeline.rows r` that yield each row's item:
- * its raw Python-stringified columns and, for rendering, the dictionary-derived keys (§5).
+ * its raw Python-stringified columns and, for rendering, the dictionary-derived keys (docs/reference.md#code-mappings).
  */
 export function itemQueryParts(
   context: ItemContext,

@@ -6,7 +6,7 @@ import { itemContext, itemRowsSql } from "./items.js";
 export type ItemValue = string | string[] | null;
 export type EventItem = Record<string, ItemValue>;
 
-/** One event of the reference's "patients_ehr" model (§4). */
+/** One event of the reference's "patients_ehr" model (docs/reference.md#events). */
 export interface EhrEvent {
   file_name: string;
   /** `YYYY-MM-DD HH:MM:SS`, or null (demographics, diagnoses, DRG codes, rows without a time). */

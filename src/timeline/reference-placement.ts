@@ -1,6 +1,6 @@
 /**
- * Where the reference's `rank.py` puts rows without a parsable time (reference-data-and-tasks.md
- * §3.3), reproduced for `timeline build --untimed reference`.
+ * Where the reference's `rank.py` puts rows without a parsable time
+ * (docs/reference.md#untimed-rows), reproduced for `timeline build --untimed reference`.
  *
  * `sort_hosp` sorts the timed rows, then inserts each untimed row, in list order, at "the last
  * row of its admission + 1": diagnoses after the last row of their `hadm_id` that is not a DRG

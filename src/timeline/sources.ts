@@ -2,7 +2,7 @@ import { UsageError } from "../errors.js";
 import { MODULES, type Module } from "../sources/mimic-iv/schema.js";
 
 /**
- * How each source table enters a timeline (reference-data-and-tasks.md §3): which column times its
+ * How each source table enters a timeline (docs/reference.md#timeline-order): which column times its
  * rows, and where rows without a time go.
  *
  * - `first`: the patient's demographics, before everything else.

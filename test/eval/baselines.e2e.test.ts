@@ -191,3 +191,32 @@ conformance("baseline", async () => {
     close: async () => store.close(),
   };
 });
+
+describe("the baseline provider on records without windows", () => {
+  it("refuses a released benchmark's record (no subject id or window), naming the record and why", async () => {
+    const store = await Store.open(":memory:");
+    try {
+      await store.exec(
+        "CREATE SCHEMA tasks; CREATE TABLE tasks.task_index (subject_id INTEGER, task VARCHAR, target VARCHAR[])",
+      );
+      const released = {
+        idx: 7,
+        instruction: "x",
+        input: "x",
+        output: "yes",
+        candidates: ["yes", "no"],
+        task_info: { task: "ICU_Mortality_1day", task_type: "risk_prediction" as const, label: "yes" },
+      };
+      await expect(
+        createBaselineProvider(store, [released], {
+          trainSubjects: await subjectSet(store, { kind: "ids", ids: [1] }),
+          seed: 1,
+        }),
+      ).rejects.toThrow(
+        /record 7 \(ICU_Mortality_1day\) has no task_info\.subject_id, period_begin and period_end: the baseline provider answers ehr-r1's own EHR-Bench records/,
+      );
+    } finally {
+      store.close();
+    }
+  });
+});

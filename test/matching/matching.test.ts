@@ -4,50 +4,19 @@ import { beforeAll, expect, it } from "vitest";
 import { buildMatching, splitPairs, type Pair } from "../../src/matching/build.js";
 import { rewardFor } from "../../src/rewards/core.js";
 import { literal, Store } from "../../src/store/database.js";
-import { describeNeeding, EHRMIND_VERL_DIR, tempDir } from "../helpers/data.js";
-
-const SFT = join(EHRMIND_VERL_DIR, "matching_sft_val.parquet");
+import { describeNeeding, tempDir } from "../helpers/data.js";
+import { MATCHING_SFT, matchingInputsFromSft, type MatchingInputs } from "../helpers/matching-inputs.js";
 
 describeNeeding(
-  [SFT],
+  [MATCHING_SFT],
   "trial matching files from TrialGPT-format inputs (rebuilt from EHRMIND's 100 real SFT rows)",
   () => {
     const dir = tempDir();
-    const inputs = {
-      queries: join(dir, "queries.jsonl"),
-      qrels: join(dir, "qrels.tsv"),
-      trials: join(dir, "trial_info.json"),
-    };
-    /** EHRMIND's own rendering of each pair's trial, cut from its SFT prompts. */
-    const renderedTrial = new Map<string, string>();
-    let sft: { q: string; c: string; label: number }[] = [];
+    let inputs: MatchingInputs["inputs"];
+    let renderedTrial: MatchingInputs["renderedTrial"];
+    let sft: MatchingInputs["sft"] = [];
     beforeAll(async () => {
-      const store = await Store.open(":memory:");
-      const rows = await store.rows<{ input: string; q: string; c: string; label: number }>(
-        `SELECT input, query_id AS q, corpus_id AS c, label::INTEGER AS label FROM ${literal(SFT)}`,
-      );
-      store.close();
-      const notes = new Map<string, string>();
-      const trials: Record<string, { brief_title: string; inclusion_criteria: string; exclusion_criteria: string }> =
-        {};
-      for (const r of rows) {
-        const note = r.input.split("Here is the patient note:\n")[1]!.split("\n\nHere is the clinial trial:\n")[0]!;
-        const trial = r.input.split("Here is the clinial trial:\n")[1]!.split("\n-----------------")[0]!;
-        const m =
-          /^Title: (.*)\nInclusion Criteria: \n```\n([\s\S]*)\n```\nExclusion Criteria: \n```\n([\s\S]*)\n```$/.exec(
-            trial,
-          )!;
-        notes.set(r.q, note);
-        trials[r.c] = { brief_title: m[1]!, inclusion_criteria: m[2]!, exclusion_criteria: m[3]! };
-        renderedTrial.set(r.c, trial);
-      }
-      writeFileSync(inputs.queries, [...notes].map(([id, text]) => JSON.stringify({ _id: id, text })).join("\n"));
-      writeFileSync(
-        inputs.qrels,
-        `query-id\tcorpus-id\tscore\n${rows.map((r) => `${r.q}\t${r.c}\t${r.label}`).join("\n")}\n`,
-      );
-      writeFileSync(inputs.trials, JSON.stringify(trials));
-      sft = rows.map(({ q, c, label }) => ({ q, c, label }));
+      ({ inputs, renderedTrial, sft } = await matchingInputsFromSft(dir));
     });
 
     it("splits by patient without EHRMIND's leak: no training pair in a test, unseen patients only in the inductive test, every split balanced", () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { medcalcCorrect } from "../../src/medcalc/correctness.js";
+import { medcalcCorrect } from "../../src/rewards/medcalc-correctness.js";
 import { ehrmindPass, evalAnswer } from "../../src/medcalc/evaluate.js";
-import { parsePyJson, pyStrOf } from "../../src/rewards/python-json.js";
-import { evalPyNumber, pyRound } from "../../src/rewards/python-number.js";
+import { parsePyJson, pyStrOf } from "../../src/python/json.js";
+import { evalPyNumber, pyRound } from "../../src/python/number.js";
 
 const decimal = { target: "25.238", calid: 2, lower_limit: "23.9761", upper_limit: "26.4999" };
 const integer = { target: "4", calid: 4, lower_limit: "4", upper_limit: "4" };

@@ -1,6 +1,6 @@
 import { illTyped } from "../helpers/ill-typed.js";
 import { describe, expect, it } from "vitest";
-import { pyFloatRepr, pyStr, pyStrRepr, pyTitle } from "../../src/render/python.js";
+import { pyFloatRepr, pyStr, pyStrRepr, pyTitle } from "../../src/python/format.js";
 
 // Expected strings were printed by CPython 3 (`repr(x)`, `s.title()`, `str(list)`), not by this code.
 describe("Python value formatting", () => {

@@ -1,19 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  isPyDict,
-  parsePyJson,
-  pyEqualsInt,
-  PyJsonError,
-  pyStrOf,
-  type PyJson,
-} from "../../src/rewards/python-json.js";
-import {
-  evalPyNumber,
-  pyLessOrEqual,
-  pyNumberEquals,
-  PyNumberError,
-  pyRound,
-} from "../../src/rewards/python-number.js";
+import { isPyDict, parsePyJson, pyEqualsInt, PyJsonError, pyStrOf, type PyJson } from "../../src/python/json.js";
+import { evalPyNumber, pyLessOrEqual, pyNumberEquals, PyNumberError, pyRound } from "../../src/python/number.js";
 
 /** A parsed value as plain JavaScript (ints as numbers, dicts as objects), to compare with JSON.parse. */
 function plain(v: PyJson): unknown {

@@ -13,7 +13,7 @@ import { createBaselineProvider } from "../../providers/baseline.js";
 import { readBenchmark } from "../../eval/dataset.js";
 import { Store } from "../../store/database.js";
 import { trainingSubjects } from "../../eval/training-split.js";
-import { collectRepeated, parseList, parseWholeNumber } from "../main.js";
+import { choiceOption, collectRepeated, parseList, parseWholeNumber } from "../arguments.js";
 import { formatNumber, formatTable, type Output } from "../output.js";
 
 interface RunFlags {
@@ -45,10 +45,13 @@ export function registerBench(program: Command, output: Output): void {
     .command("run")
     .description("run a model over an EHR-Bench JSONL: results.jsonl (one line per sample, resumable) and summary.json")
     .requiredOption("--data <jsonl>", "EHR-Bench JSONL (from `ehr-r1 build ehr-bench`)")
-    .option(
-      "--provider <kind>",
-      "openai-compatible, or baseline (no server: count-based models fitted on the training split of --db)",
-      "openai-compatible",
+    .addOption(
+      choiceOption(
+        "--provider <kind>",
+        "openai-compatible, or baseline (no server: count-based models fitted on the training split of --db)",
+        ["openai-compatible", "baseline"],
+        "openai-compatible",
+      ),
     )
     .option("--db <file>", "the store the data was built from (for --provider baseline)")
     .option("--base-url <url>", "OpenAI-compatible server (repeat to spread load over several)", collectRepeated, [])

@@ -2,7 +2,7 @@ import { type Command, InvalidArgumentError } from "commander";
 import { EhrR1Error } from "../../errors.js";
 import { checkFidelity, judge } from "../../fidelity/check.js";
 import { Store } from "../../store/database.js";
-import { parseList } from "../main.js";
+import { parseList } from "../arguments.js";
 import { formatNumber, formatTable, type Output } from "../output.js";
 import { storeOptions } from "../store-options.js";
 

@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { storeOptions } from "../store-options.js";
 import { UsageError } from "../../errors.js";
 import { Store } from "../../store/database.js";
-import { summarizeStore } from "../../store/summary.js";
+import { loadProvenance, summarizeStore } from "../../store/summary.js";
 import { formatNumber, formatTable, type Output } from "../output.js";
 
 export function registerDb(program: Command, output: Output): void {
@@ -15,13 +15,7 @@ export function registerDb(program: Command, output: Output): void {
       const store = await Store.open(flags.db, { ...storeOptions(flags), readOnly: true });
       try {
         const summary = await summarizeStore(store);
-        const provenance = (await store.tableExists("meta.loads"))
-          ? (
-              await store.rowsJson(
-                "SELECT table_name, source_path, size_bytes, mtime, sha256, rows, rejected_rows, round(load_seconds, 3) AS load_seconds, loaded_at, tool_version FROM meta.loads ORDER BY table_name",
-              )
-            ).rows
-          : [];
+        const provenance = await loadProvenance(store);
         if (flags.json) {
           output.out(`${JSON.stringify({ ...summary, provenance }, null, 2)}\n`);
           return;

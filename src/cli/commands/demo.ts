@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { join, resolve } from "node:path";
 import { runDemo } from "../../demo.js";
-import { parseWholeNumber } from "../main.js";
+import { parseWholeNumber } from "../arguments.js";
 import { formatNumber, formatTable, type Output } from "../output.js";
 import { ingestProgressPrinter } from "../progress.js";
 import { synthProgressPrinter } from "./synth.js";

@@ -1,16 +1,15 @@
 import type { Command } from "commander";
-import { UsageError } from "../../errors.js";
 import { REWARD_STYLES, type RewardStyle } from "../../rewards/core.js";
-import { EXPORT_FORMATS, exportDataset, type ExportFormat } from "../../export/formats.js";
+import { EXPORT_FORMAT_NAMES, exportDataset, type ExportFormat } from "../../export/formats.js";
 import { tokenCounterFor } from "../../render/tokenizer.js";
-import { parseList, parseWholeNumber } from "../main.js";
+import { choiceArgument, choiceOption, parseList, parseWholeNumber } from "../arguments.js";
 import { formatNumber, type Output } from "../output.js";
 
 export function registerExport(program: Command, output: Output): void {
   program
     .command("export")
-    .description(`training files for TRL, verl and OpenRLHF: ${EXPORT_FORMATS.join(", ")}`)
-    .argument("<format>", EXPORT_FORMATS.join(" | "))
+    .description(`training files for TRL, verl and OpenRLHF: ${EXPORT_FORMAT_NAMES.join(", ")}`)
+    .addArgument(choiceArgument("<format>", "the engine's format", EXPORT_FORMAT_NAMES))
     .requiredOption("--data <jsonl>", "EHR-Bench, EHR-Ins or EHR-Ins-Reasoning JSONL")
     .requiredOption("--out <file>", "output file (.jsonl, or .parquet for verl)")
     .option(
@@ -34,10 +33,13 @@ export function registerExport(program: Command, output: Output): void {
       "--class-weighted",
       "RL formats: weight risk-task ground truths 0.5·N/N_class (EHRSHOT's balanced weighting)",
     )
-    .option(
-      "--style <style>",
-      "RL formats: the answer contract the prompt states: ehr-r1 (/think, /no_think; answer lines) or ehrmind (think block, then <answer>{json}</answer>); serve rewards with the same --style",
-      "ehr-r1",
+    .addOption(
+      choiceOption(
+        "--style <style>",
+        "RL formats: the answer contract the prompt states: ehr-r1 (/think, /no_think; answer lines) or ehrmind (think block, then <answer>{json}</answer>); serve rewards with the same --style",
+        REWARD_STYLES,
+        "ehr-r1",
+      ),
     )
     .action(
       async (
@@ -56,10 +58,6 @@ export function registerExport(program: Command, output: Output): void {
           excludeBench?: string[];
         },
       ) => {
-        if (!REWARD_STYLES.includes(flags.style as RewardStyle))
-          throw new UsageError(`--style ${flags.style}: expected ${REWARD_STYLES.join(" or ")}`);
-        if (!EXPORT_FORMATS.includes(format as ExportFormat))
-          throw new UsageError(`unknown export format ${format} (expected ${EXPORT_FORMATS.join(", ")})`);
         const counter = flags.maxTokens === undefined ? undefined : tokenCounterFor(flags.tokenizer);
         const r = await exportDataset({
           ...flags,

@@ -2,13 +2,13 @@ import type { Command } from "commander";
 import { storeOptions } from "../store-options.js";
 import { Store } from "../../store/database.js";
 import { subjectSet } from "../../store/subject-set.js";
-import { buildEventConcepts, historyOn } from "../../graph/concepts.js";
+import { buildEventConcepts } from "../../graph/concepts.js";
 import { buildCooccurrence } from "../../graph/cooccurrence.js";
 import { dataKnowledge, GraphKnowledge } from "../../graph/knowledge.js";
 import { importUmls, UmlsKnowledge } from "../../graph/umls.js";
-import { buildSamplePaths } from "../../graph/sample-paths.js";
+import { buildSamplePaths, explainSample } from "../../graph/sample-paths.js";
 import { UsageError } from "../../errors.js";
-import { parseList, parseWholeNumber } from "../main.js";
+import { choiceOption, parseList, parseWholeNumber } from "../arguments.js";
 import { formatNumber, formatTable, type Output } from "../output.js";
 
 export function registerGraph(program: Command, output: Output): void {
@@ -30,10 +30,13 @@ export function registerGraph(program: Command, output: Output): void {
       "--text-concepts",
       "also match radiology and discharge notes against the concept vocabulary (approximate, QuickUMLS style)",
     )
-    .option(
-      "--knowledge <source>",
-      "data (default: a graph from the store) or umls (after `graph umls-import`)",
-      "data",
+    .addOption(
+      choiceOption(
+        "--knowledge <source>",
+        "data (default: a graph from the store) or umls (after `graph umls-import`)",
+        ["data", "umls"],
+        "data",
+      ),
     )
     .option("--json", "print the summary as JSON")
     .action(
@@ -48,8 +51,6 @@ export function registerGraph(program: Command, output: Output): void {
         knowledge: string;
         json?: boolean;
       }) => {
-        if (!["data", "umls"].includes(flags.knowledge))
-          throw new UsageError(`--knowledge ${flags.knowledge}: expected data or umls`);
         const store = await Store.open(flags.db, { ...storeOptions(flags), create: false });
         try {
           const started = performance.now();
@@ -121,40 +122,19 @@ export function registerGraph(program: Command, output: Output): void {
       try {
         if (!(await store.tableExists("graph.sample_paths")))
           throw new UsageError(`${flags.db} has no sample paths: run \`ehr-r1 graph build\``);
-        const [row] = await store.rows<{ pairs: string; paths: string }>(
-          "SELECT pairs::VARCHAR AS pairs, paths::VARCHAR AS paths FROM graph.sample_paths WHERE sample_id = ?",
-          [id],
-        );
-        if (!row)
+        const explained = await explainSample(store, id);
+        if (!explained)
           throw new UsageError(
             `no sample ${id} with pairs (ids look like labevents|10000032|27; see graph.sample_paths)`,
           );
-        const [task, subject, anchor] = id.split("|");
-        const [concepts] = await store.rows<{ targets: string | null; history: bigint }>(
-          `
-          SELECT (SELECT CAST(to_json(target) AS VARCHAR) FROM tasks.task_index WHERE task = ? AND subject_id = ? AND anchor = ? LIMIT 1) AS targets,
-            (SELECT count(DISTINCT c.concept) FROM tasks.task_index i JOIN graph.event_concepts c ON c.subject_id = i.subject_id
-               AND (${historyOn("i", "c", "context_begin", "context_end")})
-             WHERE i.task = ? AND i.subject_id = ? AND i.anchor = ?) AS history`,
-          [task!, Number(subject), Number(anchor), task!, Number(subject), Number(anchor)],
-        );
-        output.out(`targets: ${concepts?.targets ?? "?"}\nhistory concepts: ${concepts?.history ?? 0}\n\n`);
-        const pairs = JSON.parse(row.pairs) as [string, string][];
-        const lifts = await store.rows<{ t: string; h: string; lift: number; n: bigint }>(
-          `SELECT target AS t, history AS h, round(lift, 2) AS lift, n_pair AS n FROM graph.cooccurrence WHERE task = ? ORDER BY lift DESC`,
-          [task!],
-        );
-        const wanted = new Set(pairs.map(([t, h]) => `${t}\u0000${h}`));
+        output.out(`targets: ${explained.targets ?? "?"}\nhistory concepts: ${explained.historyConcepts}\n\n`);
         output.out(
           formatTable(
             ["target", "history", "lift", "samples"],
-            lifts
-              .filter((l) => wanted.has(`${l.t}\u0000${l.h}`))
-              .map((l) => ({ target: l.t, history: l.h, lift: l.lift, samples: String(l.n) })),
+            explained.pairs.map((p) => ({ ...p, samples: String(p.samples) })),
           ),
         );
-        for (const path of JSON.parse(row.paths) as string[][])
-          output.out(`${path.map((p, i) => (i % 2 ? `--${p}-->` : p)).join(" ")}\n`);
+        for (const path of explained.paths) output.out(`${path.map((p, i) => (i % 2 ? `--${p}-->` : p)).join(" ")}\n`);
       } finally {
         store.close();
       }

@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { storeOptions } from "../store-options.js";
 import { ingestMimic, type IngestSummary } from "../../sources/mimic-iv/ingest.js";
 import { type MappingFiles, mappingsInFolder } from "../../sources/mimic-iv/mappings.js";
-import { parseList, parseWholeNumber } from "../main.js";
+import { parseList, parseWholeNumber } from "../arguments.js";
 import { formatNumber, formatTable, type Output } from "../output.js";
 import { ingestProgressPrinter } from "../progress.js";
 

@@ -1,8 +1,7 @@
 import type { Command } from "commander";
 import { EHRMIND_TEMPLATES, type EhrmindTemplate } from "../../ehrmind/template.js";
-import { UsageError } from "../../errors.js";
 import { buildMatching, MATCHING_FORMATS, type MatchingFormat } from "../../matching/build.js";
-import { parseWholeNumber } from "../main.js";
+import { choiceOption, parseWholeNumber } from "../arguments.js";
 import { formatNumber, type Output } from "../output.js";
 
 export function registerMatching(program: Command, output: Output): void {
@@ -21,11 +20,14 @@ export function registerMatching(program: Command, output: Output): void {
       "trial_info.json: NCT id → {brief_title, inclusion_criteria, exclusion_criteria}",
     )
     .requiredOption("--out <dir>", "output folder")
-    .option("--format <format>", MATCHING_FORMATS.join(" | "), "verl")
-    .option(
-      "--template <template>",
-      "llama3 (EHRMIND's pre-templated prompt with the <think> prefill) | messages",
-      "llama3",
+    .addOption(choiceOption("--format <format>", "the engine's format", MATCHING_FORMATS, "verl"))
+    .addOption(
+      choiceOption(
+        "--template <template>",
+        "llama3 (EHRMIND's pre-templated prompt with the <think> prefill) or messages",
+        EHRMIND_TEMPLATES,
+        "llama3",
+      ),
     )
     .option("--train-ratio <x>", "share of patients whose pairs may train", (v) => Number(v), 0.8)
     .option("--val-size <n>", "train pairs moved to validation", parseWholeNumber, 1000)
@@ -46,10 +48,6 @@ export function registerMatching(program: Command, output: Output): void {
         seed: number;
         force?: boolean;
       }) => {
-        if (!MATCHING_FORMATS.includes(flags.format as MatchingFormat))
-          throw new UsageError(`--format ${flags.format}: expected ${MATCHING_FORMATS.join(", ")}`);
-        if (!EHRMIND_TEMPLATES.includes(flags.template as EhrmindTemplate))
-          throw new UsageError(`--template ${flags.template}: expected ${EHRMIND_TEMPLATES.join(", ")}`);
         const r = await buildMatching({
           ...flags,
           format: flags.format as MatchingFormat,

@@ -13,7 +13,7 @@ import { runMedcalc } from "../../medcalc/run.js";
 import { ModelTokenizer, tokenCounterFor, type ChatMessage } from "../../render/tokenizer.js";
 import { servedProviders } from "../../providers/openai-compatible.js";
 import { MEDCALC_TEMPLATES, type MedcalcTemplate } from "../../medcalc/prompt.js";
-import { collectRepeated, parseWholeNumber } from "../main.js";
+import { choiceOption, collectRepeated, parseWholeNumber } from "../arguments.js";
 import { formatNumber, formatTable, type Output } from "../output.js";
 
 const pct = (x: number) => (Number.isNaN(x) ? "–" : `${(100 * x).toFixed(1)}`);
@@ -28,11 +28,14 @@ export function registerMedcalc(program: Command, output: Output): void {
     .option("--test <csv>", "MedCalc-Bench test CSV (test_data.csv)")
     .option("--train <csv>", "MedCalc-Bench train CSV (train_data.csv)")
     .requiredOption("--out <dir>", "output folder (test/val/train .parquet or .jsonl)")
-    .option("--format <format>", MEDCALC_EXPORT_FORMATS.join(" | "), "verl")
-    .option(
-      "--template <template>",
-      "llama3 (EHRMIND's pre-templated prompt with the <think> prefill) | messages (system + user, for any chat template)",
-      "llama3",
+    .addOption(choiceOption("--format <format>", "the engine's format", MEDCALC_EXPORT_FORMATS, "verl"))
+    .addOption(
+      choiceOption(
+        "--template <template>",
+        "llama3 (EHRMIND's pre-templated prompt with the <think> prefill) or messages (system + user, for any chat template)",
+        MEDCALC_TEMPLATES,
+        "llama3",
+      ),
     )
     .option("--reference-example", "keep EHRMIND's invalid JSON example in the prompt (byte-identical to its files)")
     .option("--val-size <n>", "validation rows, split evenly over the categories", parseWholeNumber, 100)
@@ -63,10 +66,6 @@ export function registerMedcalc(program: Command, output: Output): void {
         tokenizer?: string;
         force?: boolean;
       }) => {
-        if (!MEDCALC_EXPORT_FORMATS.includes(flags.format as MedcalcExportFormat))
-          throw new UsageError(`--format ${flags.format}: expected ${MEDCALC_EXPORT_FORMATS.join(", ")}`);
-        if (!MEDCALC_TEMPLATES.includes(flags.template as MedcalcTemplate))
-          throw new UsageError(`--template ${flags.template}: expected ${MEDCALC_TEMPLATES.join(", ")}`);
         let countPrompt: ((messages: { role: string; content: string }[]) => number) | undefined;
         if (flags.maxTokens !== undefined) {
           const counter = tokenCounterFor(flags.tokenizer);
@@ -105,12 +104,17 @@ export function registerMedcalc(program: Command, output: Output): void {
       "--completions <jsonl>",
       "one {index | row_number, completion} per line; several per row for pass@k",
     )
-    .option("--scoring <scoring>", "eval (EHRMIND's offline scorer) | reward (positive RL reward)", "eval")
+    .addOption(
+      choiceOption(
+        "--scoring <scoring>",
+        "eval (EHRMIND's offline scorer) or reward (positive RL reward)",
+        ["eval", "reward"],
+        "eval",
+      ),
+    )
     .option("--out <file.json>", "also write the summary as JSON")
-    .option("--format <format>", "table | json", "table")
+    .addOption(choiceOption("--format <format>", "table or json", ["table", "json"], "table"))
     .action(async (flags: { data: string; completions: string; scoring: string; out?: string; format: string }) => {
-      if (!["eval", "reward"].includes(flags.scoring))
-        throw new UsageError(`--scoring ${flags.scoring}: expected eval or reward`);
       const summary = evaluateMedcalc(
         await readMedcalcRows(flags.data),
         await readCompletions(flags.completions),
@@ -140,7 +144,7 @@ export function registerMedcalc(program: Command, output: Output): void {
     .option("--allow-remote <host>", "allow a non-loopback server", collectRepeated, [])
     .option("--retries <n>", "retries per row on 429/5xx/timeouts/dropped connections", parseWholeNumber, 6)
     .option("--timeout <seconds>", "per-request timeout", parseWholeNumber, 600)
-    .option("--scoring <scoring>", "eval | reward", "eval")
+    .addOption(choiceOption("--scoring <scoring>", "eval or reward", ["eval", "reward"], "eval"))
     .option("--json", "print the summary as JSON")
     .action(
       async (flags: {
@@ -162,8 +166,6 @@ export function registerMedcalc(program: Command, output: Output): void {
         scoring: string;
         json?: boolean;
       }) => {
-        if (!["eval", "reward"].includes(flags.scoring))
-          throw new UsageError(`--scoring ${flags.scoring}: expected eval or reward`);
         for (const [flag, x] of [
           ["--temperature", flags.temperature],
           ["--top-p", flags.topP],

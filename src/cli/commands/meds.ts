@@ -4,7 +4,7 @@ import { importMeds } from "../../sources/meds/import.js";
 import { medsEvents, renderMedsEvents } from "../../sources/meds/show.js";
 import { Store } from "../../store/database.js";
 import { UsageError } from "../../errors.js";
-import { parseWholeNumber } from "../main.js";
+import { choiceOption, parseWholeNumber } from "../arguments.js";
 import { formatNumber, type Output } from "../output.js";
 
 export function registerMeds(program: Command, output: Output): void {
@@ -36,10 +36,8 @@ export function registerMeds(program: Command, output: Output): void {
     .requiredOption("--db <file>", "DuckDB store")
     .option("--until <time>", "only events at or before this time")
     .option("--last <n>", "only the most recent n events", parseWholeNumber)
-    .option("--format <format>", "markdown | json", "markdown")
+    .addOption(choiceOption("--format <format>", "markdown or json", ["markdown", "json"], "markdown"))
     .action(async (subjectId: number, flags: { db: string; until?: string; last?: number; format: string }) => {
-      if (!["markdown", "json"].includes(flags.format))
-        throw new UsageError(`--format ${flags.format}: expected markdown or json`);
       const store = await Store.open(flags.db, { ...storeOptions(flags), readOnly: true, create: false });
       try {
         const events = await medsEvents(store, subjectId, flags);

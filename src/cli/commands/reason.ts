@@ -5,7 +5,7 @@ import { servedProviders } from "../../providers/openai-compatible.js";
 import type { PromptVariant } from "../../reasoning/prompts.js";
 import { filterChains, samplePaths, synthesizeChains } from "../../reasoning/synthesize.js";
 import { Store } from "../../store/database.js";
-import { collectRepeated, parseWholeNumber } from "../main.js";
+import { choiceOption, collectRepeated, parseWholeNumber } from "../arguments.js";
 import { formatNumber, type Output } from "../output.js";
 
 export function registerReason(program: Command, output: Output): void {
@@ -17,7 +17,14 @@ export function registerReason(program: Command, output: Output): void {
     )
     .requiredOption("--data <jsonl>", "EHR-Ins JSONL (from `ehr-r1 build ehr-ins`)")
     .option("--db <file>", "store with graph.sample_paths (from `ehr-r1 graph build`), for the knowledge")
-    .option("--variant <name>", "with-knowledge, without-knowledge or without-format", "with-knowledge")
+    .addOption(
+      choiceOption(
+        "--variant <name>",
+        "with-knowledge, without-knowledge or without-format",
+        ["with-knowledge", "without-knowledge", "without-format"],
+        "with-knowledge",
+      ),
+    )
     .option("--base-url <url>", "OpenAI-compatible server (repeat for several)", collectRepeated, [])
     .requiredOption("--model <name>", "model name")
     .option("--n <n>", "chains per sample", parseWholeNumber, 3)
@@ -52,10 +59,6 @@ export function registerReason(program: Command, output: Output): void {
         resume?: boolean;
         out: string;
       }) => {
-        if (!["with-knowledge", "without-knowledge", "without-format"].includes(flags.variant))
-          throw new UsageError(
-            `--variant ${flags.variant}: expected with-knowledge, without-knowledge or without-format`,
-          );
         const { providers } = await servedProviders({
           baseUrls: flags.baseUrl,
           model: flags.model,

@@ -1,22 +1,20 @@
 import type { Command } from "commander";
-import { createReadStream, existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { createInterface } from "node:readline";
+import { readFileSync, writeFileSync } from "node:fs";
 import { pino } from "pino";
 import { InputError, UsageError } from "../../errors.js";
-import { labelProblem, REWARD_STYLES, rewardFor, type RewardOptions, type RewardStyle } from "../../rewards/core.js";
+import { REWARD_STYLES, type RewardOptions, type RewardStyle } from "../../rewards/core.js";
 import { EHRMIND_MATCHING_LABELS, TREC_MATCHING_LABELS } from "../../rewards/families.js";
-import { groupAdvantages, zeroVariance } from "../../rewards/grpo.js";
+import { CompletionScorer } from "../../rewards/score-file.js";
 import { isLoopbackAddress } from "../../providers/endpoint.js";
 import {
   DEFAULT_ENGINE_TOKENS,
-  engineCompletion,
   engineTokensFrom,
   engineTokensOf,
   type EngineTokens,
 } from "../../rewards/engine-text.js";
 import { serveRewards } from "../../rewards/server.js";
 import { TRL_SHIM, VERL_SHIM } from "../../rewards/shims.js";
-import { parseList, parseWholeNumber } from "../main.js";
+import { choiceArgument, choiceOption, parseList, parseWholeNumber } from "../arguments.js";
 import { formatTable, type Output } from "../output.js";
 
 interface RewardFlags {
@@ -40,10 +38,6 @@ const finite = (flag: string, value: string | undefined): number | undefined => 
 
 /** Reward options from the shared flags; a class-counts file is `{"<task>": [n0, n1], …}`. */
 function rewardOptions(flags: RewardFlags): RewardOptions {
-  if (!REWARD_STYLES.includes(flags.style as RewardStyle))
-    throw new UsageError(`--style ${flags.style}: expected ${REWARD_STYLES.join(" or ")}`);
-  if (flags.matchingLabels !== undefined && !["trec", "ehrmind"].includes(flags.matchingLabels))
-    throw new UsageError(`--matching-labels ${flags.matchingLabels}: expected trec or ehrmind`);
   let classCounts: RewardOptions["classCounts"];
   if (flags.classCounts) {
     let parsed: unknown;
@@ -88,19 +82,25 @@ function rewardOptions(flags: RewardFlags): RewardOptions {
 
 const withRewardFlags = (command: Command): Command =>
   command
-    .option(
-      "--style <style>",
-      "EHR-Bench tasks: ehr-r1 (think block, then answer lines) or ehrmind (<think>…</think><answer>{json}</answer>)",
-      "ehr-r1",
+    .addOption(
+      choiceOption(
+        "--style <style>",
+        "EHR-Bench tasks: ehr-r1 (think block, then answer lines) or ehrmind (<think>…</think><answer>{json}</answer>)",
+        REWARD_STYLES,
+        "ehr-r1",
+      ),
     )
     .option(
       "--format-bonus <x>",
       "paid with a correct answer when the format holds (default 0.1 under EHRMIND rules, 0 under EHR-R1's)",
     )
     .option("--wrong-format-penalty <x>", "score of a broken format (default −2 under EHRMIND rules, 0 under EHR-R1's)")
-    .option(
-      "--matching-labels <names>",
-      "trial-matching label names by index: trec (Irrelevant, Excluded, Eligible; the default) or ehrmind (its swapped 0/1)",
+    .addOption(
+      choiceOption(
+        "--matching-labels <names>",
+        "trial-matching label names by index: trec (Irrelevant, Excluded, Eligible; the default) or ehrmind (its swapped 0/1)",
+        ["trec", "ehrmind"],
+      ),
     )
     .option(
       "--parity",
@@ -149,80 +149,23 @@ export function registerReward(program: Command, output: Output): void {
     .action(async (flags: RewardFlags & { data: string; groupSize?: number }) => {
       const options = rewardOptions(flags);
       const tokens = engineTokensFor(flags);
-      const byTask = new Map<
-        string,
-        { n: number; total: number; formatOk: number; correct: number; groups: number; flat: number }
-      >();
-      const group: { line: number; task: string; result: ReturnType<typeof rewardFor> }[] = [];
-      const flush = () => {
-        const advantages = flags.groupSize ? groupAdvantages(group.map((g) => g.result.score)) : [];
-        for (const [j, g] of group.entries())
-          output.out(
-            `${JSON.stringify({ line: g.line, ...g.result, ...(flags.groupSize ? { advantage: advantages[j] } : {}) })}\n`,
-          );
-        if (flags.groupSize && group.length) {
-          const t = byTask.get(group[0]!.task)!;
-          t.groups++;
-          if (zeroVariance(group.map((g) => g.result.score))) t.flat++;
-        }
-        group.length = 0;
-      };
-      if (!existsSync(flags.data) || !statSync(flags.data).isFile())
-        throw new InputError(flags.data, undefined, "cannot read the file");
-      // Line by line: a file of rollouts may be far larger than memory.
-      const reader = createInterface({
-        input: createReadStream(flags.data, { encoding: "utf8" }),
-        crlfDelay: Infinity,
-      });
-      let i = -1;
-      for await (const line of reader) {
-        i++;
-        if (!line.trim()) continue;
-        let item: { task?: unknown; completion?: unknown; ground_truth?: unknown; prompt?: unknown };
-        try {
-          item = JSON.parse(line) as typeof item;
-        } catch {
-          throw new InputError(flags.data, i + 1, "not JSON");
-        }
-        if (typeof item.task !== "string") throw new InputError(flags.data, i + 1, "task: expected a string");
-        if (typeof item.completion !== "string")
-          throw new InputError(flags.data, i + 1, "completion: expected a string (the model's text to score)");
-        const problem = labelProblem(item.task, item.ground_truth);
-        if (problem) throw new InputError(flags.data, i + 1, problem);
-        const r = rewardFor(
-          item.task,
-          engineCompletion(item.completion, typeof item.prompt === "string" ? item.prompt : undefined, tokens),
-          item.ground_truth,
-          typeof item.prompt === "string" ? { ...options, prompt: item.prompt } : options,
+      const scorer = new CompletionScorer(options, tokens, flags.groupSize);
+      for await (const scored of scorer.score(flags.data))
+        output.out(
+          `${JSON.stringify({ line: scored.line, ...scored.result, ...(flags.groupSize ? { advantage: scored.advantage } : {}) })}\n`,
         );
-        const t = byTask.get(item.task) ?? { n: 0, total: 0, formatOk: 0, correct: 0, groups: 0, flat: 0 };
-        t.n++;
-        t.total += r.score;
-        t.formatOk += r.components.format ? 1 : 0;
-        t.correct += r.components.format && r.components.correctness > 0 ? 1 : 0;
-        byTask.set(item.task, t);
-        group.push({ line: i + 1, task: item.task, result: r });
-        if (group.length >= (flags.groupSize ?? 1)) flush();
-      }
-      if (group.length) {
-        if (flags.groupSize) output.err(`the last group has ${group.length} of ${flags.groupSize} samples\n`);
-        flush();
-      }
-      const all = [...byTask.values()].reduce((a, t) => ({ n: a.n + t.n, total: a.total + t.total }), {
-        n: 0,
-        total: 0,
-      });
+      if (scorer.lastGroup) output.err(`the last group has ${scorer.lastGroup} of ${flags.groupSize} samples\n`);
+      const tally = scorer.tally();
+      const all = tally.reduce((a, t) => ({ n: a.n + t.n, total: a.total + t.total }), { n: 0, total: 0 });
       // Per task: accuracy is the share of well-formed answers with a positive correctness (EHRMIND's validation metric for 0/1 tasks).
-      const rows = [...byTask]
-        .sort(([a], [b]) => a.localeCompare(b))
-        .map(([task, t]) => ({
-          task,
-          n: t.n,
-          "mean reward": (t.total / t.n).toFixed(4),
-          "format ok": `${((100 * t.formatOk) / t.n).toFixed(1)}%`,
-          correct: `${((100 * t.correct) / t.n).toFixed(1)}%`,
-          ...(flags.groupSize ? { "groups without signal": `${t.flat} of ${t.groups}` } : {}),
-        }));
+      const rows = tally.map((t) => ({
+        task: t.task,
+        n: t.n,
+        "mean reward": (t.total / t.n).toFixed(4),
+        "format ok": `${((100 * t.formatOk) / t.n).toFixed(1)}%`,
+        correct: `${((100 * t.correct) / t.n).toFixed(1)}%`,
+        ...(flags.groupSize ? { "groups without signal": `${t.flat} of ${t.groups}` } : {}),
+      }));
       if (rows.length)
         output.err(
           formatTable(
@@ -237,10 +180,9 @@ export function registerReward(program: Command, output: Output): void {
     .description(
       "write the Python file an engine loads to call the reward server (verl compute_score, TRL reward_funcs)",
     )
-    .argument("<engine>", "verl or trl")
+    .addArgument(choiceArgument("<engine>", "verl or trl", ["verl", "trl"]))
     .requiredOption("--out <file.py>", "where to write it")
     .action((engine: string, flags: { out: string }) => {
-      if (engine !== "verl" && engine !== "trl") throw new UsageError(`unknown engine ${engine}: expected verl or trl`);
       writeFileSync(flags.out, engine === "verl" ? VERL_SHIM : TRL_SHIM);
       output.out(
         `${flags.out}: ${engine === "verl" ? "custom_reward_function.path=<this file> custom_reward_function.name=compute_score" : "from <module> import ehr_r1_reward; GRPOTrainer(reward_funcs=[ehr_r1_reward], ...)"}\n`,
@@ -254,13 +196,17 @@ export function registerReward(program: Command, output: Output): void {
     .option("--host <host>", "address to bind (default loopback only)", "127.0.0.1")
     .option("--port <n>", "port", parseWholeNumber, 5000)
     .option("--max-batch <n>", "completions per request", parseWholeNumber, 4096)
-    .option("--log-level <level>", "structured log level (one JSON line per request at info)", "info")
+    .addOption(
+      choiceOption(
+        "--log-level <level>",
+        "structured log level (one JSON line per request at info)",
+        ["fatal", "error", "warn", "info", "debug", "trace", "silent"],
+        "info",
+      ),
+    )
     .action(async (flags: RewardFlags & { host: string; port: number; maxBatch: number; logLevel: string }) => {
       const options = rewardOptions(flags);
       const engineTokens = engineTokensFor(flags);
-      const levels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
-      if (!levels.includes(flags.logLevel))
-        throw new UsageError(`--log-level ${flags.logLevel}: expected ${levels.join(", ")}`);
       // The token comes from the environment only, never from the command line (it would show in process lists).
       const server = await serveRewards({
         ...options,

@@ -7,7 +7,7 @@ import { tokenCounterFor } from "../../render/tokenizer.js";
 import { Store } from "../../store/database.js";
 import { readTrajectory } from "../../timeline/read.js";
 import { selectWindow } from "../../timeline/select.js";
-import { parseWholeNumber } from "../main.js";
+import { choiceOption, parseWholeNumber } from "../arguments.js";
 import type { Output } from "../output.js";
 
 interface ShowFlags {
@@ -40,18 +40,24 @@ export function registerShow(program: Command, output: Output): void {
       "--tokenizer <dir>",
       "model folder with tokenizer.json and tokenizer_config.json (default: a conservative estimate)",
     )
-    .option(
-      "--budget-policy <policy>",
-      "events (drop oldest events first) or reference (keep the last N tokens)",
-      "events",
+    .addOption(
+      choiceOption(
+        "--budget-policy <policy>",
+        "events (drop oldest events first) or reference (keep the last N tokens)",
+        ["events", "reference"],
+        "events",
+      ),
     )
     .option("--chat", "print the whole chat-templated prompt (needs --tokenizer)")
-    .option("--format <format>", "ehr-r1 (the released models' format), clean, or json", "ehr-r1")
+    .addOption(
+      choiceOption(
+        "--format <format>",
+        "ehr-r1 (the released models' format), clean, or json",
+        ["ehr-r1", "clean", "json"],
+        "ehr-r1",
+      ),
+    )
     .action(async (subjectId: number, flags: ShowFlags) => {
-      if (!["ehr-r1", "clean", "json"].includes(flags.format))
-        throw new UsageError(`--format ${flags.format}: expected ehr-r1, clean or json`);
-      if (!["events", "reference"].includes(flags.budgetPolicy))
-        throw new UsageError(`--budget-policy ${flags.budgetPolicy}: expected events or reference`);
       if (flags.chat && !flags.tokenizer)
         throw new UsageError("--chat needs --tokenizer (the chat template comes from the model folder)");
       const store = await Store.open(flags.db, { ...storeOptions(flags), readOnly: true, create: false });

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { synthesizeCohort } from "../../sources/synthetic/generate.js";
-import { parseWholeNumber } from "../main.js";
+import { parseWholeNumber } from "../arguments.js";
 import { formatNumber, type Output } from "../output.js";
 
 export function synthProgressPrinter(output: Output): ((done: number, total: number) => void) | undefined {

@@ -17,7 +17,7 @@ import {
 import { exportTaskIndexCsv } from "../../tasks/export-csv.js";
 import { buildTaskIndex } from "../../tasks/index-build.js";
 import { TASKS } from "../../tasks/registry.js";
-import { parseFraction, parseList, parseWholeNumber } from "../main.js";
+import { choiceOption, parseFraction, parseList, parseWholeNumber } from "../arguments.js";
 import { addStoreOptions, storeOptions, type StoreFlags } from "../store-options.js";
 import { progressPrinter } from "../progress.js";
 import { parseProcessShard } from "../../dataset/layout.js";
@@ -217,7 +217,7 @@ export function registerSampling(tasks: Command, program: Command, output: Outpu
         .argument("<dataset>", "ehr-bench, ehr-ins or ehr-ins-rl (the preset; --config overrides its counts)")
         .requiredOption("--db <file>", "DuckDB store with a task index (only read)")
         .requiredOption("--out <dir>", "output folder (must be empty unless --force, --resume or --shard)")
-        .option("--format <format>", "ehr-r1 (default) or clean", "ehr-r1")
+        .addOption(choiceOption("--format <format>", "ehr-r1 or clean", ["ehr-r1", "clean"], "ehr-r1"))
         .option("--max-tokens <n>", "fit each input into n tokens (drops oldest events)", parseWholeNumber)
         .option("--tokenizer <dir>", "model folder for --max-tokens (default: a conservative estimate)")
         .option("--num-shards <n>", "output shards (default: about 50,000 samples each)", parseWholeNumber)
@@ -255,8 +255,6 @@ export function registerSampling(tasks: Command, program: Command, output: Outpu
     ) => {
       if (!PRESETS[dataset])
         throw new UsageError(`unknown dataset ${dataset}: expected ${Object.keys(PRESETS).join(" or ")}`);
-      if (!["ehr-r1", "clean"].includes(flags.format))
-        throw new UsageError(`--format ${flags.format}: expected ehr-r1 or clean`);
       const part = flags.shard === undefined ? undefined : parseProcessShard(flags.shard);
       const options = samplingOptions({ ...flags, config: flags.config ?? dataset }, dataset);
       // Read-only, so that the processes of a sharded build can share the store.

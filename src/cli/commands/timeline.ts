@@ -3,7 +3,7 @@ import { storeOptions } from "../store-options.js";
 import { Store } from "../../store/database.js";
 import { buildTimeline, UNTIMED_RULES, type UntimedRule } from "../../timeline/build.js";
 import { exportPatientsEhr, importPatientsEhr } from "../../timeline/interop.js";
-import { parseList } from "../main.js";
+import { parseList } from "../arguments.js";
 import { formatNumber, type Output } from "../output.js";
 
 export function registerTimeline(program: Command, output: Output): void {

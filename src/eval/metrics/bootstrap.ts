@@ -1,4 +1,4 @@
-import { Random } from "../../sources/synthetic/random.js";
+import { Random } from "../../common/random.js";
 
 /**
  * Percentile bootstrap 95% interval of a statistic over samples (resampled with replacement,

@@ -32,7 +32,7 @@ const list = (pick: "f1" | "recall"): SampleMetric => ({
 });
 
 /**
- * The reference's metric names (§8.1) and how one sample is scored under each. AUROC is computed
+ * The reference's metric names (docs/reference.md#scoring) and how one sample is scored under each. AUROC is computed
  * over a task's samples from p(yes) (see score.ts); per sample, a risk answer scores its accuracy.
  */
 export const METRICS: Readonly<Record<Metric, SampleMetric>> = {

@@ -1,5 +1,5 @@
 import { UsageError } from "../../errors.js";
-import { pyFloatRepr } from "../../render/python.js";
+import { pyFloatRepr } from "../../python/format.js";
 import type { Store } from "../../store/database.js";
 
 export interface MedsEvent {

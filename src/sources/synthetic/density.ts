@@ -1,5 +1,5 @@
 import type { Sink } from "./patient.js";
-import { Random } from "./random.js";
+import { Random } from "../../common/random.js";
 import type { Cell } from "./table-writer.js";
 
 /**

@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { renameDurably } from "../../store/atomic-file.js";
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { UsageError } from "../../errors.js";
 import { TABLES, type TableSpec } from "../mimic-iv/schema.js";
@@ -19,7 +20,7 @@ import {
   SCENARIOS,
 } from "./catalog.js";
 import { generatePatient, hash, Ids, type Sink } from "./patient.js";
-import { Random } from "./random.js";
+import { Random } from "../../common/random.js";
 import { DENSITY_PROFILES, DensitySink } from "./density.js";
 import { type Cell, CsvTableWriter, csvField } from "./table-writer.js";
 
@@ -121,7 +122,7 @@ export async function synthesizeCohort(outDir: string, options: SynthOptions): P
     writeFileSync(join(staging, "README.txt"), readme(patients, seed, profile.name));
     await writeSha256Sums(staging);
     rmSync(out, { recursive: true, force: true });
-    renameSync(staging, out);
+    renameDurably(staging, out);
   } catch (error) {
     await Promise.allSettled([...writers.values()].map((w) => w.close()));
     rmSync(staging, { recursive: true, force: true });

@@ -23,7 +23,7 @@ import {
   type Scenario,
   SCENARIOS,
 } from "./catalog.js";
-import type { Random } from "./random.js";
+import type { Random } from "../../common/random.js";
 import type { Cell } from "./table-writer.js";
 
 export interface Sink {

@@ -1,4 +1,4 @@
-import { pyFloatRepr, pyStrRepr } from "../render/python.js";
+import { pyFloatRepr, pyStrRepr } from "./format.js";
 
 /**
  * A JSON value as Python's `json.loads` returns it. Integers stay exact (`bigint`) and apart from

@@ -1,17 +1,7 @@
-import {
-  appendFileSync,
-  closeSync,
-  existsSync,
-  ftruncateSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  writeFileSync,
-} from "node:fs";
+import { renameDurably } from "../store/atomic-file.js";
+import { appendFileSync, closeSync, existsSync, ftruncateSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import pLimit from "p-limit";
 import { EhrR1Error, UsageError } from "../errors.js";
-import { redactSecrets } from "../providers/redact.js";
-import { ProviderError, type Generation, type GenerateRequest, type Provider } from "../providers/types.js";
 
 /**
  * Long model work as an append-only JSONL file keyed by item id: each finished item is one line
@@ -47,7 +37,7 @@ export async function runJobs<T, L extends { id: string }>(
       for (const l of failed) lines.delete(l.id);
       const rewrite = `${options.path}.rewrite-${process.pid}`;
       writeFileSync(rewrite, [...lines.values()].map((l) => `${JSON.stringify(l)}\n`).join(""), { mode: 0o600 });
-      renameSync(rewrite, options.path);
+      renameDurably(rewrite, options.path);
       retried = failed.length;
     }
   } else {
@@ -73,42 +63,6 @@ export async function runJobs<T, L extends { id: string }>(
   );
   if (options.signal?.aborted) throw new EhrR1Error(`run stopped after ${ran} items; continue it with --resume`);
   return { lines, ran, resumed, retried };
-}
-
-export interface RetryPolicy {
-  /** Attempts beyond the first for retryable failures (default 6). */
-  retries?: number;
-  /** Backoff base and cap (ms): base·2^attempt with jitter, or the server's Retry-After. */
-  backoffMs?: { base: number; max: number };
-  signal?: AbortSignal;
-}
-
-/** One request with retries on 429, 5xx, timeouts, dropped connections and garbled bodies. */
-export async function generateWithRetries(
-  provider: Provider,
-  request: GenerateRequest,
-  policy: RetryPolicy,
-): Promise<{ generations: Generation[] | null; error: string | null; attempts: number }> {
-  const retries = policy.retries ?? 6;
-  const backoff = policy.backoffMs ?? { base: 500, max: 30_000 };
-  let attempts = 0;
-  for (;;) {
-    attempts++;
-    try {
-      return { generations: await provider.generate(request), error: null, attempts };
-    } catch (error) {
-      const failure =
-        error instanceof ProviderError
-          ? error
-          : new ProviderError(error instanceof Error ? error.message : String(error), false);
-      // Error texts are written into results files: a key the server echoed never reaches them.
-      if (!failure.retryable || attempts > retries || policy.signal?.aborted)
-        return { generations: null, error: redactSecrets(failure.message, process.env.OPENAI_API_KEY), attempts };
-      const wait =
-        failure.retryAfterMs ?? Math.min(backoff.max, backoff.base * 2 ** (attempts - 1)) * (0.5 + Math.random() * 0.5);
-      await new Promise((r) => setTimeout(r, wait));
-    }
-  }
 }
 
 /** Complete JSON lines; a last line cut by a kill is removed from the file so appends stay well-formed. */

@@ -1,4 +1,4 @@
-import { evalPyNumber, pyLessOrEqual, pyNumberEquals, pyRound, PyNumberError } from "../rewards/python-number.js";
+import { evalPyNumber, pyLessOrEqual, pyNumberEquals, pyRound, PyNumberError } from "../python/number.js";
 
 /** What the verl files carry as `reward_model.ground_truth` for a MedCalc-Bench row. */
 export interface MedcalcTruth {
@@ -9,7 +9,7 @@ export interface MedcalcTruth {
 }
 
 /**
- * The rule per calculator ID (medcalc-calculators.md). The tolerance lives in the row's limits,
+ * The rule per calculator ID (docs/reference.md#medcalc-correctness). The tolerance lives in the row's limits,
  * never in the category: the same calculator is ±5% in the test set and exact in the train set.
  */
 export const DATE_CALCULATORS: ReadonlySet<number> = new Set([13, 68]);
