@@ -5,19 +5,24 @@ import { ndcKeySql } from "../timeline/items.js";
 export type KnowledgePath = string[];
 
 export interface PathLimits {
-  /** Edges per path (default 3). */
+  /** Edges per path. */
   maxHops?: number;
-  /** Paths returned per pair, shortest first (default 3). */
+  /** Paths returned per pair, shortest first. */
   maxPaths?: number;
-  /** Nodes a search may visit (default 5,000): bounds the work on dense graphs. */
+  /** Nodes a search may visit: bounds the work on dense graphs. */
   maxNodes?: number;
 }
 
 /** One small interface for every knowledge source (UMLS, the data-derived graph). */
 export interface KnowledgeSource {
   readonly name: string;
+  /** The limits a search uses where the caller sets none: declared by each source, not buried in its search. */
+  readonly defaultLimits: Required<PathLimits>;
   paths(from: string, to: string, limits?: PathLimits): Promise<KnowledgePath[]>;
 }
+
+/** The data-derived graph's limits: short paths (its edges are co-occurrences), a generous node budget. */
+export const GRAPH_PATH_LIMITS: Required<PathLimits> = { maxHops: 3, maxPaths: 3, maxNodes: 5000 };
 
 export interface Edge {
   source: string;
@@ -31,6 +36,7 @@ export interface Edge {
  * own labels, so a path reads correctly in both halves).
  */
 export class GraphKnowledge implements KnowledgeSource {
+  readonly defaultLimits = GRAPH_PATH_LIMITS;
   private readonly out = new Map<string, { relation: string; target: string }[]>();
 
   constructor(
@@ -59,9 +65,9 @@ export class GraphKnowledge implements KnowledgeSource {
   }
 
   search(from: string, to: string, limits: PathLimits = {}): KnowledgePath[] {
-    const maxHops = limits.maxHops ?? 3;
-    const maxPaths = limits.maxPaths ?? 3;
-    const maxNodes = limits.maxNodes ?? 5000;
+    const maxHops = limits.maxHops ?? this.defaultLimits.maxHops;
+    const maxPaths = limits.maxPaths ?? this.defaultLimits.maxPaths;
+    const maxNodes = limits.maxNodes ?? this.defaultLimits.maxNodes;
     if (from === to || !this.out.has(from)) return [];
     const found: KnowledgePath[] = [];
     let frontier: KnowledgePath[] = [[from]];

@@ -150,8 +150,15 @@ export async function importUmls(
  * limits), and every label reads in its own direction on both halves: the backward side walks
  * edges in reverse but keeps each edge's forward label. Nodes print as preferred names.
  */
+/**
+ * UMLS's limits: the reference's bidirectional search bounds (path length 10, 2,000 nodes
+ * explored; docs/reference.md#cooccurrence), with 3 paths per pair as the sample paths keep.
+ */
+export const UMLS_PATH_LIMITS: Required<PathLimits> = { maxHops: 10, maxPaths: 3, maxNodes: 2000 };
+
 export class UmlsKnowledge implements KnowledgeSource {
   readonly name = "umls";
+  readonly defaultLimits = UMLS_PATH_LIMITS;
   private readonly outCache = new Map<string, { rela: string; cui: string }[]>();
   private readonly inCache = new Map<string, { rela: string; cui: string }[]>();
   private readonly names = new Map<string, string>();
@@ -204,9 +211,9 @@ export class UmlsKnowledge implements KnowledgeSource {
   }
 
   async paths(from: string, to: string, limits: PathLimits = {}): Promise<KnowledgePath[]> {
-    const maxHops = limits.maxHops ?? 10;
-    const maxPaths = limits.maxPaths ?? 3;
-    const maxNodes = limits.maxNodes ?? 2000;
+    const maxHops = limits.maxHops ?? this.defaultLimits.maxHops;
+    const maxPaths = limits.maxPaths ?? this.defaultLimits.maxPaths;
+    const maxNodes = limits.maxNodes ?? this.defaultLimits.maxNodes;
     const start = await this.cuiOf(from);
     const end = await this.cuiOf(to);
     if (!start || !end || start === end) return [];

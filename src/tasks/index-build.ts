@@ -4,7 +4,7 @@ import { literal, type Store } from "../store/database.js";
 import { itemContext, itemRowsSql, type ItemContext, type SubjectRange } from "../timeline/items.js";
 import { labelValuesSql } from "./label-values.js";
 import { assertTimeline } from "../timeline/read.js";
-import { subjectShards, type SubjectShard } from "../timeline/build.js";
+import { weightedSubjectShards, type SubjectShard } from "../timeline/build.js";
 import { TOOL_VERSION } from "../version.js";
 import { selectTasks, type RiskWindow, type TaskDefinition } from "./registry.js";
 import { riskConditionSql } from "./risk-rules.js";
@@ -56,10 +56,11 @@ export async function buildTaskIndex(store: Store, options: IndexOptions = {}): 
   let done = 0;
   const progress = (name: string) => options.onProgress?.(name, ++done, total);
 
-  const shards = await subjectShards(
+  // Rows per patient from the events table (one row per event, its row count): no pass over every row.
+  const shards = await weightedSubjectShards(
     store,
     Number(await store.value<bigint>("SELECT count(*) FROM timeline.rows")),
-    "timeline.rows",
+    "SELECT subject_id, sum(n_rows) AS n FROM timeline.events GROUP BY subject_id",
     options.shardRows,
   );
   // The work runs in autocommit (one transaction holding every shard's tables in its local storage

@@ -274,15 +274,51 @@ export async function subjectShards(
   quantileTable: string,
   shardRows?: number,
 ): Promise<SubjectShard[]> {
+  return shardsFrom(
+    store,
+    totalRows,
+    shardRows,
+    (quantiles) => `SELECT quantile_disc(subject_id, [${quantiles}]) FROM ${quantileTable}`,
+  );
+}
+
+/**
+ * The same ranges from rows counted per subject (`weights`: a relation of subject_id, n): the cut
+ * points are where the running count crosses each shard's share, found over one row per subject
+ * instead of a quantile sort over every row.
+ */
+export async function weightedSubjectShards(
+  store: Store,
+  totalRows: number,
+  weights: string,
+  shardRows?: number,
+): Promise<SubjectShard[]> {
+  return shardsFrom(
+    store,
+    totalRows,
+    shardRows,
+    (quantiles) => `
+    WITH w AS (${weights}), running AS (SELECT subject_id, sum(n) OVER (ORDER BY subject_id) AS cum FROM w)
+    SELECT list((SELECT min(subject_id)::INTEGER FROM running WHERE cum >= q * ${totalRows}) ORDER BY q)
+    FROM unnest([${quantiles}]) AS t(q)`,
+  );
+}
+
+async function shardsFrom(
+  store: Store,
+  totalRows: number,
+  shardRows: number | undefined,
+  cutsSql: (quantiles: string) => string,
+): Promise<SubjectShard[]> {
   const perShard = shardRows ?? Math.max(200_000, Math.floor((await memoryLimitBytes(store)) / 1000));
   const shards = Math.max(1, Math.ceil(totalRows / perShard));
   const min = -(2 ** 31);
   const max = 2 ** 31;
   if (shards === 1) return [{ from: min, to: max }];
   const quantiles = Array.from({ length: shards - 1 }, (_, i) => ((i + 1) / shards).toFixed(6)).join(", ");
-  const cuts = [
-    ...new Set(await store.value<number[]>(`SELECT quantile_disc(subject_id, [${quantiles}]) FROM ${quantileTable}`)),
-  ].sort((a, b) => a - b);
+  const cuts = [...new Set((await store.value<(number | null)[]>(cutsSql(quantiles))).filter((c) => c !== null))].sort(
+    (a, b) => a - b,
+  );
   const bounds = [min, ...cuts, max];
   return bounds.slice(0, -1).map((from, i) => ({ from, to: bounds[i + 1]! }));
 }

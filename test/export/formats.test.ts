@@ -253,6 +253,44 @@ describe("training exports refuse mistakes", () => {
     expect(existsSync(join(dir, "x.parquet")) || existsSync(join(dir, "x.jsonl"))).toBe(false);
   });
 
+  it("refuses options that cannot apply, before writing anything", async () => {
+    const out = join(dir, "never.jsonl");
+    await expect(exportDataset({ format: "csv" as "sft", data, out })).rejects.toThrow(
+      "unknown export format csv (expected sft, reasoning-sft, verl, openrlhf, trl-grpo)",
+    );
+    await expect(exportDataset({ format: "sft", data, out, maxTokens: 10 })).rejects.toThrow(
+      "--max-tokens needs a tokenizer (--tokenizer) or the estimate",
+    );
+    await expect(exportDataset({ format: "sft", data, out, curriculum: true })).rejects.toThrow(
+      "--curriculum needs a second dataset (--mix)",
+    );
+    await expect(exportDataset({ format: "sft", data, out, classWeighted: true })).rejects.toThrow(
+      "--class-weighted applies to the RL formats (verl, openrlhf, trl-grpo)",
+    );
+    // Records without patient ids cannot be checked against a benchmark's patients.
+    await expect(exportDataset({ format: "sft", data, out, excludeBench: [data] })).rejects.toThrow(
+      /data\.jsonl: record 0 has no task_info\.subject_id, so --exclude-bench cannot check/,
+    );
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it("lists the file's patients in its manifest in numeric order, each once", async () => {
+    const withIds = join(dir, "ids.jsonl");
+    const ids = ["10", "9", "10", "100"];
+    writeFileSync(
+      withIds,
+      ids
+        .map((s, i) =>
+          JSON.stringify({ ...RECORDS[i % 2]!, idx: i, task_info: { ...RECORDS[i % 2]!.task_info, subject_id: s } }),
+        )
+        .join("\n"),
+    );
+    const out = join(dir, "ids-sft.jsonl");
+    await exportDataset({ format: "sft", data: withIds, out });
+    const manifest = JSON.parse(readFileSync(`${out}.manifest.json`, "utf8")) as { subjects: string[]; rows: number };
+    expect(manifest).toMatchObject({ subjects: ["9", "10", "100"], rows: 4 });
+  });
+
   it("refuses reasoning-sft on a file without chains, naming it and how to make them", async () => {
     const plain = join(dir, "plain.jsonl");
     writeFileSync(plain, RECORDS.map(({ reasoning: _r, ...r }) => JSON.stringify(r)).join("\n") + "\n");

@@ -26,5 +26,17 @@ export function conformance(
       expect(await source.paths(from, from)).toEqual([]);
       expect(await source.paths("no such concept", to)).toEqual([]);
     });
+
+    it("declares its default limits, and a search without limits keeps within them", async () => {
+      const source = await make();
+      const d = source.defaultLimits;
+      for (const v of [d.maxHops, d.maxPaths, d.maxNodes]) expect(Number.isInteger(v) && v > 0).toBe(true);
+      const paths = await source.paths(from, to);
+      expect(paths.length).toBeGreaterThan(0);
+      expect(paths.length).toBeLessThanOrEqual(d.maxPaths);
+      for (const p of paths) expect((p.length - 1) / 2).toBeLessThanOrEqual(d.maxHops);
+      // The defaults are the ones used: the same search with them spelled out finds the same paths.
+      expect(await source.paths(from, to, { ...d })).toEqual(paths);
+    });
   });
 }

@@ -74,6 +74,13 @@ describe("MedCalc-Bench rules (worked by hand from evaluate.py's semantics)", ()
       ok("09/23/2014.", date),
     ]).toEqual([1, 1, 0, 0, 0, 0]);
     expect(medcalcCorrect("02/30/2014", date).error).toBe("day is out of range for month");
+    // strptime's own message for text that is no date; year 1 is the first valid year, year 0 is none.
+    expect(medcalcCorrect("2014-09-23", date)).toEqual({
+      correct: 0,
+      error: `time data "2014-09-23" does not match format '%m/%d/%Y'`,
+    });
+    expect(ok("01/01/0001", { ...date, target: "01/01/0001" })).toBe(1);
+    expect(medcalcCorrect("01/01/0000", date).error).toBe("day is out of range for month");
   });
 
   it("gestational age: the (weeks, days) pattern searched in both", () => {
@@ -87,6 +94,17 @@ describe("MedCalc-Bench rules (worked by hand from evaluate.py's semantics)", ()
     ]).toEqual([1, 1, 1, 1, 0, 0]);
     expect(ok("(00, 6)", gestation)).toBe(1); // 00 is a valid Python literal
     expect(ok("(03, 4)", { ...gestation, target: "('3 weeks', '4 days')" })).toBe(0); // 03 is not
+    expect(medcalcCorrect("(001, 6)", { ...gestation, target: "('1 weeks', '6 days')" })).toEqual({
+      correct: 0,
+      error: "leading zeros in 001",
+    });
+    expect(ok("(101, 2)", { ...gestation, target: "('101 weeks', '2 days')" })).toBe(1); // a 0 inside is no leading zero
+    // An answer with no pair is wrong; a ground truth with none is an error.
+    expect(medcalcCorrect("about six days", gestation)).toEqual({ correct: 0, error: null });
+    expect(medcalcCorrect("(0, 6)", { ...gestation, target: "unknown" })).toEqual({
+      correct: 0,
+      error: "ground truth unknown has no (weeks, days) pair",
+    });
   });
 
   it("unknown calculators are an error, not a crash", () => {

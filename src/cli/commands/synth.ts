@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { synthesizeCohort } from "../../sources/synthetic/generate.js";
-import { parseWholeNumber } from "../arguments.js";
+import { choiceOption, parseWholeNumber } from "../arguments.js";
+import { DENSITY_PROFILES } from "../../sources/synthetic/density.js";
 import { formatNumber, type Output } from "../output.js";
 
 export function synthProgressPrinter(output: Output): ((done: number, total: number) => void) | undefined {
@@ -26,10 +27,13 @@ export function registerSynth(program: Command, output: Output): void {
     .option("--seed <n>", "random seed (same seed, same bytes)", parseWholeNumber, 42)
     .requiredOption("--out <dir>", "output folder (created; must be empty unless --force)")
     .option("--gzip-level <n>", "gzip level 1-9", parseWholeNumber, 6)
-    .option(
-      "--profile <name>",
-      "density: default (fast, about 540 rows per patient) or mimic-iv (real MIMIC-IV rows per patient per table, about 2,000; for benchmarks)",
-      "default",
+    .addOption(
+      choiceOption(
+        "--profile <name>",
+        "density: default (fast, about 540 rows per patient) or mimic-iv (real MIMIC-IV rows per patient per table, about 2,000; for benchmarks)",
+        Object.keys(DENSITY_PROFILES),
+        "default",
+      ),
     )
     .option("--force", "replace an existing output folder")
     .option("--json", "print the summary as JSON")

@@ -1,6 +1,6 @@
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { renameDurably } from "../../store/atomic-file.js";
-import { basename, dirname, join, relative, resolve, sep } from "node:path";
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { join, relative, resolve, sep } from "node:path";
+import { writeFolder } from "../../store/output-folder.js";
 import { UsageError } from "../../errors.js";
 import { TABLES, type TableSpec } from "../mimic-iv/schema.js";
 import { sha256File } from "../mimic-iv/source-file.js";
@@ -57,8 +57,8 @@ const FLUSH_CHARS = 1 << 20;
 /**
  * Writes a synthetic cohort in the MIMIC-IV file layout (hosp/, icu/, ed/, note/ as .csv.gz, the
  * same file names and columns as MIMIC-IV v2.2, MIMIC-IV-ED 2.2 and MIMIC-IV-Note 2.2), plus the
- * code crosswalks for its codes under mappings/. The folder is built under a temporary name and
- * renamed when complete, so a crash never leaves a half-written cohort behind.
+ * code crosswalks for its codes under mappings/. The folder is staged and renamed when complete
+ * (`writeFolder`), so a crash never leaves a half-written cohort behind.
  */
 export async function synthesizeCohort(outDir: string, options: SynthOptions): Promise<SynthSummary> {
   const started = performance.now();
@@ -67,31 +67,40 @@ export async function synthesizeCohort(outDir: string, options: SynthOptions): P
   if (!Number.isInteger(seed)) throw new UsageError("--seed must be a whole number");
   const level = options.gzipLevel ?? 6;
   if (!Number.isInteger(level) || level < 1 || level > 9) throw new UsageError("--gzip-level must be 1 to 9");
-  const profile = DENSITY_PROFILES[options.profile ?? "default"];
-  if (!profile)
+  const chosen = DENSITY_PROFILES[options.profile ?? "default"];
+  if (!chosen)
     throw new UsageError(`--profile ${options.profile}: expected ${Object.keys(DENSITY_PROFILES).join(" or ")}`);
+  const profile = chosen;
   const out = resolve(outDir);
   if (existsSync(out) && readdirSync(out).length > 0 && !options.force) {
     throw new UsageError(`${out} exists and is not empty (use --force to replace it)`);
   }
-  mkdirSync(dirname(out), { recursive: true });
-  const staging = join(dirname(out), `.${basename(out)}.partial-${process.pid}`);
-  rmSync(staging, { recursive: true, force: true });
-  for (const module of ["hosp", "icu", "ed", "note", "mappings"]) mkdirSync(join(staging, module), { recursive: true });
-
   const writers = new Map<string, CsvTableWriter>();
-  const open = (spec: TableSpec) => {
-    const header = spec.columns.map(([c]) => HEADER_CASE[spec.name]?.[c] ?? c);
-    const writer = new CsvTableWriter(
-      join(staging, spec.module, `${spec.name}.csv.gz`),
-      spec.columns.map(([c]) => c),
-      level,
-      header,
-    );
-    writers.set(spec.name, writer);
-    return writer;
-  };
-  try {
+  await writeFolder(out, async (staging) => {
+    for (const module of ["hosp", "icu", "ed", "note", "mappings"])
+      mkdirSync(join(staging, module), { recursive: true });
+    try {
+      await writeCohort(staging);
+    } catch (error) {
+      await Promise.allSettled([...writers.values()].map((w) => w.close()));
+      throw error;
+    }
+  });
+  const rows = Object.fromEntries([...writers].map(([name, w]) => [name, w.rows]));
+  return { out, patients, seed, profile: profile.name, rows, seconds: (performance.now() - started) / 1000 };
+
+  async function writeCohort(staging: string): Promise<void> {
+    const open = (spec: TableSpec) => {
+      const header = spec.columns.map(([c]) => HEADER_CASE[spec.name]?.[c] ?? c);
+      const writer = new CsvTableWriter(
+        join(staging, spec.module, `${spec.name}.csv.gz`),
+        spec.columns.map(([c]) => c),
+        level,
+        header,
+      );
+      writers.set(spec.name, writer);
+      return writer;
+    };
     for (const spec of TABLES) open(spec);
     const writerSink: Sink = {
       add(table, row) {
@@ -121,15 +130,7 @@ export async function synthesizeCohort(outDir: string, options: SynthOptions): P
     writeMappings(join(staging, "mappings"));
     writeFileSync(join(staging, "README.txt"), readme(patients, seed, profile.name));
     await writeSha256Sums(staging);
-    rmSync(out, { recursive: true, force: true });
-    renameDurably(staging, out);
-  } catch (error) {
-    await Promise.allSettled([...writers.values()].map((w) => w.close()));
-    rmSync(staging, { recursive: true, force: true });
-    throw error;
   }
-  const rows = Object.fromEntries([...writers].map(([name, w]) => [name, w.rows]));
-  return { out, patients, seed, profile: profile.name, rows, seconds: (performance.now() - started) / 1000 };
 }
 
 function writeDictionaries(sink: Sink): void {
