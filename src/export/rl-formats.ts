@@ -42,7 +42,6 @@ export interface RlSchema {
 export type RlFormatName = "verl" | "openrlhf" | "trl-grpo";
 
 export interface RlFormat {
-  readonly name: RlFormatName;
   /** The file type the engine reads. */
   readonly extension: ".parquet" | ".jsonl";
   /** The engine's row. */
@@ -59,7 +58,6 @@ export const VERL_PROMPT_TYPE = 'STRUCT("content" VARCHAR, "role" VARCHAR)[]';
 export const RL_FORMATS: Readonly<Record<RlFormatName, RlFormat>> = {
   // Parquet: data_source, prompt (list of structs), ability, reward_model {ground_truth, style}, extra_info.
   verl: {
-    name: "verl",
     extension: ".parquet",
     row: (r) => ({
       ...r.columnsBefore,
@@ -82,13 +80,11 @@ export const RL_FORMATS: Readonly<Record<RlFormatName, RlFormat>> = {
   },
   // JSONL: `input` (messages, or templated text) and a `label` JSON string the reward server parses.
   openrlhf: {
-    name: "openrlhf",
     extension: ".jsonl",
     row: (r) => ({ input: promptOf(r), label: JSON.stringify({ task: r.task, ground_truth: r.groundTruth }) }),
   },
   // JSONL: `prompt`, and `ground_truth` (JSON text) and `task` columns that reach `reward_funcs` as keyword arguments.
   "trl-grpo": {
-    name: "trl-grpo",
     extension: ".jsonl",
     row: (r) => ({
       prompt: promptOf(r),

@@ -21,6 +21,15 @@ export interface KnowledgeSource {
   paths(from: string, to: string, limits?: PathLimits): Promise<KnowledgePath[]>;
 }
 
+/** The limits a search runs under: the caller's, each unset one from the source's defaults. */
+export function limitsOf(source: KnowledgeSource, limits: PathLimits): Required<PathLimits> {
+  return {
+    maxHops: limits.maxHops ?? source.defaultLimits.maxHops,
+    maxPaths: limits.maxPaths ?? source.defaultLimits.maxPaths,
+    maxNodes: limits.maxNodes ?? source.defaultLimits.maxNodes,
+  };
+}
+
 /** The data-derived graph's limits: short paths (its edges are co-occurrences), a generous node budget. */
 export const GRAPH_PATH_LIMITS: Required<PathLimits> = { maxHops: 3, maxPaths: 3, maxNodes: 5000 };
 
@@ -65,9 +74,7 @@ export class GraphKnowledge implements KnowledgeSource {
   }
 
   search(from: string, to: string, limits: PathLimits = {}): KnowledgePath[] {
-    const maxHops = limits.maxHops ?? this.defaultLimits.maxHops;
-    const maxPaths = limits.maxPaths ?? this.defaultLimits.maxPaths;
-    const maxNodes = limits.maxNodes ?? this.defaultLimits.maxNodes;
+    const { maxHops, maxPaths, maxNodes } = limitsOf(this, limits);
     if (from === to || !this.out.has(from)) return [];
     const found: KnowledgePath[] = [];
     let frontier: KnowledgePath[] = [[from]];

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { InputError, UsageError } from "../errors.js";
 import { literal, type Store } from "../store/database.js";
-import type { KnowledgePath, KnowledgeSource, PathLimits } from "./knowledge.js";
+import { limitsOf, type KnowledgePath, type KnowledgeSource, type PathLimits } from "./knowledge.js";
 
 /** The semantic types the reference's concept matcher accepts (QuickUMLS `accepted_semtypes`). */
 export const ACCEPTED_SEMANTIC_TYPES = [
@@ -211,9 +211,7 @@ export class UmlsKnowledge implements KnowledgeSource {
   }
 
   async paths(from: string, to: string, limits: PathLimits = {}): Promise<KnowledgePath[]> {
-    const maxHops = limits.maxHops ?? this.defaultLimits.maxHops;
-    const maxPaths = limits.maxPaths ?? this.defaultLimits.maxPaths;
-    const maxNodes = limits.maxNodes ?? this.defaultLimits.maxNodes;
+    const { maxHops, maxPaths, maxNodes } = limitsOf(this, limits);
     const start = await this.cuiOf(from);
     const end = await this.cuiOf(to);
     if (!start || !end || start === end) return [];

@@ -7,7 +7,7 @@ import { Random } from "../common/random.js";
 import { firstLine, literal, Store } from "../store/database.js";
 import { replaceableFolder, writeFolder } from "../store/output-folder.js";
 import { RowFile } from "../export/row-file.js";
-import { RL_FORMAT_NAMES, RL_FORMATS, type RlFormatName, type RlRow, type RlSchema } from "../export/rl-formats.js";
+import { RL_FORMAT_NAMES, rlFormat, type RlFormatName, type RlRow, type RlSchema } from "../export/rl-formats.js";
 import { matchingMessages, trialText, type TrialInfo } from "./prompt.js";
 
 export type MatchingFormat = RlFormatName;
@@ -160,8 +160,8 @@ export async function buildMatching(
   options: MatchingBuildOptions,
 ): Promise<{ files: { file: string; split: string; rows: number }[]; missingNote: number; missingTrial: number }> {
   const format = options.format ?? "verl";
-  if (!MATCHING_FORMATS.includes(format))
-    throw new UsageError(`unknown format ${format} (expected ${MATCHING_FORMATS.join(", ")})`);
+  const rl = rlFormat(format);
+  if (!rl) throw new UsageError(`unknown format ${format} (expected ${MATCHING_FORMATS.join(", ")})`);
   const ratio = options.trainRatio ?? 0.8;
   if (!(ratio > 0 && ratio < 1)) throw new UsageError("--train-ratio must lie between 0 and 1");
   const out = replaceableFolder(options.out, options.force);
@@ -199,7 +199,6 @@ export async function buildMatching(
     ["val", [...splits.val.map((p) => [p, "matching_val"] as const), ...tests]],
     ["test", tests],
   ];
-  const rl = RL_FORMATS[format];
   const written = await writeFolder(out, async (staging) => {
     const result: { file: string; split: string; rows: number }[] = [];
     for (const [split, items] of files) {

@@ -7,7 +7,7 @@ import { uniformSql } from "../tasks/sample.js";
 import { RowFile } from "../export/row-file.js";
 import {
   RL_FORMAT_NAMES,
-  RL_FORMATS,
+  rlFormat,
   type RlFormatName,
   type RlMessage,
   type RlRow,
@@ -178,8 +178,8 @@ export async function buildMedcalc(
   if (options.maxTokens !== undefined && !options.countPrompt)
     throw new UsageError("--max-tokens needs a tokenizer to count prompt tokens");
   const format = options.format ?? "verl";
-  if (!MEDCALC_EXPORT_FORMATS.includes(format))
-    throw new UsageError(`unknown format ${format} (expected ${MEDCALC_EXPORT_FORMATS.join(", ")})`);
+  const rl = rlFormat(format);
+  if (!rl) throw new UsageError(`unknown format ${format} (expected ${MEDCALC_EXPORT_FORMATS.join(", ")})`);
   const out = replaceableFolder(options.out, options.force);
   const store = await Store.open(":memory:");
   try {
@@ -236,7 +236,6 @@ export async function buildMedcalc(
       if (options.maxTokens !== undefined)
         counted.set("val", (await overBudget("val_rows")).length + (counted.get("test") ?? 0));
     }
-    const rl = RL_FORMATS[format];
     return await writeFolder(out, async (staging) => {
       const written: { file: string; split: string; rows: number; overBudget?: number }[] = [];
       for (const [split, rows] of splits) {

@@ -76,7 +76,10 @@ export async function createBaselineProvider(
       const y = train.map((t) => (t.y[0] === "yes" ? 1 : 0));
       const testX = await features(
         store,
-        list.map((r) => [windowOf(r).subject, windowOf(r).begin, windowOf(r).end]),
+        list.map((r) => {
+          const w = windowOf(r);
+          return [w.subject, w.begin, w.end];
+        }),
       );
       const p = fitAndScore(trainX, y, testX);
       list.forEach((r, i) =>
@@ -190,7 +193,12 @@ async function lastEventTypes(
 ): Promise<Map<number, string>> {
   const out = new Map<number, string>();
   if (!records.length) return out;
-  const pairs = records.map((r) => `(${r.idx}, ${windowOf(r).subject}, ${windowOf(r).end - 1})`).join(", ");
+  const pairs = records
+    .map((r) => {
+      const w = windowOf(r);
+      return `(${r.idx}, ${w.subject}, ${w.end - 1})`;
+    })
+    .join(", ");
   const rows = await store.rows<{ idx: number; f: string }>(
     `SELECT p.idx, e.file_name AS f FROM (VALUES ${pairs}) p(idx, s, seq) JOIN timeline.events e ON e.subject_id = p.s AND e.seq = p.seq`,
   );
@@ -208,7 +216,10 @@ async function previousSameTask(
   const out = new Map<number, string[]>();
   if (!records.length) return out;
   const pairs = records
-    .map((r) => `(${r.idx}, ${windowOf(r).subject}, ${windowOf(r).begin}, ${windowOf(r).end})`)
+    .map((r) => {
+      const w = windowOf(r);
+      return `(${r.idx}, ${w.subject}, ${w.begin}, ${w.end})`;
+    })
     .join(", ");
   const rows = await store.rows<{ idx: number; t: string[] }>(`
     SELECT p.idx, arg_max(i.target, i.anchor) AS t FROM (VALUES ${pairs}) p(idx, s, b, e)

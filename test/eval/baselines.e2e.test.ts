@@ -178,11 +178,17 @@ conformance("openai-compatible", async () => {
   const server = await startFakeServer();
   return { provider: new OpenAICompatibleProvider({ baseUrl: server.url, model: "m" }), close: server.close };
 });
-conformance("baseline", async () => {
+/** A store with an empty typed task index: enough for the baseline to start. */
+async function emptyIndexStore(): Promise<Store> {
   const store = await Store.open(":memory:");
   await store.exec(
     "CREATE SCHEMA tasks; CREATE TABLE tasks.task_index (subject_id INTEGER, task VARCHAR, target VARCHAR[])",
   );
+  return store;
+}
+
+conformance("baseline", async () => {
+  const store = await emptyIndexStore();
   return {
     provider: await createBaselineProvider(store, [], {
       trainSubjects: await subjectSet(store, { kind: "ids", ids: [1] }),
@@ -194,11 +200,8 @@ conformance("baseline", async () => {
 
 describe("the baseline provider on records without windows", () => {
   it("refuses a released benchmark's record (no subject id or window), naming the record and why", async () => {
-    const store = await Store.open(":memory:");
+    const store = await emptyIndexStore();
     try {
-      await store.exec(
-        "CREATE SCHEMA tasks; CREATE TABLE tasks.task_index (subject_id INTEGER, task VARCHAR, target VARCHAR[])",
-      );
       const released = {
         idx: 7,
         instruction: "x",
