@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, readdirSync, symlinkSync, utimesSync } from "node:fs";
+import { copyFileSync, mkdirSync, readdirSync, statSync, symlinkSync, utimesSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, expect, it } from "vitest";
 import { ingestMimic, type IngestSummary } from "../src/sources/mimic-iv/ingest.js";
@@ -20,10 +20,12 @@ describeNeeding([...DEMO_STORE_FILES, join(DEMO_DIR, "SHA256SUMS.txt")], "ingest
   const db = join(dir, "demo.duckdb");
   let summary: IngestSummary;
   let store: Store;
+  const started: string[] = [];
 
   beforeAll(async () => {
     summary = await ingestMimic([DEMO_DIR], db, {
       allTables: true,
+      onProgress: (p) => void (p.kind === "start" && started.push(p.table)),
       mappings: {
         ccsDiagnoses: join(MAPPINGS_DIR, "ccs_diagnoses.csv"),
         ccsProcedures: join(MAPPINGS_DIR, "ccs_procedures.csv"),
@@ -40,6 +42,14 @@ describeNeeding([...DEMO_STORE_FILES, join(DEMO_DIR, "SHA256SUMS.txt")], "ingest
     expect(summary.unknownFiles).toEqual([]);
     expect(summary.tables.map((t) => t.table).sort()).toEqual(demoFiles.map((f) => `${f.module}.${f.name}`).sort());
     expect(demoFiles.length).toBe(30);
+  });
+
+  it("starts the largest files first, so the longest load does not run alone at the end", () => {
+    // Every demo file is gzipped, so the order is by size on disk.
+    const bySize = [...demoFiles]
+      .sort((a, b) => statSync(b.path).size - statSync(a.path).size)
+      .map((f) => `${f.module}.${f.name}`);
+    expect(started).toEqual(bySize);
   });
 
   it.each(demoFiles)("$module.$name has exactly the file's data lines", async ({ module, name, path }) => {
