@@ -120,19 +120,12 @@ export async function buildTaskIndex(store: Store, options: IndexOptions = {}): 
       const columns = (r: string) =>
         `${r}.subject_id, ${r}.hadm_id, ${literal(t.name)} AS task, ${t.event === "any" ? `${r}.target[1]` : literal(t.event)} AS event,
          ${r}.anchor, ${r}.context_begin, ${r}.context_end, ${r}.target, ${r}.admissions_id, ${r}.last_discharge_id`;
-      await store.exec(
-        t.label.kind === "items"
-          ? `INSERT INTO tasks.task_index_next
-             WITH numbered AS (SELECT *, row_number() OVER () AS rid FROM ${rows}),
-             labels AS (SELECT rid, unnest(target) AS label FROM numbered),
-             freq AS (SELECT label, count(*) AS n FROM labels GROUP BY label),
-             weights AS (SELECT rid, 1.0 / avg(freq.n) AS target_weight FROM labels JOIN freq USING (label) GROUP BY rid)
-             SELECT ${columns("r")}, w.target_weight FROM numbered r LEFT JOIN weights w USING (rid) ORDER BY r.subject_id, r.anchor`
-          : `INSERT INTO tasks.task_index_next
-             WITH counts AS (SELECT target[1] AS label, count(*) AS n FROM ${rows} GROUP BY label)
-             SELECT ${columns("r")}, 1.0 / CAST(c.n AS DOUBLE) AS target_weight FROM ${rows} r LEFT JOIN counts c ON c.label = r.target[1]
-             ORDER BY r.subject_id, r.anchor`,
-      );
+      if (t.label.kind === "items") await insertItemWeighted(store, rows, columns("r"));
+      else
+        await store.exec(`INSERT INTO tasks.task_index_next
+          WITH counts AS (SELECT target[1] AS label, count(*) AS n FROM ${rows} GROUP BY label)
+          SELECT ${columns("r")}, 1.0 / CAST(c.n AS DOUBLE) AS target_weight FROM ${rows} r LEFT JOIN counts c ON c.label = r.target[1]
+          ORDER BY r.subject_id, r.anchor`);
     }
   } catch (error) {
     await dropScratch().catch(() => undefined);
@@ -169,6 +162,36 @@ export async function buildTaskIndex(store: Store, options: IndexOptions = {}): 
     empty: tasks.filter((t) => t.samples === 0).map((t) => t.task),
     seconds: (performance.now() - started) / 1000,
   };
+}
+
+/**
+ * An item-list task's rows with their weights: 1 / the mean count of their labels. Each label's
+ * count is looked up by its code in an ENUM of the task's labels, an index into the list of counts,
+ * so no row is numbered, unnested, grouped and joined back to itself: that took 4–6 s for
+ * chartevents' 904,589 rows at 10,000 realistic patients, the largest single statement of the index.
+ */
+async function insertItemWeighted(store: Store, rows: string, columns: string): Promise<void> {
+  await store.exec(
+    `CREATE OR REPLACE TEMP TABLE label_counts AS SELECT label, count(*) AS n FROM (SELECT unnest(target) AS label FROM ${rows}) GROUP BY label`,
+  );
+  try {
+    if ((await store.value<bigint>("SELECT count(*) FROM label_counts")) === 0n) {
+      // No labels, no ENUM (it needs a value): every row's weight is NULL, as a mean over nothing.
+      await store.exec(
+        `INSERT INTO tasks.task_index_next SELECT ${columns}, NULL AS target_weight FROM ${rows} r ORDER BY r.subject_id, r.anchor`,
+      );
+      return;
+    }
+    await store.exec(
+      "DROP TYPE IF EXISTS index_label; CREATE TEMP TYPE index_label AS ENUM (SELECT label FROM label_counts ORDER BY label)",
+    );
+    await store.exec(`INSERT INTO tasks.task_index_next
+      WITH counts AS (SELECT list(n ORDER BY label) AS n FROM label_counts)
+      SELECT ${columns}, 1.0 / list_avg(list_transform(r.target, x -> counts.n[enum_code(x::index_label) + 1])) AS target_weight
+      FROM ${rows} r, counts ORDER BY r.subject_id, r.anchor`);
+  } finally {
+    await store.exec("DROP TYPE IF EXISTS index_label; DROP TABLE IF EXISTS label_counts");
+  }
 }
 
 /** A shard's patients, and per table the row-id span of their rows (so source scans skip the rest). */
