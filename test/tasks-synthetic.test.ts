@@ -57,6 +57,22 @@ describe("task index, sampling and datasets on a synthetic cohort", () => {
       expect(Object.keys(t.labels!).sort(), t.task).toEqual(["no", "yes"]);
   });
 
+  it("stores the index in (task, subject, anchor) order, with the same rows however many shards", async () => {
+    const content = () =>
+      store.rows<{ n: bigint; h: bigint }>(
+        "SELECT count(*) AS n, sum(hash(task, subject_id, hadm_id, event, anchor, context_begin, context_end, target, admissions_id, last_discharge_id, target_weight) % 1000003) AS h FROM tasks.task_index",
+      );
+    const before = await content();
+    await buildTaskIndex(store, { shardRows: 20_000 });
+    expect(await content()).toEqual(before);
+    // Read back without ORDER BY: the physical order, which lets a task's readers skip other tasks' row groups.
+    const outOfOrder = await store.value<bigint>(`
+      SELECT count(*) FROM (
+        SELECT row_number() OVER () AS stored, row_number() OVER (ORDER BY task, subject_id, anchor) AS sorted
+        FROM (SELECT task, subject_id, anchor FROM tasks.task_index)) WHERE stored <> sorted`);
+    expect(outOfOrder).toBe(0n);
+  });
+
   it("keeps the previous index when a rebuild fails part-way, and leaves no half-built table", async () => {
     const snapshot = () =>
       store.rows<{ n: bigint; h: bigint }>(
